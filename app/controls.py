@@ -1,0 +1,89 @@
+"""Controls shared by the labs: the text the model reads and which weights it uses."""
+
+import re
+
+import streamlit as st
+
+from app.urlstate import BOUND
+
+DEFAULT_TEXT = (
+    "The concert was boring for the first 20 minutes while the band warmed up "
+    "but then was terribly exciting."
+)
+MAX_CHARS = 300  # longer texts are cut here (the heatmaps get one column per character)
+
+MODEL_LABELS = {
+    "trained": "Trained on The Time Machine",
+    "untrained": "Untrained (random weights)",
+}
+
+
+def text_input(key: str = "text") -> str | None:
+    """The text box; returns the text to use (capped at MAX_CHARS), or None if empty.
+
+    An empty box gets a friendly prompt instead of charts.
+    """
+    text = st.text_area(
+        "Text for the model to read",
+        value=DEFAULT_TEXT,
+        key=key,
+        height=80,
+        help="Type anything and press Ctrl+Enter (or click outside the box). The models "
+        "know 26 lower-case letters and the space; everything else becomes <unk>.",
+        **BOUND,
+    )
+    if not text or not text.strip():
+        st.info(
+            "Type a sentence above — even a single letter works — and press Ctrl+Enter "
+            "to watch the model read it.",
+            icon=":material/edit:",
+        )
+        return None
+    if len(text) > MAX_CHARS:
+        st.warning(
+            f"Your text has {len(text):,} characters; the model reads only the first "
+            f"{MAX_CHARS} so every character still gets its own column.",
+            icon=":material/content_cut:",
+        )
+        text = text[:MAX_CHARS]
+    return text
+
+
+def model_choice(key: str = "model") -> str:
+    """Trained or untrained weights: ``"trained"`` | ``"untrained"``."""
+    return st.segmented_control(
+        "Weights",
+        options=list(MODEL_LABELS),
+        format_func=MODEL_LABELS.get,
+        default="trained",
+        required=True,
+        key=key,
+        help="Compare what the network computes before and after training on the same text.",
+        **BOUND,
+    )
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
+
+
+def _md_escape(s: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", s)
+
+
+def show_encoded(tokens: list[str], unknown: list[bool]) -> None:
+    """The text as the model reads it: lower-cased, with <unk> highlighted."""
+    n_unk = sum(unknown)
+    parts = []
+    for token, unk in zip(tokens, unknown, strict=True):
+        if unk:
+            parts.append(r":red-background[**\<unk\>**]")
+        elif token == " ":
+            parts.append("␣")
+        else:
+            parts.append(_md_escape(token))
+    st.markdown("**The model reads:** " + "".join(parts))
+    if n_unk:
+        st.caption(
+            f"{n_unk} character{'s' if n_unk > 1 else ''} outside the 27-symbol alphabet "
+            "(a–z and space) became <unk>: the model never saw that input in training."
+        )

@@ -1,0 +1,53 @@
+"""The parts every lesson page shares: intro, "try this", captions, "show the code"."""
+
+import inspect
+from functools import cache
+from pathlib import Path
+
+import streamlit as st
+
+TEXT_DIR = Path(__file__).resolve().parents[1] / "assets" / "text"
+
+
+@cache
+def prose(name: str) -> str:
+    """The markdown in assets/text/<name>.md (read once per process)."""
+    return (TEXT_DIR / f"{name}.md").read_text(encoding="utf-8")
+
+
+def intro(name: str) -> None:
+    """The page's "what you are looking at" paragraph."""
+    st.markdown(prose(name))
+
+
+def try_this(name: str) -> None:
+    """A highlighted box of things to try on this page."""
+    with st.container(border=True, key=f"try_{name}"):
+        st.markdown(":material/lightbulb: **Try this**")
+        st.markdown(prose(name))
+
+
+def how_to_read(text: str) -> None:
+    """One-line caption under a chart."""
+    st.caption(f"**How to read this:** {text}")
+
+
+def more(title: str, name: str, expanded: bool = False) -> None:
+    """Longer explanation in an expander."""
+    with st.expander(title, expanded=expanded):
+        st.markdown(prose(name))
+
+
+@cache
+def _source(fn) -> str:
+    return inspect.getsource(fn)
+
+
+def show_code(*functions, note: str = "") -> None:
+    """The seqviz functions behind the main figure, in a collapsed expander."""
+    with st.expander("Show the code", icon=":material/code:"):
+        if note:
+            st.markdown(note)
+        for fn in functions:
+            st.markdown(f"`{fn.__module__}.{fn.__qualname__}`")
+            st.code(_source(fn), language="python")

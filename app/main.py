@@ -1,0 +1,38 @@
+"""seqviz — the picture frame: navigation and shared frame UI only.
+
+Run from the repository root:  streamlit run app/main.py
+Each lab is a page in app/views/; shared helpers live in app/*.py.
+"""
+
+import sys
+from pathlib import Path
+
+# `streamlit run app/main.py` puts app/ (this file's folder) on sys.path, not the
+# repository root; the pages import `app.*` and `seqviz`, which live there.
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import altair  # noqa: E402, F401  (heavy imports first, so the freeze below covers them)
+import plotly.graph_objects  # noqa: E402, F401
+import streamlit as st  # noqa: E402
+import torch  # noqa: E402, F401
+
+from app import frame  # noqa: E402
+
+frame.setup_process_once()  # gc.collect(); gc.freeze(); torch.set_num_threads(1)
+
+st.set_page_config(layout="wide", page_title="seqviz", page_icon=":material/timeline:")
+
+# Paths are relative to this file (Streamlit resolves them from the entry script).
+pages = [
+    st.Page("views/home.py", title="Course map", icon=":material/map:", url_path="home",
+            default=True),
+    st.Page("views/rnn.py", title="RNN step-through", icon=":material/replay:",
+            url_path="rnn"),
+    st.Page("views/gates.py", title="Gates: LSTM & GRU", icon=":material/tune:",
+            url_path="gates"),
+]
+page = st.navigation(pages)
+frame.lecture_mode_toggle()
+page.run()

@@ -1,0 +1,103 @@
+"""The time-step control: Previous / Next / Play and a slider, in one fragment.
+
+Clicking a step reruns only the fragment (the controls and everything drawn by
+``render``), never the page above it; the expensive trace is computed once per
+(model, text) outside. The step lives in ``st.session_state[key]`` (1-based,
+as in the lecture's h_1 .. h_T) and in the URL.
+"""
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from app.urlstate import BOUND
+
+PLAY_INTERVAL = 0.8  # seconds between steps while playing
+
+
+def _playing_key(key: str) -> str:
+    return f"_{key}_playing"
+
+
+def _move(key: str, delta: int, n_steps: int) -> None:
+    # callbacks only set state: the user takes over, so playing stops
+    st.session_state[_playing_key(key)] = False
+    st.session_state[key] = min(max(st.session_state.get(key, 1) + delta, 1), n_steps)
+
+
+def _toggle_play(key: str, n_steps: int) -> None:
+    playing = not st.session_state.get(_playing_key(key), False)
+    if playing and st.session_state.get(key, 1) >= n_steps:
+        st.session_state[key] = 0  # replay from the start (advanced to 1 on the first tick)
+    st.session_state[_playing_key(key)] = playing
+
+
+def _stop(key: str) -> None:
+    st.session_state[_playing_key(key)] = False
+
+
+def step_through(
+    n_steps: int,
+    render: Callable[[int], None],
+    *,
+    key: str = "step",
+    label: Callable[[int], str] | None = None,
+) -> None:
+    """Draw the step control and call ``render(t)`` with the 0-based step t.
+
+    Args:
+        n_steps: number of time steps T (>= 1).
+        render: draws everything that depends on the step; called inside the fragment.
+        key: session-state / URL key of the step (widgets get ``key``, ``key_prev``,
+            ``key_next``, ``key_play``).
+        label: optional ``t -> str`` describing step t (e.g. the character read).
+    """
+    playing = st.session_state.get(_playing_key(key), False)
+    # A stale link or a shorter text may leave the step out of range (0 = "before
+    # the first step", only while playing: the first tick advances it to 1).
+    low = 0 if playing else 1
+    value = st.session_state.get(key)
+    if not isinstance(value, int) or not low <= value <= n_steps:
+        st.session_state[key] = min(max(int(value or 1), low), n_steps)
+    fragment = st.fragment(_step_fragment, run_every=PLAY_INTERVAL if playing else None)
+    fragment(n_steps, render, key, label)
+
+
+def _step_fragment(n_steps: int, render, key: str, label) -> None:
+    playing = st.session_state.get(_playing_key(key), False)
+    if playing:
+        # one timer tick = one step; at the end, stop and drop the timer (full rerun)
+        if st.session_state.get(key, 1) >= n_steps:
+            st.session_state[_playing_key(key)] = False
+            st.rerun(scope="app")
+        st.session_state[key] = st.session_state.get(key, 0) + 1
+
+    prev_col, next_col, play_col, slider_col = st.columns([1, 1, 1, 6], vertical_alignment="bottom")
+    prev_col.button(
+        "Previous", key=f"{key}_prev", icon=":material/skip_previous:", width="stretch",
+        on_click=_move, args=(key, -1, n_steps), disabled=st.session_state[key] <= 1,
+        shortcut="PageUp", help="Step back one character (PageUp).",
+    )
+    next_col.button(
+        "Next", key=f"{key}_next", icon=":material/skip_next:", width="stretch",
+        on_click=_move, args=(key, +1, n_steps), disabled=st.session_state[key] >= n_steps,
+        shortcut="PageDown", help="Read the next character (PageDown).",
+    )
+    if play_col.button(
+        "Pause" if playing else "Play", key=f"{key}_play", width="stretch",
+        icon=":material/pause:" if playing else ":material/play_arrow:",
+        type="primary" if playing else "secondary", on_click=_toggle_play, args=(key, n_steps),
+        help="Step through the text automatically.",
+    ):
+        st.rerun(scope="app")  # (re)declare the fragment with / without its timer
+    if n_steps > 1:
+        slider_col.slider(
+            "Time step t", min_value=1, max_value=n_steps, key=key, on_change=_stop, args=(key,),
+            format="t = %d", **BOUND,
+        )
+    else:
+        slider_col.markdown("Time step **t = 1** (the text has one character)")
+    t = st.session_state[key] - 1
+    if label is not None:
+        st.markdown(label(t))
+    render(t)

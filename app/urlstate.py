@@ -1,0 +1,41 @@
+"""View state in the URL, so a shared link reproduces what the sender saw.
+
+Every widget that defines a view (text, model, step, unit, toggles) is created
+with ``**urlstate.BOUND`` and a stable ``key``: Streamlit then mirrors its value
+into the query parameter of the same name (dropping it while it equals the
+default) and initialises the widget from the URL on page load. The page itself
+is the URL path (``/rnn``, ``/gates``).
+
+Links between pages carry the shared part of the view explicitly
+(:func:`carry`), because changing page can drop query parameters.
+"""
+
+import streamlit as st
+
+BOUND = {"bind": "query-params"}
+"""Keyword arguments that bind a keyed widget to the query parameter named after its key."""
+
+SHARED_KEYS = ("text", "model", "lecture")
+"""View state that means the same thing on every lab, carried by links between pages."""
+
+
+def carry(keys: tuple[str, ...] = SHARED_KEYS) -> dict[str, str]:
+    """The current values of ``keys`` as query parameters for ``st.page_link``."""
+    params = {}
+    for key in keys:
+        value = st.session_state.get(key)
+        if value is None or value is False:
+            continue
+        params[key] = "true" if value is True else str(value)
+    return params
+
+
+def clamp(key: str, low: int, high: int) -> None:
+    """Keep an integer widget value within [low, high] before the widget is created.
+
+    A link made for a longer text (or a bigger model) may carry a step or unit
+    the current view does not have; clamping beats an exception.
+    """
+    value = st.session_state.get(key)
+    if isinstance(value, int | float) and not low <= value <= high:
+        st.session_state[key] = int(min(max(value, low), high))
