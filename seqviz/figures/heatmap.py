@@ -1,0 +1,116 @@
+"""The units x time heatmap used for hidden states, cell states and gates.
+
+Dimension letters: ``T`` time steps, ``H`` hidden units.
+
+Units run down the y axis (unit 0 at the top, like the rows of a matrix),
+time runs along the x axis with the input characters as tick labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from seqviz.figures.style import FONT_SIZE, apply_layout, token_label
+from seqviz.figures.timeaxis import (
+    as_array,
+    check_tokens,
+    clip_step,
+    empty_figure,
+    finite,
+    mark_step,
+    note_non_finite,
+    time_axis_title,
+    time_ticks,
+)
+
+
+def default_height(H: int) -> int:
+    """Figure height in px for ``H`` unit rows: readable, but never taller than a screen."""
+    return int(min(max(18 * H + 220, 320), 820))
+
+
+def units_by_time(
+    values,
+    tokens: Sequence[str] | None,
+    step: int | None,
+    *,
+    colorscale: str,
+    zmin: float,
+    zmax: float,
+    zmid: float | None,
+    value_name: str,
+    colorbar_title: str,
+    title: str | None,
+    height: int | None,
+) -> go.Figure:
+    """Heatmap of ``values (T, H)`` with units on y and time on x.
+
+    The hover shows unit, t, token and the value with 3 decimals. NaN/±inf
+    cells are drawn blank (the plot background shows through), their hover
+    shows ``nan`` / ``inf``, and a note above the plot counts them.
+    """
+    v = as_array(values)
+    if v.ndim == 1:
+        v = v[:, None]
+    if v.ndim != 2:
+        raise ValueError(f"expected a (T, H) array, got shape {v.shape}")
+    T, H = v.shape
+    if T == 0 or H == 0:
+        return empty_figure("Nothing to show: the sequence is empty.", title)
+    tokens = check_tokens(tokens, T)
+    step = clip_step(step, T)
+    z, n_bad = finite(v.T)  # (H, T)
+
+    labels = [token_label(tok, compact=False) for tok in tokens]
+    customdata = np.empty((H, T, 2), dtype=object)
+    customdata[:, :, 0] = np.array(labels, dtype=object)[None, :]
+    # the raw value as text, so NaN and inf cells still say what they are
+    customdata[:, :, 1] = np.vectorize(lambda x: f"{x:.3f}", otypes=[object])(v.T)
+
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=np.arange(T),
+            y=np.arange(H),
+            customdata=customdata,
+            colorscale=colorscale,
+            zmin=zmin,
+            zmax=zmax,
+            zmid=zmid,
+            hoverongaps=True,
+            hovertemplate=(
+                "unit %{y}<br>t = %{x}<br>token %{customdata[0]}<br>"
+                f"{value_name} = %{{customdata[1]}}<extra></extra>"
+            ),
+            colorbar=dict(
+                title=dict(text=colorbar_title, font=dict(size=FONT_SIZE)),
+                thickness=22,
+            ),
+        )
+    )
+    tickvals, ticktext, stride = time_ticks(tokens)
+    fig.update_xaxes(
+        tickvals=tickvals,
+        ticktext=ticktext,
+        tickangle=0,
+        title_text=time_axis_title(stride),
+        range=[-0.5, T - 0.5],
+    )
+    fig.update_yaxes(title_text="hidden unit", autorange="reversed")
+    if step is not None:
+        mark_step(fig, step)
+    note_non_finite(fig, n_bad)
+    return apply_layout(fig, title, height if height is not None else default_height(H))
+
+
+def symmetric_limit(values, zmax: float | None) -> float:
+    """``zmax`` if given, else the largest finite |value| (1.0 if there is none)."""
+    if zmax is not None:
+        return float(abs(zmax)) or 1.0
+    v = as_array(values)
+    v = v[np.isfinite(v)]
+    m = float(np.max(np.abs(v))) if v.size else 0.0
+    return m if m > 0 else 1.0

@@ -1,0 +1,167 @@
+"""Visual conventions shared by every seqviz figure.
+
+One place for colours, colour scales, gate order and font sizes, so that the
+forget gate is the same colour on every page and every heatmap of signed
+values uses the same diverging scale. Sized for a projector in a lecture hall:
+nothing smaller than 14 px.
+
+Colours come from the Okabe-Ito palette (distinguishable with the common
+forms of colour blindness); the colour scales are ColorBrewer RdBu (diverging)
+and Viridis / Cividis (sequential, perceptually uniform).
+"""
+
+from __future__ import annotations
+
+import html
+
+import plotly.graph_objects as go
+
+__all__ = [
+    "OKABE_ITO",
+    "GATE_COLORS",
+    "GATE_ORDER",
+    "GATE_SYMBOLS",
+    "STATE_COLORS",
+    "DIVERGING",
+    "SEQUENTIAL",
+    "TIME_SCALE",
+    "STEP_LINE",
+    "STEP_FILL",
+    "UNK_COLOR",
+    "NEUTRAL",
+    "ACCENT",
+    "FONT_FAMILY",
+    "FONT_SIZE",
+    "TITLE_SIZE",
+    "TICK_SIZE",
+    "ANNOTATION_SIZE",
+    "CELL_TEXT_SIZE",
+    "UNK_TOKEN",
+    "apply_layout",
+    "gate_color",
+    "token_label",
+]
+
+# --- palette ----------------------------------------------------------------
+
+OKABE_ITO = {
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "bluish green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
+    "black": "#000000",
+}
+
+# One colour per gate, used on every page. LSTM and GRU "candidate" are the same
+# idea (the proposed new content), so they share a colour.
+GATE_COLORS = {
+    "input": OKABE_ITO["blue"],
+    "forget": OKABE_ITO["vermillion"],
+    "output": OKABE_ITO["bluish green"],
+    "candidate": OKABE_ITO["reddish purple"],
+    "reset": OKABE_ITO["orange"],
+    "update": OKABE_ITO["sky blue"],
+}
+
+# Order in which gates are listed (legends, tabs, subplots).
+GATE_ORDER = {
+    "lstm": ("input", "forget", "candidate", "output"),
+    "gru": ("reset", "update", "candidate"),
+    "rnn": (),
+}
+
+# Symbols used in the lecture's equations, as Plotly rich text (no user input).
+GATE_SYMBOLS = {
+    "input": "i<sub>t</sub>",
+    "forget": "f<sub>t</sub>",
+    "output": "o<sub>t</sub>",
+    "candidate": "candidate",
+    "reset": "r<sub>t</sub>",
+    "update": "z<sub>t</sub>",
+}
+
+# Cell state c_t and hidden state h_t when drawn next to the gates.
+STATE_COLORS = {"cell": OKABE_ITO["black"], "hidden": "#7F7F7F"}
+
+# --- colour scales ----------------------------------------------------------
+
+DIVERGING = "RdBu_r"  # signed values: blue < 0, white = 0, red > 0 (always zmid=0)
+SEQUENTIAL = "Viridis"  # values in 0..1: gates, attention weights, probabilities
+TIME_SCALE = "Cividis"  # position in the sequence (trajectory markers)
+
+# --- highlights -------------------------------------------------------------
+
+STEP_LINE = OKABE_ITO["black"]  # outline of "the current step t" (rectangles, markers)
+STEP_FILL = OKABE_ITO["yellow"]  # fill of the current step's marker / box
+UNK_COLOR = OKABE_ITO["reddish purple"]  # the <unk> token in labels
+NEUTRAL = "#A6A6A6"  # bars / lines that are not the focus
+ACCENT = OKABE_ITO["blue"]  # the one bar / line that is the focus (e.g. the actual next char)
+UNK_TOKEN = "<unk>"
+
+# --- fonts (px) -------------------------------------------------------------
+
+FONT_FAMILY = "Source Sans Pro, Arial, sans-serif"
+FONT_SIZE = 18  # axis titles, legends, hover labels
+TITLE_SIZE = 24
+TICK_SIZE = 16
+ANNOTATION_SIZE = 18
+CELL_TEXT_SIZE = 18  # characters drawn inside heatmap cells
+
+
+def gate_color(gate: str) -> str:
+    """The colour of a gate, e.g. ``gate_color("forget")``.
+
+    Raises:
+        ValueError: for a name that is not a gate of LSTM or GRU.
+    """
+    try:
+        return GATE_COLORS[gate]
+    except KeyError:
+        raise ValueError(f"unknown gate {gate!r}; expected one of {sorted(GATE_COLORS)}") from None
+
+
+def token_label(token: str, compact: bool = True) -> str:
+    """How a token is written in a figure, safe for Plotly's rich-text renderer.
+
+    Plotly interprets a small set of HTML tags (``<b>``, ``<a href>``, ...) in
+    every label, so user text is escaped here and nowhere else.
+
+    - a space is shown as ``␣``, a newline as ``↵``, a tab as ``⇥``;
+    - ``<unk>`` is shown in :data:`UNK_COLOR`, as a bold ``?`` when
+      ``compact`` (tick labels, one cell per character) or as ``<unk>``;
+    - everything else is HTML-escaped (``<`` -> ``&lt;``), so it renders
+      literally.
+    """
+    if token == UNK_TOKEN:
+        inner = "<b>?</b>" if compact else "&lt;unk&gt;"
+        return f'<span style="color:{UNK_COLOR}">{inner}</span>'
+    shown = token.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥").replace("\r", "↵")
+    return html.escape(shown, quote=False)
+
+
+def apply_layout(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:
+    """Apply the projector-friendly layout to ``fig`` (in place) and return it.
+
+    Args:
+        fig: any Plotly figure.
+        title: rich-text title (already escaped if it contains user text).
+        height: figure height in px; ``None`` leaves Plotly's default.
+    """
+    fig.update_layout(
+        template="plotly_white",
+        font=dict(family=FONT_FAMILY, size=FONT_SIZE, color="#222222"),
+        title=dict(text=title, font=dict(size=TITLE_SIZE), x=0.0, xanchor="left")
+        if title
+        else None,
+        hoverlabel=dict(font=dict(size=FONT_SIZE)),
+        legend=dict(font=dict(size=FONT_SIZE)),
+        margin=dict(l=70, r=30, t=90 if title else 40, b=70),
+    )
+    if height is not None:
+        fig.update_layout(height=int(height))
+    fig.update_xaxes(tickfont=dict(size=TICK_SIZE), title_font=dict(size=FONT_SIZE))
+    fig.update_yaxes(tickfont=dict(size=TICK_SIZE), title_font=dict(size=FONT_SIZE))
+    return fig
