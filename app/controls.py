@@ -66,7 +66,8 @@ def model_choice(key: str = "model") -> str:
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 
 
-def _md_escape(s: str) -> str:
+def md_escape(s: str) -> str:
+    """Text safe to put inside st.markdown (every markdown-special character escaped)."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", s)
 
 
@@ -80,10 +81,19 @@ def show_encoded(tokens: list[str], unknown: list[bool]) -> None:
         elif token == " ":
             parts.append("␣")
         else:
-            parts.append(_md_escape(token))
+            parts.append(md_escape(token))
     st.markdown("**The model reads:** " + "".join(parts))
     if n_unk:
         st.caption(
             f"{n_unk} character{'s' if n_unk > 1 else ''} outside the 27-symbol alphabet "
             "(a–z and space) became <unk>: the model never saw that input in training."
         )
+
+
+def token_md(token: str) -> str:
+    """One token for a markdown sentence: quoted character, ␣ for space, <unk> spelled out."""
+    if token == "<unk>":
+        return r"\<unk\>"
+    if token == " ":
+        return "␣ (space)"
+    return f"‘{md_escape(token)}’"

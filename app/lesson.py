@@ -51,3 +51,13 @@ def show_code(*functions, note: str = "") -> None:
         for fn in functions:
             st.markdown(f"`{fn.__module__}.{fn.__qualname__}`")
             st.code(_source(fn), language="python")
+
+
+def chart(fig, key: str, how: str) -> None:
+    """A Plotly figure at full width with its "how to read this" caption underneath.
+
+    ``theme=None`` keeps seqviz's own projector-sized style (seqviz.figures.style).
+    """
+    st.plotly_chart(fig, width="stretch", theme=None, key=key,
+                    config={"displayModeBar": False, "scrollZoom": False})
+    how_to_read(how)

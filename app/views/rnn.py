@@ -1,2 +1,179 @@
+"""RNN step-through: read a sentence one character at a time and watch h_t change."""
+
 import streamlit as st
+
+from app import controls, equations, lesson, loaders, stepper, urlstate
+from app.urlstate import BOUND
+from seqviz import recurrent
+from seqviz.charlm import CharModel
+from seqviz.figures import recurrent as figs
+
 st.title("RNN step-through")
+lesson.intro("rnn_intro")
+
+# --- controls ---------------------------------------------------------------------
+left, right = st.columns([3, 2], gap="large")
+with left:
+    text = controls.text_input()
+with right:
+    weights = controls.model_choice()
+    v1, v2, v3 = st.columns([1, 1, 1], vertical_alignment="bottom")
+    bidirectional = v3.toggle(
+        "Bidirectional", key="bidirectional", help="Two RNNs, left-to-right and right-to-left.",
+        **BOUND,
+    )
+    stacked = v1.toggle(
+        "Stacked", key="stacked", disabled=bidirectional,
+        help="Several RNN layers on top of each other (off while Bidirectional is on).", **BOUND,
+    )
+    layers = v2.segmented_control(
+        "Layers", options=[2, 3], default=2, required=True, key="layers",
+        disabled=not stacked or bidirectional, **BOUND,
+    )
+if text is None:
+    st.stop()
+
+name = "birnn" if bidirectional else f"rnn-{layers}layer" if stacked else "rnn"
+if weights == "trained" and not loaders.has_checkpoint(name):
+    st.warning(
+        f"The trained **{name}** checkpoint is not installed (`assets/models/{name}.safetensors`), "
+        "so this page shows the **untrained** model with the same architecture. "
+        f"To add it, run `python -m seqviz.pretrained --only {name}` (a few minutes).",
+        icon=":material/cloud_off:",
+    )
+
+# --- the one core call: run the model over the text once (cached) -------------------
+reading = loaders.read(name, weights == "trained", text)
+tr, enc, model = reading.trace, reading.encoded, reading.model
+T, H = len(enc.tokens), model.config.hidden_size
+controls.show_encoded(enc.tokens, enc.unknown)
+
+unit = st.number_input(
+    f"Unit j for the equation (0 – {H - 1})", min_value=0, max_value=H - 1, value=0, step=1,
+    key="unit", help="The hidden state has H numbers; the equation shows one of them.", **BOUND,
+)
+lesson.try_this("rnn_try")
+
+
+def describe(t: int) -> str:
+    read_so_far = "".join("?" if u else c for c, u in zip(enc.tokens[: t + 1], enc.unknown[: t + 1]))
+    return (
+        f"**Step t = {t + 1} of {T}:** the model reads {controls.token_md(enc.tokens[t])}"
+        f" — so far: `{read_so_far.replace('`', '')}`"
+    )
+
+
+def show_step(t: int) -> None:
+    """Everything that depends on the time step (redrawn by the step control alone)."""
+    lesson.chart(
+        figs.unrolled(enc.tokens, step=t, num_layers=model.config.num_layers,
+                      bidirectional=bidirectional),
+        key="unrolled",
+        how="each column is one time step; every column uses the *same* W_xh, W_hh and "
+        "W_hq (shared weights); the highlighted column is step t.",
+    )
+    eq, pred = st.columns([3, 2], gap="large")
+    with eq:
+        show_equation(t)
+    with pred:
+        show_prediction(t)
+    show_states(t)
+
+
+def show_equation(t: int) -> None:
+    st.subheader("The equation, with this step's numbers")
+    forward = tr.layers[0].directions[0]  # layer 1 reads the one-hot characters
+    for line in equations.rnn_unit(forward, t, unit, tr.nonlinearity):
+        st.latex(line)
+    st.latex(equations.one_hot_column(forward, t, unit, int(enc.ids[t]), enc.tokens[t]))
+    st.latex(equations.rnn_norms(forward, t))
+    lesson.how_to_read(
+        "the braces are the three terms for unit j; they add up to the pre-activation, "
+        "and tanh squashes it into (−1, 1). The norms compare the whole vectors: new "
+        "character vs memory vs bias."
+    )
+    if bidirectional:
+        backward = tr.layers[0].directions[1]
+        st.markdown("The **backward** RNN at the same position reads from the right:")
+        for line in equations.rnn_unit(backward, t, unit, tr.nonlinearity, backward=True)[1:]:
+            st.latex(line)
+
+
+def show_prediction(t: int) -> None:
+    vocab = model.vocab.idx_to_token
+    if bidirectional:
+        st.subheader("Fill in the blank at t")
+        lesson.chart(
+            figs.topk_bar(reading.probs[t], vocab, k=5, actual=enc.tokens[t],
+                          title="Which character is at t?"),
+            key="topk",
+            how="the model hides character t and guesses it from the forward state at t−1 "
+            "and the backward state at t+1; the accent bar is the true character.",
+        )
+        return
+    st.subheader("What comes next?")
+    st.latex(equations.softmax_line(float(reading.probs[t].max()),
+                                    vocab[int(reading.probs[t].argmax())]))
+    actual = enc.tokens[t + 1] if t + 1 < T else None
+    lesson.chart(
+        figs.topk_bar(reading.probs[t], vocab, k=5, actual=actual, title=None),
+        key="topk",
+        how="bar length is the probability the model gives each next character after "
+        "reading up to t; the accent bar is the character that really comes next.",
+    )
+
+
+def show_states(t: int) -> None:
+    st.subheader("The hidden state over the whole text")
+    if bidirectional:
+        fwd_col, bwd_col = st.columns(2)
+        with fwd_col:
+            lesson.chart(
+                figs.hidden_heatmap(tr.layers[0].directions[0].h, enc.tokens, step=t,
+                                    title="Forward h→<sub>t</sub> (left to right)", zmax=1.0),
+                key="heat_fwd",
+                how="a column is h→_t, everything left of and including t.",
+            )
+        with bwd_col:
+            lesson.chart(
+                figs.hidden_heatmap(tr.layers[0].directions[1].h, enc.tokens, step=t,
+                                    title="Backward h←<sub>t</sub> (right to left)", zmax=1.0),
+                key="heat_bwd",
+                how="a column is h←_t, everything right of and including t.",
+            )
+    else:
+        for l, layer in enumerate(tr.layers):
+            title = (f"Layer {l + 1}: h<sub>t</sub><sup>({l + 1})</sup>" if len(tr.layers) > 1
+                     else None)
+            lesson.chart(
+                figs.hidden_heatmap(layer.hidden, enc.tokens, step=t, title=title, zmax=1.0,
+                                    height=380 if len(tr.layers) > 1 else None),
+                key=f"heat_{l}",
+                how="one row per unit, one column per character; red is positive, blue "
+                "negative (tanh keeps every value in −1..1); the outlined column is step t.",
+            )
+    lesson.chart(
+        figs.trajectory(reading.pca.points, enc.tokens, step=t, explained=reading.pca.explained),
+        key="trajectory",
+        how=f"each dot is one h_t ({H} numbers) flattened to 2-D by PCA fitted on this text; "
+        "the line follows time, the big marker is step t.",
+    )
+
+
+stepper.step_through(T, show_step, label=describe)
+
+# --- the rest of the lesson ----------------------------------------------------------
+lesson.more("Why W_xh x_t is just a column", "rnn_onehot")
+if stacked and not bidirectional:
+    lesson.more("Stacked RNNs", "rnn_stacked", expanded=True)
+if bidirectional:
+    lesson.more("Bidirectional RNNs: I am ___ very hungry", "rnn_bidirectional", expanded=True)
+lesson.show_code(
+    recurrent._run_direction, CharModel.probs,
+    note="`seqviz.recurrent.trace` runs this loop for every layer and direction, recording "
+    "every intermediate value the page shows.",
+)
+st.page_link(
+    "views/gates.py", label="Next lab: Gates — LSTM & GRU", icon=":material/arrow_forward:",
+    query_params=urlstate.carry(),
+)

@@ -1,0 +1,160 @@
+"""LaTeX for the live equations: the lecture's formula with one unit's real numbers.
+
+Only formatting: every number is read from a :class:`seqviz.recurrent.DirectionTrace`
+(which already holds W_x x_t, W_h h_{t-1}, biases and pre-activations), indexed
+at step t (0-based) and unit j. Steps are written 1-based, as in the lecture.
+"""
+
+import torch
+
+from seqviz.recurrent import DirectionTrace
+
+
+def num(v: float) -> str:
+    """A number for LaTeX: 3 decimals, explicit minus sign."""
+    v = float(v)
+    if v != v or v in (float("inf"), float("-inf")):
+        return r"\text{" + str(v) + "}"
+    return f"{v:.3f}" if abs(v) >= 5e-4 else "0.000"
+
+
+def pnum(v: float) -> str:
+    """A factor in a product: negative numbers in parentheses."""
+    s = num(v)
+    return f"({s})" if s.startswith("-") else s
+
+
+def _term(value: float, label: str) -> str:
+    return r"\underbrace{" + num(value) + r"}_{" + label + "}"
+
+
+def _norm(v: torch.Tensor) -> str:
+    return num(torch.linalg.vector_norm(v))
+
+
+def char_tex(token: str) -> str:
+    """A character as LaTeX text (space shown as ␣, <unk> spelled out)."""
+    if token == "<unk>":
+        return r"\langle\text{unk}\rangle"
+    if token == " ":
+        return r"\text{\textvisiblespace}"
+    return r"\text{``" + token + "''}" if token.isalnum() else r"\text{?}"
+
+
+def rnn_unit(d: DirectionTrace, t: int, j: int, nonlinearity: str = "tanh",
+             backward: bool = False) -> list[str]:
+    """The RNN step for unit j at step t: symbols, numbers, result (one LaTeX line each)."""
+    f = r"\tanh" if nonlinearity == "tanh" else r"\operatorname{relu}"
+    prev = "h_{t+1}" if backward else "h_{t-1}"
+    arrow = r"\overleftarrow" if backward else ""
+    h = arrow + "{h}" if backward else "h"
+    w = d.weights["hidden"]
+    x_part = d.x_part["hidden"][t, j]
+    h_part = d.h_part["hidden"][t, j]
+    b = w.b_x[j] + w.b_h[j]
+    pre = d.pre["hidden"][t, j]
+    return [
+        rf"{h}_{{t}} = {f}\left(W_{{xh}} x_t + W_{{hh}} {prev} + b_h\right)",
+        rf"{h}_{{t,{j}}} = {f}\Big({_term(x_part, rf'(W_{{xh}} x_t)_{{{j}}}')}"
+        rf" + {_term(h_part, rf'(W_{{hh}} {prev})_{{{j}}}')}"
+        rf" + {_term(b, rf'b_{{h,{j}}}')}\Big)"
+        rf" = {f}({num(pre)}) = \mathbf{{{num(d.h[t, j])}}}",
+    ]
+
+
+def rnn_norms(d: DirectionTrace, t: int, backward: bool = False) -> str:
+    """Vector norms of the three terms and of the new state at step t."""
+    w = d.weights["hidden"]
+    prev = "h_{t+1}" if backward else "h_{t-1}"
+    return (
+        rf"\lVert W_{{xh}} x_t\rVert = {_norm(d.x_part['hidden'][t])},\quad"
+        rf"\lVert W_{{hh}} {prev}\rVert = {_norm(d.h_part['hidden'][t])},\quad"
+        rf"\lVert b_h\rVert = {_norm(w.b_x + w.b_h)},\quad"
+        rf"\lVert h_t\rVert = {_norm(d.h[t])}"
+    )
+
+
+def one_hot_column(d: DirectionTrace, t: int, j: int, char_id: int, token: str) -> str:
+    """W_xh x_t is the column of the current character: show the entry it picks for unit j."""
+    w = d.weights["hidden"]
+    return (
+        rf"x_t = e_{{{char_id}}}\ ({char_tex(token)})\quad\Rightarrow\quad"
+        rf"(W_{{xh}} x_t)_{{{j}}} = (W_{{xh}})_{{{j},{char_id}}} = {num(w.W_x[j, char_id])}"
+    )
+
+
+def softmax_line(p_top: float, token: str) -> str:
+    return (
+        r"\hat{y}_t = \operatorname{softmax}(W_{hq} h_t + b_q)\quad\Rightarrow\quad"
+        rf"P(x_{{t+1}} = {char_tex(token)}) = {num(p_top)}"
+    )
+
+
+# --- gated cells (PyTorch's formulation) ------------------------------------------
+
+_SYM = {"input": "i", "forget": "f", "output": "o", "candidate": "g",
+        "reset": "r", "update": "z"}
+_IDX = {"input": "i", "forget": "f", "output": "o", "candidate": "g",
+        "reset": "r", "update": "z"}
+
+
+def gate_lines(kind: str, d: DirectionTrace, t: int, j: int) -> list[str]:
+    """Every gate equation of an LSTM or GRU for unit j at step t, numbers substituted."""
+    lines = []
+    for gate in d.gates:
+        w = d.weights[gate]
+        xp, hp = d.x_part[gate][t, j], d.h_part[gate][t, j]
+        bx, bh = w.b_x[j], w.b_h[j]
+        val = d.gates[gate][t, j]
+        g = _SYM[gate] if not (kind == "gru" and gate == "candidate") else "n"
+        k = _IDX[gate] if g != "n" else "n"
+        act = r"\tanh" if gate == "candidate" else r"\sigma"
+        if kind == "gru" and gate == "candidate":
+            r = d.gates["reset"][t, j]
+            lines.append(
+                rf"n_{{t,{j}}} = \tanh\Big({_term(xp, rf'W_{{in}} x_t')}"
+                rf" + {_term(bx, 'b_{in}')} + {_term(r, 'r_t')}\odot("
+                rf"{_term(hp, rf'W_{{hn}} h_{{t-1}}')} + {_term(bh, 'b_{hn}')})\Big)"
+                rf" = \tanh({num(d.pre[gate][t, j])}) = \mathbf{{{num(val)}}}"
+            )
+            continue
+        lines.append(
+            rf"{g}_{{t,{j}}} = {act}\Big({_term(xp, rf'W_{{i{k}}} x_t')}"
+            rf" + {_term(bx, rf'b_{{i{k}}}')} + {_term(hp, rf'W_{{h{k}}} h_{{t-1}}')}"
+            rf" + {_term(bh, rf'b_{{h{k}}}')}\Big) = {act}({num(d.pre[gate][t, j])})"
+            rf" = \mathbf{{{num(val)}}}"
+        )
+    if kind == "lstm":
+        f, i, g, o = (d.gates[n][t, j] for n in ("forget", "input", "candidate", "output"))
+        lines.append(
+            rf"c_{{t,{j}}} = f_t \odot c_{{t-1}} + i_t \odot g_t = {pnum(f)}\cdot{pnum(d.c_prev[t, j])}"
+            rf" + {pnum(i)}\cdot{pnum(g)} = \mathbf{{{num(d.c[t, j])}}}"
+        )
+        lines.append(
+            rf"h_{{t,{j}}} = o_t \odot \tanh(c_t) = {pnum(o)}\cdot\tanh({num(d.c[t, j])})"
+            rf" = \mathbf{{{num(d.h[t, j])}}}"
+        )
+    else:
+        z, n = d.gates["update"][t, j], d.gates["candidate"][t, j]
+        lines.append(
+            rf"h_{{t,{j}}} = (1 - z_t)\odot n_t + z_t \odot h_{{t-1}} = (1 - {num(z)})\cdot{pnum(n)}"
+            rf" + {pnum(z)}\cdot{pnum(d.h_prev[t, j])} = \mathbf{{{num(d.h[t, j])}}}"
+        )
+    return lines
+
+
+GATE_FORMULAS = {
+    "lstm": [
+        r"i_t = \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi})",
+        r"f_t = \sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf})",
+        r"g_t = \tanh(W_{ig} x_t + b_{ig} + W_{hg} h_{t-1} + b_{hg})\quad(\tilde{C}_t)",
+        r"o_t = \sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho})",
+        r"c_t = f_t \odot c_{t-1} + i_t \odot g_t,\qquad h_t = o_t \odot \tanh(c_t)",
+    ],
+    "gru": [
+        r"r_t = \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr})",
+        r"z_t = \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz})",
+        r"n_t = \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))",
+        r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}",
+    ],
+}
