@@ -1,2 +1,172 @@
+"""Gates: what the LSTM's and GRU's sigmoid valves do over a text, unit by unit."""
+
 import streamlit as st
+
+from app import controls, equations, lesson, loaders, stepper, urlstate
+from app.urlstate import BOUND
+from seqviz import recurrent, units
+from seqviz.figures import gates as gfigs
+from seqviz.figures import recurrent as rfigs
+
+CELLS = {"lstm": "LSTM", "gru": "GRU"}
+GATE_NAMES = {"input": "input gate i_t", "forget": "forget gate f_t", "output": "output gate o_t",
+              "candidate": "candidate g_t / n_t", "reset": "reset gate r_t", "update": "update gate z_t"}
+
 st.title("Gates: LSTM & GRU")
+lesson.intro("gates_intro")
+
+# --- controls ---------------------------------------------------------------------
+left, right = st.columns([3, 2], gap="large")
+with left:
+    text = controls.text_input()
+with right:
+    weights = controls.model_choice()
+    cell = st.segmented_control(
+        "Cell", options=list(CELLS), format_func=CELLS.get, default="lstm", required=True,
+        key="cell", **BOUND,
+    )
+if text is None:
+    st.stop()
+
+if weights == "trained" and not loaders.has_checkpoint(cell):
+    st.warning(
+        f"The trained **{CELLS[cell]}** checkpoint is not installed "
+        f"(`assets/models/{cell}.safetensors`), so this page shows the **untrained** "
+        f"{CELLS[cell]}. To add it, run `python -m seqviz.pretrained --only {cell}`.",
+        icon=":material/cloud_off:",
+    )
+
+# --- the one core call: run the cell over the text once (cached) --------------------
+reading = loaders.read(cell, weights == "trained", text)
+tr, enc = reading.trace, reading.encoded
+T, H = len(enc.tokens), reading.model.config.hidden_size
+layer = tr.layers[0].directions[0]  # one layer, one direction
+controls.show_encoded(enc.tokens, enc.unknown)
+
+def select_unit(j: int) -> None:
+    st.session_state["unit"] = j
+
+
+# --- find a unit: rank units by how well h_t tracks a feature of the text ------------
+features = units.text_features(list(text.lower()))  # same T characters the model read
+with st.expander("Find a unit — which units track a feature of the text?", expanded=False,
+                 icon=":material/search:"):
+    st.markdown(lesson.prose("find_unit"))
+    feature = st.selectbox("Feature", list(features), key="feature", **BOUND)
+    ranking = units.rank_units(tr.hidden, features[feature], top=8)
+    lesson.chart(
+        gfigs.unit_ranking_bar(ranking, feature=feature), key="ranking",
+        how="bar length is Pearson r between the unit's h_t and the feature over your text; "
+        "red: the unit goes up with the feature, blue: it goes down.",
+    )
+    st.markdown("Pick a unit to inspect below:")
+    for i, (col, score) in enumerate(zip(st.columns(len(ranking)), ranking, strict=True)):
+        col.button(
+            f"unit {score.unit}", key=f"pick_{i}", help=f"r = {score.r:+.2f}", width="stretch",
+            on_click=select_unit, args=(score.unit,),
+        )
+
+unit = st.number_input(
+    f"Unit j to inspect (0 – {H - 1})", min_value=0, max_value=H - 1, step=1,
+    key="unit", help="Every gate has H units; the equations and time series follow unit j.",
+    **BOUND,
+)
+lesson.try_this("gates_try")
+
+
+def describe(t: int) -> str:
+    return f"**Step t = {t + 1} of {T}:** the cell reads {controls.token_md(enc.tokens[t])}"
+
+
+def show_step(t: int) -> None:
+    """Everything that depends on the time step (redrawn by the step control alone)."""
+    eq, series = st.columns([1, 1], gap="large")
+    with eq:
+        st.subheader(f"{CELLS[cell]} equations for unit {unit} at t = {t + 1}")
+        for line in equations.gate_lines(cell, layer, t, unit):
+            st.latex(line)
+        lesson.how_to_read(
+            "each gate adds its input part, recurrent part and two biases, then σ squashes "
+            "the sum into 0..1 (closed..open); bold numbers are the results at this step."
+        )
+    with series:
+        lesson.chart(
+            gfigs.gate_timeseries({g: tr.gates[g][:, unit] for g in tr.gates}, enc.tokens,
+                                  step=t, unit=unit),
+            key="gate_series",
+            how="one line per gate of unit j over the text; near 1 the valve is open, near 0 "
+            "closed; the outlined column is step t.",
+        )
+    if cell == "lstm":
+        lesson.chart(
+            gfigs.cell_vs_hidden(tr.cell[:, unit], tr.hidden[:, unit], enc.tokens, step=t,
+                                 unit=unit),
+            key="cell_vs_hidden",
+            how="the cell state c_t (black) is the memory the forget gate keeps; the hidden "
+            "state h_t = o_t ⊙ tanh(c_t) (grey, dashed) is what the rest of the network sees.",
+        )
+    lesson.chart(
+        gfigs.text_activation(enc.tokens, tr.hidden[:, unit], step=t,
+                              title=f"Your text, coloured by unit {unit}'s h_t"),
+        key="text_activation",
+        how="red characters: unit j's hidden state is positive after reading them, blue: "
+        "negative; the outlined character is step t.",
+    )
+
+
+stepper.step_through(T, show_step, label=describe)
+
+# --- the whole text at once (no step): every gate, saturation, vs. the plain RNN ------
+st.subheader("Every gate of every unit")
+tabs = st.tabs([GATE_NAMES[g] for g in tr.gates])
+for tab, gate in zip(tabs, tr.gates, strict=True):
+    with tab:
+        lesson.chart(
+            gfigs.gate_heatmap(tr.gates[gate], enc.tokens, gate=gate), key=f"heat_{gate}",
+            how="one row per unit, one column per character; bright = gate open (near 1), "
+            "dark = closed (near 0)." if gate != "candidate" else
+            "the candidate is a tanh, so it is signed: red positive, blue negative.",
+        )
+
+st.subheader("Saturation: are the valves fully open or shut?")
+sigmoid_gates = [g for g in tr.gates if g != "candidate"]
+for col, gate in zip(st.columns(len(sigmoid_gates)), sigmoid_gates, strict=True):
+    frac_low, frac_high = units.saturation(tr.gates[gate])
+    with col:
+        lesson.chart(
+            gfigs.saturation_scatter(frac_low, frac_high, gate=gate, height=420),
+            key=f"sat_{gate}",
+            how="one dot per unit: right = often closed (< 0.1), up = often open (> 0.9); "
+            "dots near the diagonal act like switches.",
+        )
+
+st.subheader(f"Side by side: plain RNN vs {CELLS[cell]} on the same text")
+plain = loaders.read("rnn", weights == "trained", text)
+rnn_col, gated_col = st.columns(2)
+with rnn_col:
+    lesson.chart(
+        rfigs.hidden_heatmap(plain.trace.hidden, enc.tokens, title="Plain RNN h<sub>t</sub>",
+                             zmax=1.0, height=520),
+        key="heat_rnn",
+        how="the plain RNN rewrites its whole state at every character.",
+    )
+with gated_col:
+    lesson.chart(
+        rfigs.hidden_heatmap(tr.hidden, enc.tokens, title=f"{CELLS[cell]} h<sub>t</sub>",
+                             zmax=1.0, height=520),
+        key="heat_gated",
+        how="gated units can hold a value across many characters (long horizontal streaks).",
+    )
+
+if cell == "gru":
+    lesson.more("PyTorch's GRU vs the textbook GRU", "gru_pytorch", expanded=True)
+with st.expander("The equations PyTorch uses"):
+    for line in equations.GATE_FORMULAS[cell]:
+        st.latex(line)
+lesson.show_code(
+    recurrent._run_direction, units.rank_units,
+    note="`seqviz.recurrent.trace` runs this loop over your text and records every gate; "
+    "`seqviz.units.rank_units` ranks units for *Find a unit*.",
+)
+st.page_link("views/rnn.py", label="Back to the RNN step-through", icon=":material/arrow_back:",
+             query_params=urlstate.carry())

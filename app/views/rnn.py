@@ -49,7 +49,7 @@ T, H = len(enc.tokens), model.config.hidden_size
 controls.show_encoded(enc.tokens, enc.unknown)
 
 unit = st.number_input(
-    f"Unit j for the equation (0 – {H - 1})", min_value=0, max_value=H - 1, value=0, step=1,
+    f"Unit j for the equation (0 – {H - 1})", min_value=0, max_value=H - 1, step=1,
     key="unit", help="The hidden state has H numbers; the equation shows one of them.", **BOUND,
 )
 lesson.try_this("rnn_try")
