@@ -105,8 +105,8 @@ def test_hidden_heatmap_structure(h):
     assert step_labels(fig) == ["<b>t = 4</b>"]
     assert list(fig.layout.xaxis.ticktext) == [token_label(c) for c in TOKENS]
     assert "␣" in fig.layout.xaxis.ticktext
-    assert "%{customdata[1]}" in hm.hovertemplate and "unit %{y}" in hm.hovertemplate
-    assert np.asarray(hm.customdata)[2, 4, 1] == f"{h[4, 2]:.3f}"
+    assert "%{z:.3f}" in hm.hovertemplate and "unit %{y}" in hm.hovertemplate
+    assert np.asarray(hm.customdata)[2, 4] == token_label(TOKENS[4], compact=False)
     assert_serialisable(fig)
 
 
@@ -145,6 +145,7 @@ def test_hidden_heatmap_nan_inf_drawn_blank(h):
     assert np.isnan(z[2, 1]) and np.isnan(z[0, 3])
     assert np.isfinite(fig.data[0].zmax)
     assert np.asarray(fig.data[0].customdata)[0, 3, 1] == "inf"
+    assert "%{customdata[1]}" in fig.data[0].hovertemplate
     assert any("NaN" in (a.text or "") for a in fig.layout.annotations)
     assert_serialisable(fig)
 

@@ -98,7 +98,7 @@ def gate_heatmap(
         zmax=1.0,
         zmid=0.0 if signed else None,
         value_name=gate,
-        colorbar_title=GATE_SYMBOLS[gate] if not signed else "g",
+        colorbar_title=GATE_SYMBOLS[gate] if not signed else "value",
         title=title if title is not None else _gate_title(gate),
         height=height,
     )

@@ -64,11 +64,17 @@ def units_by_time(
     step = clip_step(step, T)
     z, n_bad = finite(v.T)  # (H, T)
 
-    labels = [token_label(tok, compact=False) for tok in tokens]
-    customdata = np.empty((H, T, 2), dtype=object)
-    customdata[:, :, 0] = np.array(labels, dtype=object)[None, :]
-    # the raw value as text, so NaN and inf cells still say what they are
-    customdata[:, :, 1] = np.vectorize(lambda x: f"{x:.3f}", otypes=[object])(v.T)
+    labels = np.array([token_label(tok, compact=False) for tok in tokens], dtype=object)
+    if n_bad:
+        # the raw value as text, so NaN and inf cells still say what they are in the hover
+        customdata = np.empty((H, T, 2), dtype=object)
+        customdata[:, :, 0] = labels[None, :]
+        customdata[:, :, 1] = np.vectorize(lambda x: f"{x:.3f}", otypes=[object])(v.T)
+        token_ref, value_ref = "%{customdata[0]}", "%{customdata[1]}"
+    else:
+        # (H, T) token labels only: a third of the payload of the two-field version
+        customdata = np.broadcast_to(labels, (H, T))
+        token_ref, value_ref = "%{customdata}", "%{z:.3f}"
 
     fig = go.Figure(
         go.Heatmap(
@@ -82,8 +88,8 @@ def units_by_time(
             zmid=zmid,
             hoverongaps=True,
             hovertemplate=(
-                "unit %{y}<br>t = %{x}<br>token %{customdata[0]}<br>"
-                f"{value_name} = %{{customdata[1]}}<extra></extra>"
+                f"unit %{{y}}<br>t = %{{x}}<br>token {token_ref}<br>"
+                f"{value_name} = {value_ref}<extra></extra>"
             ),
             colorbar=dict(
                 title=dict(text=colorbar_title, font=dict(size=FONT_SIZE)),

@@ -404,7 +404,17 @@ def unrolled(
     y_of = {row: i + 1 for i, row in enumerate(rows)}
     y_out = len(rows) + 1
 
-    fig = go.Figure()
+    # Shapes and annotations are collected as plain dicts and set once at the end:
+    # adding hundreds of them one by one through Plotly's validators takes seconds.
+    shapes: list[dict] = []
+    notes: list[dict] = []
+
+    def add_shape(**kw) -> None:
+        shapes.append(kw)
+
+    def add_annotation(**kw) -> None:
+        notes.append(kw)
+
     hover_x, hover_y, hover_text = [], [], []
 
     def sup(layer: int, d: str) -> str:
@@ -413,7 +423,7 @@ def unrolled(
 
     def box(t: int, y: float, label: str, hover: str, size: int = ANNOTATION_SIZE + 2) -> None:
         hot = t == step
-        fig.add_shape(
+        add_shape(
             type="rect",
             x0=t - _BOX_W,
             x1=t + _BOX_W,
@@ -423,13 +433,13 @@ def unrolled(
             fillcolor=STEP_FILL if hot else "white",
             layer="below",
         )
-        fig.add_annotation(x=t, y=y, text=label, showarrow=False, font=dict(size=size))
+        add_annotation(x=t, y=y, text=label, showarrow=False, font=dict(size=size))
         hover_x.append(t)
         hover_y.append(y)
         hover_text.append(hover)
 
     def arrow(x0: float, y0: float, x1: float, y1: float, label: str, hot: bool, side: str) -> None:
-        fig.add_annotation(
+        add_annotation(
             x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
             text="", showarrow=True, arrowhead=2, arrowsize=1.2,
             arrowwidth=2.5 if hot else 1.5, arrowcolor=STEP_LINE if hot else "#555555",
@@ -437,7 +447,7 @@ def unrolled(
         if not label:
             return
         mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-        fig.add_annotation(
+        add_annotation(
             x=mx, y=my, text=label, showarrow=False,
             xanchor="left" if side == "right" else "center",
             yanchor="bottom" if side == "above" else "middle",
@@ -456,7 +466,7 @@ def unrolled(
         # a multi-character token (<unk>, a word) gets a smaller font to fit its box
         size = ANNOTATION_SIZE + 2 if len(tokens[t]) == 1 else _SMALL - 1
         box(t, 0, f"<b>{tok}</b>", f"x<sub>{t}</sub> = one-hot({tok})", size)
-        fig.add_annotation(
+        add_annotation(
             x=t, y=-_BOX_H, yanchor="top", text=f"x<sub>{t}</sub>", showarrow=False,
             font=dict(size=_SMALL, color="#555555"),
         )  # fmt: skip
@@ -498,13 +508,13 @@ def unrolled(
     for layer, d in rows:
         y = y_of[(layer, d)]
         if start > 0:
-            fig.add_annotation(x=start - 0.75, y=y, text="…", showarrow=False, font=dict(size=28))
+            add_annotation(x=start - 0.75, y=y, text="…", showarrow=False, font=dict(size=28))
             if d != "←":
                 arrow(start - 0.6, y, start - _BOX_W, y, "", False, "above")
             else:
                 arrow(start - _BOX_W, y, start - 0.6, y, "", False, "above")
         if end < T:
-            fig.add_annotation(x=end - 0.25, y=y, text="…", showarrow=False, font=dict(size=28))
+            add_annotation(x=end - 0.25, y=y, text="…", showarrow=False, font=dict(size=28))
             if d != "←":
                 arrow(end - 1 + _BOX_W, y, end - 0.4, y, "", False, "above")
             else:
@@ -518,11 +528,12 @@ def unrolled(
         note += "<br>→ and ← rows have their own weights; y<sub>t</sub> reads both."
     if num_layers > 1:
         note += "<br>Each layer has its own weights; layer l reads the states of layer l−1."
-    fig.add_annotation(
+    add_annotation(
         x=0.5, y=-0.02, xref="paper", yref="paper", yanchor="top", text=note,
         showarrow=False, font=dict(size=ANNOTATION_SIZE), name="weight sharing",
     )  # fmt: skip
 
+    fig = go.Figure(layout=dict(shapes=shapes, annotations=notes))
     fig.add_trace(
         go.Scatter(
             x=hover_x,
