@@ -52,7 +52,7 @@ def pca(X, k: int = 2) -> PCA:
     """Project the rows of ``X`` onto their top-``k`` principal components.
 
     Args:
-        X: ``(T, H)`` array or tensor, one hidden state per row. Must be finite.
+        X: ``(T, H)`` array or tensor, one hidden state per row.
         k: number of components, ``k >= 1``. If ``k > min(T, H)`` the extra
             components are zero vectors with zero explained variance, so the
             output shapes are always ``(T, k)``, ``(k, H)``, ``(k,)``.
@@ -61,19 +61,27 @@ def pca(X, k: int = 2) -> PCA:
         :class:`PCA`. Signs are deterministic: in each component the loading
         with the largest absolute value is positive (ties: the first such
         unit). ``T = 1`` or constant data give all-zero points, components
-        and explained ratios (no NaN).
+        and explained ratios (no NaN). Rows containing NaN/inf (an exploding
+        run) are left out of the fit and get NaN points, so a plot shows a
+        gap there; if no row is finite, everything else is zero.
 
     Raises:
-        ValueError: if ``X`` is not 2-D, has no rows/columns, ``k < 1``, or
-            contains NaN/inf.
+        ValueError: if ``X`` is not 2-D, has no rows/columns, or ``k < 1``.
     """
     X = _as_float64(X)
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"pca expects a non-empty (T, H) array, got shape {X.shape}")
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("pca: X contains NaN or inf")
+    rows_ok = np.all(np.isfinite(X), axis=1)  # (T,)
+    if not np.all(rows_ok):
+        fit = pca(X[rows_ok], k) if np.any(rows_ok) else None
+        points = np.full((X.shape[0], k), np.nan)
+        if fit is None:
+            zeros = np.zeros((k, X.shape[1]))
+            return PCA(points=points, components=zeros, mean=zeros[0], explained=np.zeros(k))
+        points[rows_ok] = fit.points
+        return PCA(points=points, components=fit.components, mean=fit.mean, explained=fit.explained)
     T, H = X.shape
 
     mean = X.mean(axis=0)  # (H,)

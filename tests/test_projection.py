@@ -95,10 +95,25 @@ def test_k_larger_than_rank_pads_with_zeros():
     np.testing.assert_allclose(p.explained.sum(), 1.0)
 
 
-@pytest.mark.parametrize("bad", [np.zeros((0, 3)), np.zeros(5), np.array([[np.nan, 1.0]] * 3)])
-def test_rejects_bad_input(bad):
+@pytest.mark.parametrize("bad", [np.zeros((0, 3)), np.zeros(5), np.zeros((0, 0))])
+def test_rejects_bad_shapes(bad):
     with pytest.raises(ValueError):
         pca(bad)
+    with pytest.raises(ValueError):
+        pca(np.ones((3, 2)), k=0)
+
+
+def test_non_finite_rows_are_left_out_and_get_nan_points():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(10, 4))
+    Y = X.copy()
+    Y[3, 1], Y[7, 0] = np.nan, np.inf
+    p, ref = pca(Y), pca(np.delete(X, [3, 7], axis=0))
+    assert np.all(np.isnan(p.points[[3, 7]]))
+    np.testing.assert_allclose(np.delete(p.points, [3, 7], axis=0), ref.points)
+    np.testing.assert_allclose(p.components, ref.components)
+    none = pca(np.full((4, 3), np.nan))
+    assert np.all(np.isnan(none.points)) and np.all(none.explained == 0)
 
 
 @settings(max_examples=50, deadline=None)

@@ -101,7 +101,8 @@ def units_by_time(
     fig.update_xaxes(
         tickvals=tickvals,
         ticktext=ticktext,
-        tickangle=0,
+        # characters stay upright; word tokens may need Plotly's automatic rotation
+        tickangle=0 if all(len(tok) <= 1 for tok in tokens) else None,
         title_text=time_axis_title(stride),
         range=[-0.5, T - 0.5],
     )
