@@ -139,7 +139,7 @@ class CharModel(nn.Module):
     def encode(self, text: str) -> Encoded:
         """Lower-case ``text`` and map each character to its vocabulary index."""
         chars = tokenize(text.lower(), "char")
-        unknown = [c not in self.vocab or c == UNK for c in chars]
+        unknown = [c not in self.vocab for c in chars]
         tokens = [UNK if u else c for c, u in zip(chars, unknown, strict=True)]
         ids = torch.tensor(self.vocab[tokens], dtype=torch.long)
         return Encoded(original=text, tokens=tokens, ids=ids, unknown=unknown)

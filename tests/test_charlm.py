@@ -11,6 +11,15 @@ from seqviz.text import UNK, Vocab, load_time_machine, tokenize
 TINY = dict(hidden_size=16, seq_len=16, batch_size=8, steps=40, lr=1e-2)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Small models run fastest on one thread, and the machine is shared."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def text() -> str:
     return load_time_machine()[:6000]
