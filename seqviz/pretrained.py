@@ -100,15 +100,24 @@ def untrained(name: str, seed: int = 0) -> CharModel:
     return _freeze(_build(info(name), seed))
 
 
+def untrained_like(model: CharModel, seed: int = 0) -> CharModel:
+    """A freshly initialised copy of ``model``'s architecture and vocabulary."""
+    return _freeze(CharModel(model.config, model.vocab, seed=seed))
+
+
 def load_checkpoint(path: str | Path, meta: dict) -> CharModel:
     """Load weights from a safetensors file (no code is executed) into the model ``meta`` describes.
 
     Raises:
-        ValueError: if a tensor is missing, unexpected, or has the wrong shape.
+        ValueError: if the file is not safetensors, or a tensor is missing, unexpected,
+            has the wrong shape or holds NaN/inf.
     """
     model = _build(meta, seed=0)
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-    tensors = load_file(str(path))
+    try:
+        tensors = load_file(str(path))
+    except Exception as error:  # safetensors raises its own error type for a bad header
+        raise ValueError(f"cannot read {path} as a safetensors file: {error}") from error
     got = {k: tuple(v.shape) for k, v in tensors.items()}
     problems = [f"missing {k} {s}" for k, s in expected.items() if k not in got]
     problems += [f"unexpected {k} {s}" for k, s in got.items() if k not in expected]
@@ -117,6 +126,7 @@ def load_checkpoint(path: str | Path, meta: dict) -> CharModel:
         for k in expected
         if k in got and got[k] != expected[k]
     ]
+    problems += [f"{k} holds NaN or inf" for k, v in tensors.items() if not v.isfinite().all()]
     if problems:
         raise ValueError(f"checkpoint {path} does not fit the model: " + "; ".join(problems))
     model.load_state_dict(tensors, strict=True)
@@ -171,11 +181,6 @@ def build(name: str, command: str) -> dict:
     weights_path.chmod(0o644)  # readable by the app's server user
     meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return meta
-
-
-def untrained_like(model: CharModel, seed: int = 0) -> CharModel:
-    """A freshly initialised copy of ``model``'s architecture and vocabulary."""
-    return _freeze(CharModel(model.config, model.vocab, seed=seed))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -90,6 +90,16 @@ def test_unknown_name_and_bad_checkpoint(tmp_path):
     save_file({"head.weight": torch.zeros(3, 3)}, str(bad))
     with pytest.raises(ValueError, match="does not fit"):
         pretrained.load_checkpoint(bad, meta)
+    model = pretrained.load(AVAILABLE[0])
+    tensors = {k: v.clone() for k, v in model.state_dict().items()}
+    tensors["head.bias"][0] = float("nan")
+    save_file(tensors, str(bad))
+    with pytest.raises(ValueError, match="NaN"):
+        pretrained.load_checkpoint(bad, meta)
+    not_safetensors = tmp_path / "pickle.safetensors"
+    not_safetensors.write_bytes(b"\x80\x04not a safetensors file")
+    with pytest.raises(ValueError, match="cannot read"):
+        pretrained.load_checkpoint(not_safetensors, meta)
 
 
 def test_json_records_how_it_was_made():
