@@ -12,10 +12,7 @@ DEFAULT_TEXT = (
 )
 MAX_CHARS = 300  # longer texts are cut here (the heatmaps get one column per character)
 
-MODEL_LABELS = {
-    "trained": "Trained on The Time Machine",
-    "untrained": "Untrained (random weights)",
-}
+MODEL_LABELS = {"trained": "Trained", "untrained": "Untrained"}
 
 
 def text_input(key: str = "text") -> str | None:
@@ -58,7 +55,8 @@ def model_choice(key: str = "model") -> str:
         default="trained",
         required=True,
         key=key,
-        help="Compare what the network computes before and after training on the same text.",
+        help="Trained: weights learned from The Time Machine. Untrained: the same network with "
+        "random initial weights. Compare them on the same text.",
         **BOUND,
     )
 

@@ -41,8 +41,9 @@ def char_tex(token: str) -> str:
     return r"\text{``" + token + "''}" if token.isalnum() else r"\text{?}"
 
 
-def rnn_unit(d: DirectionTrace, t: int, j: int, nonlinearity: str = "tanh",
-             backward: bool = False) -> list[str]:
+def rnn_unit(
+    d: DirectionTrace, t: int, j: int, nonlinearity: str = "tanh", backward: bool = False
+) -> list[str]:
     """The RNN step for unit j at step t: symbols, numbers, result (one LaTeX line each)."""
     f = r"\tanh" if nonlinearity == "tanh" else r"\operatorname{relu}"
     prev = "h_{t+1}" if backward else "h_{t-1}"
@@ -63,14 +64,16 @@ def rnn_unit(d: DirectionTrace, t: int, j: int, nonlinearity: str = "tanh",
 
 
 def rnn_norms(d: DirectionTrace, t: int, backward: bool = False) -> str:
-    """Vector norms of the three terms and of the new state at step t."""
+    """Vector norms of the three terms and of the new state at step t (two rows)."""
     w = d.weights["hidden"]
     prev = "h_{t+1}" if backward else "h_{t-1}"
     return (
+        r"\begin{gathered}"
         rf"\lVert W_{{xh}} x_t\rVert = {_norm(d.x_part['hidden'][t])},\quad"
-        rf"\lVert W_{{hh}} {prev}\rVert = {_norm(d.h_part['hidden'][t])},\quad"
+        rf"\lVert W_{{hh}} {prev}\rVert = {_norm(d.h_part['hidden'][t])},\\"
         rf"\lVert b_h\rVert = {_norm(w.b_x + w.b_h)},\quad"
         rf"\lVert h_t\rVert = {_norm(d.h[t])}"
+        r"\end{gathered}"
     )
 
 
@@ -85,17 +88,15 @@ def one_hot_column(d: DirectionTrace, t: int, j: int, char_id: int, token: str) 
 
 def softmax_line(p_top: float, token: str) -> str:
     return (
-        r"\hat{y}_t = \operatorname{softmax}(W_{hq} h_t + b_q)\quad\Rightarrow\quad"
+        r"\hat{y}_t = \operatorname{softmax}(W_{hq} h_t + b_q)\quad\Rightarrow\quad "
         rf"P(x_{{t+1}} = {char_tex(token)}) = {num(p_top)}"
     )
 
 
 # --- gated cells (PyTorch's formulation) ------------------------------------------
 
-_SYM = {"input": "i", "forget": "f", "output": "o", "candidate": "g",
-        "reset": "r", "update": "z"}
-_IDX = {"input": "i", "forget": "f", "output": "o", "candidate": "g",
-        "reset": "r", "update": "z"}
+_SYM = {"input": "i", "forget": "f", "output": "o", "candidate": "g", "reset": "r", "update": "z"}
+_IDX = {"input": "i", "forget": "f", "output": "o", "candidate": "g", "reset": "r", "update": "z"}
 
 
 def gate_lines(kind: str, d: DirectionTrace, t: int, j: int) -> list[str]:
@@ -112,9 +113,9 @@ def gate_lines(kind: str, d: DirectionTrace, t: int, j: int) -> list[str]:
         if kind == "gru" and gate == "candidate":
             r = d.gates["reset"][t, j]
             lines.append(
-                rf"n_{{t,{j}}} = \tanh\Big({_term(xp, rf'W_{{in}} x_t')}"
+                rf"n_{{t,{j}}} = \tanh\Big({_term(xp, r'W_{in} x_t')}"
                 rf" + {_term(bx, 'b_{in}')} + {_term(r, 'r_t')}\odot("
-                rf"{_term(hp, rf'W_{{hn}} h_{{t-1}}')} + {_term(bh, 'b_{hn}')})\Big)"
+                rf"{_term(hp, r'W_{hn} h_{t-1}')} + {_term(bh, 'b_{hn}')})\Big)"
                 rf" = \tanh({num(d.pre[gate][t, j])}) = \mathbf{{{num(val)}}}"
             )
             continue

@@ -58,6 +58,11 @@ def chart(fig, key: str, how: str) -> None:
 
     ``theme=None`` keeps seqviz's own projector-sized style (seqviz.figures.style).
     """
-    st.plotly_chart(fig, width="stretch", theme=None, key=key,
-                    config={"displayModeBar": False, "scrollZoom": False})
+    st.plotly_chart(
+        fig,
+        width="stretch",
+        theme=None,
+        key=key,
+        config={"displayModeBar": False, "scrollZoom": False},
+    )
     how_to_read(how)

@@ -26,12 +26,11 @@ st.set_page_config(layout="wide", page_title="seqviz", page_icon=":material/time
 
 # Paths are relative to this file (Streamlit resolves them from the entry script).
 pages = [
-    st.Page("views/home.py", title="Course map", icon=":material/map:", url_path="home",
-            default=True),
-    st.Page("views/rnn.py", title="RNN step-through", icon=":material/replay:",
-            url_path="rnn"),
-    st.Page("views/gates.py", title="Gates: LSTM & GRU", icon=":material/tune:",
-            url_path="gates"),
+    st.Page(
+        "views/home.py", title="Course map", icon=":material/map:", url_path="home", default=True
+    ),
+    st.Page("views/rnn.py", title="RNN step-through", icon=":material/replay:", url_path="rnn"),
+    st.Page("views/gates.py", title="Gates: LSTM & GRU", icon=":material/tune:", url_path="gates"),
 ]
 page = st.navigation(pages)
 frame.lecture_mode_toggle()

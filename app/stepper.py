@@ -2,8 +2,9 @@
 
 Clicking a step reruns only the fragment (the controls and everything drawn by
 ``render``), never the page above it; the expensive trace is computed once per
-(model, text) outside. The step lives in ``st.session_state[key]`` (1-based,
-as in the lecture's h_1 .. h_T) and in the URL.
+(model, text) outside. The step t = 0 .. T-1 (numbered like the trace and the
+figures; h_{-1} is the initial state) lives in ``st.session_state[key]`` and in
+the URL.
 """
 
 from collections.abc import Callable
@@ -22,13 +23,13 @@ def _playing_key(key: str) -> str:
 def _move(key: str, delta: int, n_steps: int) -> None:
     # callbacks only set state: the user takes over, so playing stops
     st.session_state[_playing_key(key)] = False
-    st.session_state[key] = min(max(st.session_state.get(key, 1) + delta, 1), n_steps)
+    st.session_state[key] = min(max(st.session_state.get(key, 0) + delta, 0), n_steps - 1)
 
 
 def _toggle_play(key: str, n_steps: int) -> None:
     playing = not st.session_state.get(_playing_key(key), False)
-    if playing and st.session_state.get(key, 1) >= n_steps:
-        st.session_state[key] = 0  # replay from the start (advanced to 1 on the first tick)
+    if playing and st.session_state.get(key, 0) >= n_steps - 1:
+        st.session_state[key] = -1  # replay from the start (advanced to 0 on the first tick)
     st.session_state[_playing_key(key)] = playing
 
 
@@ -43,7 +44,7 @@ def step_through(
     key: str = "step",
     label: Callable[[int], str] | None = None,
 ) -> None:
-    """Draw the step control and call ``render(t)`` with the 0-based step t.
+    """Draw the step control and call ``render(t)`` with the step t (0 .. n_steps-1).
 
     Args:
         n_steps: number of time steps T (>= 1).
@@ -53,12 +54,12 @@ def step_through(
         label: optional ``t -> str`` describing step t (e.g. the character read).
     """
     playing = st.session_state.get(_playing_key(key), False)
-    # A stale link or a shorter text may leave the step out of range (0 = "before
-    # the first step", only while playing: the first tick advances it to 1).
-    low = 0 if playing else 1
+    # A stale link or a shorter text may leave the step out of range (-1 = "before
+    # the first step", only while playing: the first tick advances it to 0).
+    low = -1 if playing else 0
     value = st.session_state.get(key)
-    if not isinstance(value, int) or not low <= value <= n_steps:
-        st.session_state[key] = min(max(int(value or 1), low), n_steps)
+    if not isinstance(value, int) or not low <= value <= n_steps - 1:
+        st.session_state[key] = min(max(int(value or 0), low), n_steps - 1)
     fragment = st.fragment(_step_fragment, run_every=PLAY_INTERVAL if playing else None)
     fragment(n_steps, render, key, label)
 
@@ -67,37 +68,61 @@ def _step_fragment(n_steps: int, render, key: str, label) -> None:
     playing = st.session_state.get(_playing_key(key), False)
     if playing:
         # one timer tick = one step; at the end, stop and drop the timer (full rerun)
-        if st.session_state.get(key, 1) >= n_steps:
+        if st.session_state.get(key, 0) >= n_steps - 1:
             st.session_state[_playing_key(key)] = False
             st.rerun(scope="app")
-        st.session_state[key] = st.session_state.get(key, 0) + 1
+        st.session_state[key] = st.session_state.get(key, -1) + 1
 
-    prev_col, next_col, play_col, slider_col = st.columns([1, 1, 1, 6], vertical_alignment="bottom")
+    prev_col, next_col, play_col, slider_col = st.columns(
+        [2, 2, 1.4, 4], vertical_alignment="bottom"
+    )
     prev_col.button(
-        "Previous", key=f"{key}_prev", icon=":material/skip_previous:", width="stretch",
-        on_click=_move, args=(key, -1, n_steps), disabled=st.session_state[key] <= 1,
-        shortcut="PageUp", help="Step back one character (PageUp).",
+        "Previous",
+        key=f"{key}_prev",
+        icon=":material/skip_previous:",
+        width="stretch",
+        on_click=_move,
+        args=(key, -1, n_steps),
+        disabled=st.session_state[key] <= 0,
+        shortcut="PageUp",
+        help="Step back one character (PageUp).",
     )
     next_col.button(
-        "Next", key=f"{key}_next", icon=":material/skip_next:", width="stretch",
-        on_click=_move, args=(key, +1, n_steps), disabled=st.session_state[key] >= n_steps,
-        shortcut="PageDown", help="Read the next character (PageDown).",
+        "Next",
+        key=f"{key}_next",
+        icon=":material/skip_next:",
+        width="stretch",
+        on_click=_move,
+        args=(key, +1, n_steps),
+        disabled=st.session_state[key] >= n_steps - 1,
+        shortcut="PageDown",
+        help="Read the next character (PageDown).",
     )
     if play_col.button(
-        "Pause" if playing else "Play", key=f"{key}_play", width="stretch",
+        "Pause" if playing else "Play",
+        key=f"{key}_play",
+        width="stretch",
         icon=":material/pause:" if playing else ":material/play_arrow:",
-        type="primary" if playing else "secondary", on_click=_toggle_play, args=(key, n_steps),
+        type="primary" if playing else "secondary",
+        on_click=_toggle_play,
+        args=(key, n_steps),
         help="Step through the text automatically.",
     ):
         st.rerun(scope="app")  # (re)declare the fragment with / without its timer
     if n_steps > 1:
         slider_col.slider(
-            "Time step t", min_value=1, max_value=n_steps, key=key, on_change=_stop, args=(key,),
-            format="t = %d", **BOUND,
+            "Time step t",
+            min_value=0,
+            max_value=n_steps - 1,
+            key=key,
+            on_change=_stop,
+            args=(key,),
+            format="t = %d",
+            **BOUND,
         )
     else:
-        slider_col.markdown("Time step **t = 1** (the text has one character)")
-    t = st.session_state[key] - 1
+        slider_col.markdown("Time step **t = 0** (the text has one character)")
+    t = st.session_state[key]
     if label is not None:
         st.markdown(label(t))
     render(t)

@@ -2,29 +2,38 @@
 
 import streamlit as st
 
-from app import controls, equations, lesson, loaders, stepper, urlstate
+from app import controls, equations, figcache, lesson, loaders, stepper, urlstate
 from app.urlstate import BOUND
 from seqviz import recurrent, units
 from seqviz.figures import gates as gfigs
-from seqviz.figures import recurrent as rfigs
 
 CELLS = {"lstm": "LSTM", "gru": "GRU"}
-GATE_NAMES = {"input": "input gate i_t", "forget": "forget gate f_t", "output": "output gate o_t",
-              "candidate": "candidate g_t / n_t", "reset": "reset gate r_t", "update": "update gate z_t"}
+GATE_NAMES = {
+    "input": "input gate i_t",
+    "forget": "forget gate f_t",
+    "output": "output gate o_t",
+    "candidate": "candidate g_t / n_t",
+    "reset": "reset gate r_t",
+    "update": "update gate z_t",
+}
 
 st.title("Gates: LSTM & GRU")
 lesson.intro("gates_intro")
 
 # --- controls ---------------------------------------------------------------------
-left, right = st.columns([3, 2], gap="large")
-with left:
-    text = controls.text_input()
-with right:
+text = controls.text_input()
+c_weights, c_cell, _ = st.columns([2, 1, 2], vertical_alignment="bottom")
+with c_weights:
     weights = controls.model_choice()
-    cell = st.segmented_control(
-        "Cell", options=list(CELLS), format_func=CELLS.get, default="lstm", required=True,
-        key="cell", **BOUND,
-    )
+cell = c_cell.segmented_control(
+    "Cell",
+    options=list(CELLS),
+    format_func=CELLS.get,
+    default="lstm",
+    required=True,
+    key="cell",
+    **BOUND,
+)
 if text is None:
     st.stop()
 
@@ -37,11 +46,13 @@ if weights == "trained" and not loaders.has_checkpoint(cell):
     )
 
 # --- the one core call: run the cell over the text once (cached) --------------------
-reading = loaders.read(cell, weights == "trained", text)
+trained = weights == "trained"
+reading = loaders.read(cell, trained, text)
 tr, enc = reading.trace, reading.encoded
 T, H = len(enc.tokens), reading.model.config.hidden_size
 layer = tr.layers[0].directions[0]  # one layer, one direction
 controls.show_encoded(enc.tokens, enc.unknown)
+
 
 def select_unit(j: int) -> None:
     st.session_state["unit"] = j
@@ -49,65 +60,75 @@ def select_unit(j: int) -> None:
 
 # --- find a unit: rank units by how well h_t tracks a feature of the text ------------
 features = units.text_features(list(text.lower()))  # same T characters the model read
-with st.expander("Find a unit — which units track a feature of the text?", expanded=False,
-                 icon=":material/search:"):
+with st.expander(
+    "Find a unit — which units track a feature of the text?",
+    expanded=False,
+    icon=":material/search:",
+):
     st.markdown(lesson.prose("find_unit"))
     feature = st.selectbox("Feature", list(features), key="feature", **BOUND)
     ranking = units.rank_units(tr.hidden, features[feature], top=8)
     lesson.chart(
-        gfigs.unit_ranking_bar(ranking, feature=feature), key="ranking",
+        gfigs.unit_ranking_bar(ranking, feature=feature),
+        key="ranking",
         how="bar length is Pearson r between the unit's h_t and the feature over your text; "
         "red: the unit goes up with the feature, blue: it goes down.",
     )
     st.markdown("Pick a unit to inspect below:")
     for i, (col, score) in enumerate(zip(st.columns(len(ranking)), ranking, strict=True)):
         col.button(
-            f"unit {score.unit}", key=f"pick_{i}", help=f"r = {score.r:+.2f}", width="stretch",
-            on_click=select_unit, args=(score.unit,),
+            f"unit {score.unit}",
+            key=f"pick_{i}",
+            help=f"r = {score.r:+.2f}",
+            width="stretch",
+            on_click=select_unit,
+            args=(score.unit,),
         )
 
-unit = st.number_input(
-    f"Unit j to inspect (0 – {H - 1})", min_value=0, max_value=H - 1, step=1,
-    key="unit", help="Every gate has H units; the equations and time series follow unit j.",
+unit = st.columns([1, 3])[0].number_input(
+    f"Unit j to inspect (0 – {H - 1})",
+    min_value=0,
+    max_value=H - 1,
+    step=1,
+    key="unit",
+    help="Every gate has H units; the equations and time series follow unit j.",
     **BOUND,
 )
 lesson.try_this("gates_try")
 
 
 def describe(t: int) -> str:
-    return f"**Step t = {t + 1} of {T}:** the cell reads {controls.token_md(enc.tokens[t])}"
+    return f"**Step t = {t} (of 0 – {T - 1}):** the cell reads {controls.token_md(enc.tokens[t])}"
 
 
 def show_step(t: int) -> None:
     """Everything that depends on the time step (redrawn by the step control alone)."""
     eq, series = st.columns([1, 1], gap="large")
     with eq:
-        st.subheader(f"{CELLS[cell]} equations for unit {unit} at t = {t + 1}")
+        st.subheader(f"{CELLS[cell]} equations for unit {unit} at t = {t}")
         for line in equations.gate_lines(cell, layer, t, unit):
             st.latex(line)
         lesson.how_to_read(
             "each gate adds its input part, recurrent part and two biases, then σ squashes "
             "the sum into 0..1 (closed..open); bold numbers are the results at this step."
         )
+    series_fig, cell_fig, text_fig = figcache.unit_figures(cell, trained, text, unit, t)
     with series:
         lesson.chart(
-            gfigs.gate_timeseries({g: tr.gates[g][:, unit] for g in tr.gates}, enc.tokens,
-                                  step=t, unit=unit),
+            series_fig,
             key="gate_series",
             how="one line per gate of unit j over the text; near 1 the valve is open, near 0 "
             "closed; the outlined column is step t.",
         )
-    if cell == "lstm":
+    if cell_fig is not None:
         lesson.chart(
-            gfigs.cell_vs_hidden(tr.cell[:, unit], tr.hidden[:, unit], enc.tokens, step=t,
-                                 unit=unit),
+            cell_fig,
             key="cell_vs_hidden",
             how="the cell state c_t (black) is the memory the forget gate keeps; the hidden "
             "state h_t = o_t ⊙ tanh(c_t) (grey, dashed) is what the rest of the network sees.",
         )
     lesson.chart(
-        gfigs.text_activation(enc.tokens, tr.hidden[:, unit], step=t,
-                              title=f"Your text, coloured by unit {unit}'s h_t"),
+        text_fig,
         key="text_activation",
         how="red characters: unit j's hidden state is positive after reading them, blue: "
         "negative; the outlined character is step t.",
@@ -122,10 +143,12 @@ tabs = st.tabs([GATE_NAMES[g] for g in tr.gates])
 for tab, gate in zip(tabs, tr.gates, strict=True):
     with tab:
         lesson.chart(
-            gfigs.gate_heatmap(tr.gates[gate], enc.tokens, gate=gate), key=f"heat_{gate}",
+            figcache.gate_heatmap(cell, trained, text, gate),
+            key=f"heat_{gate}",
             how="one row per unit, one column per character; bright = gate open (near 1), "
-            "dark = closed (near 0)." if gate != "candidate" else
-            "the candidate is a tanh, so it is signed: red positive, blue negative.",
+            "dark = closed (near 0)."
+            if gate != "candidate"
+            else "the candidate is a tanh, so it is signed: red positive, blue negative.",
         )
 
 st.subheader("Saturation: are the valves fully open or shut?")
@@ -141,19 +164,18 @@ for col, gate in zip(st.columns(len(sigmoid_gates)), sigmoid_gates, strict=True)
         )
 
 st.subheader(f"Side by side: plain RNN vs {CELLS[cell]} on the same text")
-plain = loaders.read("rnn", weights == "trained", text)
 rnn_col, gated_col = st.columns(2)
 with rnn_col:
     lesson.chart(
-        rfigs.hidden_heatmap(plain.trace.hidden, enc.tokens, title="Plain RNN h<sub>t</sub>",
-                             zmax=1.0, height=520),
+        figcache.hidden_heatmap("rnn", trained, text, title="Plain RNN h<sub>t</sub>", height=520),
         key="heat_rnn",
         how="the plain RNN rewrites its whole state at every character.",
     )
 with gated_col:
     lesson.chart(
-        rfigs.hidden_heatmap(tr.hidden, enc.tokens, title=f"{CELLS[cell]} h<sub>t</sub>",
-                             zmax=1.0, height=520),
+        figcache.hidden_heatmap(
+            cell, trained, text, title=f"{CELLS[cell]} h<sub>t</sub>", height=520
+        ),
         key="heat_gated",
         how="gated units can hold a value across many characters (long horizontal streaks).",
     )
@@ -164,9 +186,14 @@ with st.expander("The equations PyTorch uses"):
     for line in equations.GATE_FORMULAS[cell]:
         st.latex(line)
 lesson.show_code(
-    recurrent._run_direction, units.rank_units,
+    recurrent._run_direction,
+    units.rank_units,
     note="`seqviz.recurrent.trace` runs this loop over your text and records every gate; "
     "`seqviz.units.rank_units` ranks units for *Find a unit*.",
 )
-st.page_link("views/rnn.py", label="Back to the RNN step-through", icon=":material/arrow_back:",
-             query_params=urlstate.carry())
+st.page_link(
+    "views/rnn.py",
+    label="Back to the RNN step-through",
+    icon=":material/arrow_back:",
+    query_params=urlstate.carry(),
+)

@@ -2,34 +2,41 @@
 
 import streamlit as st
 
-from app import controls, equations, lesson, loaders, stepper, urlstate
+from app import controls, equations, figcache, lesson, loaders, stepper, urlstate
 from app.urlstate import BOUND
 from seqviz import recurrent
 from seqviz.charlm import CharModel
-from seqviz.figures import recurrent as figs
 
 st.title("RNN step-through")
 lesson.intro("rnn_intro")
 
 # --- controls ---------------------------------------------------------------------
-left, right = st.columns([3, 2], gap="large")
-with left:
-    text = controls.text_input()
-with right:
+text = controls.text_input()
+c_weights, c_stacked, c_layers, c_bidir = st.columns([2, 1, 1, 1.4], vertical_alignment="bottom")
+with c_weights:
     weights = controls.model_choice()
-    v1, v2, v3 = st.columns([1, 1, 1], vertical_alignment="bottom")
-    bidirectional = v3.toggle(
-        "Bidirectional", key="bidirectional", help="Two RNNs, left-to-right and right-to-left.",
-        **BOUND,
-    )
-    stacked = v1.toggle(
-        "Stacked", key="stacked", disabled=bidirectional,
-        help="Several RNN layers on top of each other (off while Bidirectional is on).", **BOUND,
-    )
-    layers = v2.segmented_control(
-        "Layers", options=[2, 3], default=2, required=True, key="layers",
-        disabled=not stacked or bidirectional, **BOUND,
-    )
+bidirectional = c_bidir.toggle(
+    "Bidirectional",
+    key="bidirectional",
+    help="Two RNNs, left-to-right and right-to-left.",
+    **BOUND,
+)
+stacked = c_stacked.toggle(
+    "Stacked",
+    key="stacked",
+    disabled=bidirectional,
+    help="Several RNN layers on top of each other (off while Bidirectional is on).",
+    **BOUND,
+)
+layers = c_layers.segmented_control(
+    "Layers",
+    options=[2, 3],
+    default=2,
+    required=True,
+    key="layers",
+    disabled=not stacked or bidirectional,
+    **BOUND,
+)
 if text is None:
     st.stop()
 
@@ -43,22 +50,29 @@ if weights == "trained" and not loaders.has_checkpoint(name):
     )
 
 # --- the one core call: run the model over the text once (cached) -------------------
-reading = loaders.read(name, weights == "trained", text)
+trained = weights == "trained"
+reading = loaders.read(name, trained, text)
 tr, enc, model = reading.trace, reading.encoded, reading.model
 T, H = len(enc.tokens), model.config.hidden_size
 controls.show_encoded(enc.tokens, enc.unknown)
 
-unit = st.number_input(
-    f"Unit j for the equation (0 – {H - 1})", min_value=0, max_value=H - 1, step=1,
-    key="unit", help="The hidden state has H numbers; the equation shows one of them.", **BOUND,
+unit = st.columns([1, 3])[0].number_input(
+    f"Unit j for the equation (0 – {H - 1})",
+    min_value=0,
+    max_value=H - 1,
+    step=1,
+    key="unit",
+    help="The hidden state has H numbers; the equation shows one of them.",
+    **BOUND,
 )
 lesson.try_this("rnn_try")
 
 
 def describe(t: int) -> str:
-    read_so_far = "".join("?" if u else c for c, u in zip(enc.tokens[: t + 1], enc.unknown[: t + 1]))
+    seen = zip(enc.tokens[: t + 1], enc.unknown[: t + 1], strict=True)
+    read_so_far = "".join("?" if unk else c for c, unk in seen)
     return (
-        f"**Step t = {t + 1} of {T}:** the model reads {controls.token_md(enc.tokens[t])}"
+        f"**Step t = {t} (of 0 – {T - 1}):** the model reads {controls.token_md(enc.tokens[t])}"
         f" — so far: `{read_so_far.replace('`', '')}`"
     )
 
@@ -66,8 +80,7 @@ def describe(t: int) -> str:
 def show_step(t: int) -> None:
     """Everything that depends on the time step (redrawn by the step control alone)."""
     lesson.chart(
-        figs.unrolled(enc.tokens, step=t, num_layers=model.config.num_layers,
-                      bidirectional=bidirectional),
+        figcache.unrolled(tuple(enc.tokens), t, model.config.num_layers, bidirectional),
         key="unrolled",
         how="each column is one time step; every column uses the *same* W_xh, W_hh and "
         "W_hq (shared weights); the highlighted column is step t.",
@@ -87,6 +100,11 @@ def show_equation(t: int) -> None:
         st.latex(line)
     st.latex(equations.one_hot_column(forward, t, unit, int(enc.ids[t]), enc.tokens[t]))
     st.latex(equations.rnn_norms(forward, t))
+    if t == 0:
+        st.caption(
+            "At t = 0 nothing has been read yet: h_{-1} is the initial state, all "
+            "zeros, so the memory term W_hh h_{-1} is 0."
+        )
     lesson.how_to_read(
         "the braces are the three terms for unit j; they add up to the pre-activation, "
         "and tanh squashes it into (−1, 1). The norms compare the whole vectors: new "
@@ -104,19 +122,18 @@ def show_prediction(t: int) -> None:
     if bidirectional:
         st.subheader("Fill in the blank at t")
         lesson.chart(
-            figs.topk_bar(reading.probs[t], vocab, k=5, actual=enc.tokens[t],
-                          title="Which character is at t?"),
+            figcache.topk(name, trained, text, t, title="Which character is at t?"),
             key="topk",
             how="the model hides character t and guesses it from the forward state at t−1 "
             "and the backward state at t+1; the accent bar is the true character.",
         )
         return
     st.subheader("What comes next?")
-    st.latex(equations.softmax_line(float(reading.probs[t].max()),
-                                    vocab[int(reading.probs[t].argmax())]))
-    actual = enc.tokens[t + 1] if t + 1 < T else None
+    st.latex(
+        equations.softmax_line(float(reading.probs[t].max()), vocab[int(reading.probs[t].argmax())])
+    )
     lesson.chart(
-        figs.topk_bar(reading.probs[t], vocab, k=5, actual=actual, title=None),
+        figcache.topk(name, trained, text, t, title=None),
         key="topk",
         how="bar length is the probability the model gives each next character after "
         "reading up to t; the accent bar is the character that really comes next.",
@@ -129,31 +146,57 @@ def show_states(t: int) -> None:
         fwd_col, bwd_col = st.columns(2)
         with fwd_col:
             lesson.chart(
-                figs.hidden_heatmap(tr.layers[0].directions[0].h, enc.tokens, step=t,
-                                    title="Forward h→<sub>t</sub> (left to right)", zmax=1.0),
+                figcache.with_step(
+                    figcache.hidden_heatmap(
+                        name,
+                        trained,
+                        text,
+                        direction=0,
+                        title="Forward h→<sub>t</sub> (left to right)",
+                    ),
+                    t,
+                ),
                 key="heat_fwd",
                 how="a column is h→_t, everything left of and including t.",
             )
         with bwd_col:
             lesson.chart(
-                figs.hidden_heatmap(tr.layers[0].directions[1].h, enc.tokens, step=t,
-                                    title="Backward h←<sub>t</sub> (right to left)", zmax=1.0),
+                figcache.with_step(
+                    figcache.hidden_heatmap(
+                        name,
+                        trained,
+                        text,
+                        direction=1,
+                        title="Backward h←<sub>t</sub> (right to left)",
+                    ),
+                    t,
+                ),
                 key="heat_bwd",
                 how="a column is h←_t, everything right of and including t.",
             )
     else:
-        for l, layer in enumerate(tr.layers):
-            title = (f"Layer {l + 1}: h<sub>t</sub><sup>({l + 1})</sup>" if len(tr.layers) > 1
-                     else None)
+        for l in range(len(tr.layers)):
+            title = (
+                f"Layer {l + 1}: h<sub>t</sub><sup>({l + 1})</sup>" if len(tr.layers) > 1 else None
+            )
             lesson.chart(
-                figs.hidden_heatmap(layer.hidden, enc.tokens, step=t, title=title, zmax=1.0,
-                                    height=380 if len(tr.layers) > 1 else None),
+                figcache.with_step(
+                    figcache.hidden_heatmap(
+                        name,
+                        trained,
+                        text,
+                        layer=l,
+                        title=title,
+                        height=380 if len(tr.layers) > 1 else None,
+                    ),
+                    t,
+                ),
                 key=f"heat_{l}",
                 how="one row per unit, one column per character; red is positive, blue "
                 "negative (tanh keeps every value in −1..1); the outlined column is step t.",
             )
     lesson.chart(
-        figs.trajectory(reading.pca.points, enc.tokens, step=t, explained=reading.pca.explained),
+        figcache.trajectory(name, trained, text, t),
         key="trajectory",
         how=f"each dot is one h_t ({H} numbers) flattened to 2-D by PCA fitted on this text; "
         "the line follows time, the big marker is step t.",
@@ -169,11 +212,14 @@ if stacked and not bidirectional:
 if bidirectional:
     lesson.more("Bidirectional RNNs: I am ___ very hungry", "rnn_bidirectional", expanded=True)
 lesson.show_code(
-    recurrent._run_direction, CharModel.probs,
+    recurrent._run_direction,
+    CharModel.probs,
     note="`seqviz.recurrent.trace` runs this loop for every layer and direction, recording "
     "every intermediate value the page shows.",
 )
 st.page_link(
-    "views/gates.py", label="Next lab: Gates — LSTM & GRU", icon=":material/arrow_forward:",
+    "views/gates.py",
+    label="Next lab: Gates — LSTM & GRU",
+    icon=":material/arrow_forward:",
     query_params=urlstate.carry(),
 )
