@@ -78,9 +78,17 @@ def app_url():
     log = open(ROOT / "test-results-server.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", str(ENTRY),
-            "--server.port", str(port), "--server.address", "127.0.0.1",
-            "--server.headless", "true",
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ENTRY),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
         ],
         cwd=ROOT,
         stdout=log,

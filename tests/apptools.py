@@ -1,0 +1,51 @@
+"""Small readers for AppTest: widgets by key, chart JSON, the numbers in equations."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from app.equations import num
+
+
+def widget(at, kind: str, key: str):
+    """The widget of element type `kind` (e.g. "button_group") with this key."""
+    for element in at.get(kind):
+        if getattr(element, "key", None) == key:
+            return element
+    raise KeyError(f"no {kind} with key {key!r}")
+
+
+def charts(at) -> list[dict]:
+    """Every Plotly figure on the page as its JSON dict."""
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def chart_titles(at) -> list[str]:
+    return [(f["layout"].get("title") or {}).get("text") or "" for f in charts(at)]
+
+
+def step_marks(fig: dict) -> list[str]:
+    """The "t = k" annotations a heatmap uses to mark the current step."""
+    texts = [a.get("text", "") for a in fig["layout"].get("annotations", [])]
+    return [re.sub(r"<[^>]+>", "", t) for t in texts if re.search(r"t = \d+", t)]
+
+
+def latex(at) -> str:
+    return "\n".join(element.value for element in at.latex)
+
+
+def shown(at) -> str:
+    """All markdown, captions, info, warnings and errors on the page, as one string."""
+    parts = []
+    for kind in ("markdown", "caption", "info", "warning", "error", "subheader", "title"):
+        parts += [element.value for element in at.get(kind)]
+    return "\n".join(parts)
+
+
+def assert_ok(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+__all__ = ["widget", "charts", "chart_titles", "step_marks", "latex", "shown", "assert_ok", "num"]

@@ -1,0 +1,153 @@
+"""The RNN step-through lab under AppTest: controls moved, numbers checked against the core."""
+
+import pytest
+import torch
+from apptools import assert_ok, chart_titles, charts, latex, num, shown, step_marks, widget
+
+from app.controls import DEFAULT_TEXT, MAX_CHARS
+from seqviz import pretrained, recurrent
+
+PAGE = "views/rnn.py"
+
+
+def reference(name: str, text: str, trained: bool = True) -> recurrent.Trace:
+    model = pretrained.load(name) if trained else pretrained.untrained(name)
+    return recurrent.trace(model.rnn, model.one_hot(model.encode(text).ids))
+
+
+def step_next(at, times=1):
+    for _ in range(times):
+        at.button(key="step_next").click().run()
+    return at
+
+
+def test_default_view_shows_the_real_equation_at_step_0(open_page):
+    at = open_page(PAGE)
+    assert_ok(at)
+    assert at.slider(key="step").value == 0
+    tr = reference("rnn", DEFAULT_TEXT)
+    run = tr.layers[0].directions[0]
+    eq = latex(at)
+    assert num(run.h[0, 0]) in eq  # h_{t,0} after the first character
+    assert num(run.x_part["hidden"][0, 0]) in eq  # the column of W_xh picked by x_0
+    assert "<unk>" in shown(at) or r"\<unk\>" in shown(at)  # "20" and "." are outside the vocab
+    heat = [f for f in charts(at) if step_marks(f)]
+    assert heat and all(step_marks(f) == ["t = 0"] for f in heat)
+
+
+def test_next_previous_and_unit_follow_the_trace(open_page):
+    at = open_page(PAGE)
+    assert at.button(key="step_prev").disabled
+    step_next(at, 3)
+    assert_ok(at)
+    assert at.slider(key="step").value == 3
+    at.number_input(key="unit").set_value(17).run()
+    tr = reference("rnn", DEFAULT_TEXT)
+    run = tr.layers[0].directions[0]
+    eq = latex(at)
+    for value in (run.h[3, 17], run.pre["hidden"][3, 17], run.h_part["hidden"][3, 17]):
+        assert num(value) in eq
+    assert num(torch.linalg.vector_norm(run.h[3])) in eq
+    assert all(step_marks(f) == ["t = 3"] for f in charts(at) if step_marks(f))
+    at.button(key="step_prev").click().run()
+    assert at.slider(key="step").value == 2
+    assert num(run.h[2, 17]) in latex(at)
+
+
+def test_steps_and_units_at_both_ends(open_page):
+    at = open_page(PAGE)
+    last = len(DEFAULT_TEXT) - 1
+    at.slider(key="step").set_value(last).run()
+    assert_ok(at)
+    assert at.button(key="step_next").disabled
+    at.number_input(key="unit").set_value(127).run()
+    tr = reference("rnn", DEFAULT_TEXT)
+    assert num(tr.hidden[last, 127]) in latex(at)
+    at.number_input(key="unit").set_value(0).run()
+    at.slider(key="step").set_value(0).run()
+    assert_ok(at)
+    assert num(tr.hidden[0, 0]) in latex(at)
+
+
+def test_untrained_weights_give_the_untrained_numbers(open_page):
+    at = open_page(PAGE)
+    widget(at, "button_group", "model").set_value("untrained").run()
+    assert_ok(at)
+    step_next(at, 2)
+    untrained = reference("rnn", DEFAULT_TEXT, trained=False)
+    trained = reference("rnn", DEFAULT_TEXT)
+    eq = latex(at)
+    assert num(untrained.hidden[2, 0]) in eq
+    assert num(untrained.hidden[2, 0]) != num(trained.hidden[2, 0])
+
+
+@pytest.mark.parametrize("layers", [2, 3])
+def test_stacked_shows_one_heatmap_per_layer(open_page, layers):
+    at = open_page(PAGE)
+    at.toggle(key="stacked").set_value(True).run()
+    widget(at, "button_group", "layers").set_value(layers).run()
+    assert_ok(at)
+    titles = chart_titles(at)
+    assert [t for t in titles if t.startswith("Layer")] == [
+        f"Layer {l}: h<sub>t</sub><sup>({l})</sup>" for l in range(1, layers + 1)
+    ]
+    step_next(at)
+    tr = reference(f"rnn-{layers}layer", DEFAULT_TEXT)
+    assert num(tr.layers[0].hidden[1, 0]) in latex(at)
+
+
+def test_bidirectional_shows_both_directions_and_the_blank(open_page):
+    at = open_page(PAGE)
+    at.toggle(key="bidirectional").set_value(True).run()
+    assert_ok(at)
+    titles = " ".join(chart_titles(at))
+    assert "Forward" in titles and "Backward" in titles
+    assert "Fill in the blank" in shown(at)
+    assert "hungry" in shown(at)
+    tr = reference("birnn", DEFAULT_TEXT)
+    backward = tr.layers[0].directions[1]
+    assert num(backward.h[0, 0]) in latex(at)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a", "🙂🙂 héllo, 世界!", "   x", "1234567890", "the" * 400],
+    ids=["one-char", "emoji-and-cjk", "leading-spaces", "all-unk", "long"],
+)
+def test_odd_texts_render_without_error(open_page, text):
+    at = open_page(PAGE)
+    at.text_area(key="text").input(text).run()
+    assert_ok(at)
+    assert charts(at)
+    if len(text) > MAX_CHARS:
+        assert any(str(MAX_CHARS) in w.value for w in at.warning)
+    at.slider(key="step").set_value(min(len(text), MAX_CHARS) - 1).run() if len(text) > 1 else None
+    assert_ok(at)
+
+
+def test_empty_text_gets_a_prompt_not_a_traceback(open_page):
+    at = open_page(PAGE)
+    at.text_area(key="text").input("").run()
+    assert not at.exception
+    assert at.info and "Type a sentence" in at.info[0].value
+    assert not charts(at)
+    at.text_area(key="text").input("back again").run()
+    assert_ok(at)
+    assert charts(at)
+
+
+def test_shorter_text_clamps_the_step(open_page):
+    at = open_page(PAGE)
+    at.slider(key="step").set_value(50).run()
+    at.text_area(key="text").input("short").run()
+    assert_ok(at)
+    assert at.slider(key="step").value <= 4
+
+
+def test_a_link_reproduces_the_view(open_page):
+    at = open_page(PAGE, query={"text": "hello world", "step": "4", "unit": "9"})
+    assert_ok(at)
+    assert at.text_area(key="text").value == "hello world"
+    assert at.slider(key="step").value == 4
+    tr = reference("rnn", "hello world")
+    assert num(tr.hidden[4, 9]) in latex(at)
