@@ -4,7 +4,7 @@ import re
 
 import streamlit as st
 
-from app.urlstate import BOUND
+from app.urlstate import BOUND, remember
 
 DEFAULT_TEXT = (
     "The concert was boring for the first 20 minutes while the band warmed up "
@@ -12,7 +12,7 @@ DEFAULT_TEXT = (
 )
 MAX_CHARS = 300  # longer texts are cut here (the heatmaps get one column per character)
 
-MODEL_LABELS = {"trained": "Trained", "untrained": "Untrained"}
+MODELS = ("Trained", "Untrained")  # option == label == URL value (?model=Untrained)
 
 
 def text_input(key: str = "text") -> str | None:
@@ -29,6 +29,7 @@ def text_input(key: str = "text") -> str | None:
         "know 26 lower-case letters and the space; everything else becomes <unk>.",
         **BOUND,
     )
+    remember(key, text)
     if not text or not text.strip():
         st.info(
             "Type a sentence above — even a single letter works — and press Ctrl+Enter "
@@ -46,19 +47,20 @@ def text_input(key: str = "text") -> str | None:
     return text
 
 
-def model_choice(key: str = "model") -> str:
-    """Trained or untrained weights: ``"trained"`` | ``"untrained"``."""
-    return st.segmented_control(
+def model_choice(key: str = "model") -> bool:
+    """Trained or untrained weights; returns True for the trained ones."""
+    choice = st.segmented_control(
         "Weights",
-        options=list(MODEL_LABELS),
-        format_func=MODEL_LABELS.get,
-        default="trained",
+        options=MODELS,
+        default="Trained",
         required=True,
         key=key,
         help="Trained: weights learned from The Time Machine. Untrained: the same network with "
         "random initial weights. Compare them on the same text.",
         **BOUND,
     )
+    remember(key, choice)
+    return choice == "Trained"
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")

@@ -5,6 +5,8 @@ import gc
 import streamlit as st
 import torch
 
+from app import urlstate
+
 _SET_UP = False
 
 
@@ -45,8 +47,9 @@ def lecture_mode_toggle() -> bool:
         "Lecture mode",
         key="lecture",
         help="Bigger text, equations and chart labels for a projector.",
-        bind="query-params",
+        **urlstate.BOUND,
     )
+    urlstate.remember("lecture", on)
     if on:
         st.html(_LECTURE_CSS)
     return on

@@ -18,7 +18,7 @@ import plotly.graph_objects  # noqa: E402, F401
 import streamlit as st  # noqa: E402
 import torch  # noqa: E402, F401
 
-from app import frame  # noqa: E402
+from app import frame, urlstate  # noqa: E402
 
 frame.setup_process_once()  # gc.collect(); gc.freeze(); torch.set_num_threads(1)
 
@@ -33,5 +33,6 @@ pages = [
     st.Page("views/gates.py", title="Gates: LSTM & GRU", icon=":material/tune:", url_path="gates"),
 ]
 page = st.navigation(pages)
+urlstate.restore_on_page_switch(page.url_path)
 frame.lecture_mode_toggle()
 page.run()

@@ -33,6 +33,13 @@ def _toggle_play(key: str, n_steps: int) -> None:
     st.session_state[_playing_key(key)] = playing
 
 
+def _int_or_zero(value) -> int:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return 0
+
+
 def _stop(key: str) -> None:
     st.session_state[_playing_key(key)] = False
 
@@ -58,8 +65,11 @@ def step_through(
     # the first step", only while playing: the first tick advances it to 0).
     low = -1 if playing else 0
     value = st.session_state.get(key)
-    if not isinstance(value, int) or not low <= value <= n_steps - 1:
-        st.session_state[key] = min(max(int(value or 0), low), n_steps - 1)
+    if value is None:  # first run of this page: the slider is not registered yet
+        value = _int_or_zero(st.query_params.get(key))
+    clamped = min(max(int(value), low), n_steps - 1)
+    if st.session_state.get(key) != clamped:
+        st.session_state[key] = clamped
     fragment = st.fragment(_step_fragment, run_every=PLAY_INTERVAL if playing else None)
     fragment(n_steps, render, key, label)
 

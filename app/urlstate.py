@@ -6,8 +6,10 @@ into the query parameter of the same name (dropping it while it equals the
 default) and initialises the widget from the URL on page load. The page itself
 is the URL path (``/rnn``, ``/gates``).
 
-Links between pages carry the shared part of the view explicitly
-(:func:`carry`), because changing page can drop query parameters.
+Changing page through the sidebar drops the query parameters, so the shared
+part of the view (text, weights, lecture mode) is also remembered in the session
+(:func:`remember`) and put back after a page switch (:func:`restore_on_page_switch`);
+links between pages carry it explicitly (:func:`carry`).
 """
 
 import streamlit as st
@@ -17,6 +19,26 @@ BOUND = {"bind": "query-params"}
 
 SHARED_KEYS = ("text", "model", "lecture")
 """View state that means the same thing on every lab, carried by links between pages."""
+
+
+def remember(key: str, value) -> None:
+    """Note the current value of a shared widget (call right after creating it)."""
+    st.session_state.setdefault("_shared_view", {})[key] = value
+
+
+def restore_on_page_switch(page_id: str) -> None:
+    """In the frame, before the page runs: after a page switch, put the shared view back.
+
+    Only on a switch: on an ordinary rerun the widgets already hold their values, and
+    restoring then would undo a user's change back to a default.
+    """
+    switched = st.session_state.get("_page") not in (None, page_id)
+    st.session_state["_page"] = page_id
+    if not switched:
+        return
+    for key, value in st.session_state.get("_shared_view", {}).items():
+        if key not in st.query_params:
+            st.session_state[key] = value
 
 
 def carry(keys: tuple[str, ...] = SHARED_KEYS) -> dict[str, str]:

@@ -7,7 +7,7 @@ from app.urlstate import BOUND
 from seqviz import recurrent, units
 from seqviz.figures import gates as gfigs
 
-CELLS = {"lstm": "LSTM", "gru": "GRU"}
+CELLS = {"lstm": "LSTM", "gru": "GRU"}  # model name -> label (the URL holds the label)
 GATE_NAMES = {
     "input": "input gate i_t",
     "forget": "forget gate f_t",
@@ -24,20 +24,15 @@ lesson.intro("gates_intro")
 text = controls.text_input()
 c_weights, c_cell, _ = st.columns([2, 1, 2], vertical_alignment="bottom")
 with c_weights:
-    weights = controls.model_choice()
-cell = c_cell.segmented_control(
-    "Cell",
-    options=list(CELLS),
-    format_func=CELLS.get,
-    default="lstm",
-    required=True,
-    key="cell",
-    **BOUND,
+    trained = controls.model_choice()
+cell_label = c_cell.segmented_control(
+    "Cell", options=list(CELLS.values()), default="LSTM", required=True, key="cell", **BOUND
 )
+cell = cell_label.lower()  # "lstm" | "gru", the pretrained model's name
 if text is None:
     st.stop()
 
-if weights == "trained" and not loaders.has_checkpoint(cell):
+if trained and not loaders.has_checkpoint(cell):
     st.warning(
         f"The trained **{CELLS[cell]}** checkpoint is not installed "
         f"(`assets/models/{cell}.safetensors`), so this page shows the **untrained** "
@@ -46,7 +41,6 @@ if weights == "trained" and not loaders.has_checkpoint(cell):
     )
 
 # --- the one core call: run the cell over the text once (cached) --------------------
-trained = weights == "trained"
 reading = loaders.read(cell, trained, text)
 tr, enc = reading.trace, reading.encoded
 T, H = len(enc.tokens), reading.model.config.hidden_size

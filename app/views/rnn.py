@@ -14,7 +14,7 @@ lesson.intro("rnn_intro")
 text = controls.text_input()
 c_weights, c_stacked, c_layers, c_bidir = st.columns([2, 1, 1, 1.4], vertical_alignment="bottom")
 with c_weights:
-    weights = controls.model_choice()
+    trained = controls.model_choice()
 bidirectional = c_bidir.toggle(
     "Bidirectional",
     key="bidirectional",
@@ -41,7 +41,7 @@ if text is None:
     st.stop()
 
 name = "birnn" if bidirectional else f"rnn-{layers}layer" if stacked else "rnn"
-if weights == "trained" and not loaders.has_checkpoint(name):
+if trained and not loaders.has_checkpoint(name):
     st.warning(
         f"The trained **{name}** checkpoint is not installed (`assets/models/{name}.safetensors`), "
         "so this page shows the **untrained** model with the same architecture. "
@@ -50,7 +50,6 @@ if weights == "trained" and not loaders.has_checkpoint(name):
     )
 
 # --- the one core call: run the model over the text once (cached) -------------------
-trained = weights == "trained"
 reading = loaders.read(name, trained, text)
 tr, enc, model = reading.trace, reading.encoded, reading.model
 T, H = len(enc.tokens), model.config.hidden_size
