@@ -17,6 +17,11 @@ GATE_NAMES = {
     "update": "update gate z_t",
 }
 
+GATE_TITLES = {  # short rich-text titles for the small saturation plots
+    g: f"{g.capitalize()} gate {s}<sub>t</sub>"
+    for g, s in [("input", "i"), ("forget", "f"), ("output", "o"), ("reset", "r"), ("update", "z")]
+}
+
 st.title("Gates: LSTM & GRU")
 lesson.intro("gates_intro")
 
@@ -97,30 +102,33 @@ def describe(t: int) -> str:
 
 def show_step(t: int) -> None:
     """Everything that depends on the time step (redrawn by the step control alone)."""
-    eq, series = st.columns([1, 1], gap="large")
-    with eq:
-        st.subheader(f"{CELLS[cell]} equations for unit {unit} at t = {t}")
-        for line in equations.gate_lines(cell, layer, t, unit):
-            st.latex(line)
-        lesson.how_to_read(
-            "each gate adds its input part, recurrent part and two biases, then σ squashes "
-            "the sum into 0..1 (closed..open); bold numbers are the results at this step."
-        )
+    st.subheader(f"{CELLS[cell]} equations for unit {unit} at t = {t}")
+    for line in equations.gate_lines(cell, layer, t, unit):
+        st.latex(line)
+    lesson.how_to_read(
+        "each gate adds its input part, recurrent part and two biases, then σ squashes the "
+        "sum into 0..1 (closed..open); bold numbers are the results at this step."
+    )
     series_fig, cell_fig, text_fig = figcache.unit_figures(cell, trained, text, unit, t)
-    with series:
+    if cell_fig is not None:
+        series_col, cell_col = st.columns(2, gap="large")
+    else:
+        series_col, cell_col = st.container(), None
+    with series_col:
         lesson.chart(
             series_fig,
             key="gate_series",
             how="one line per gate of unit j over the text; near 1 the valve is open, near 0 "
             "closed; the outlined column is step t.",
         )
-    if cell_fig is not None:
-        lesson.chart(
-            cell_fig,
-            key="cell_vs_hidden",
-            how="the cell state c_t (black) is the memory the forget gate keeps; the hidden "
-            "state h_t = o_t ⊙ tanh(c_t) (grey, dashed) is what the rest of the network sees.",
-        )
+    if cell_col is not None:
+        with cell_col:
+            lesson.chart(
+                cell_fig,
+                key="cell_vs_hidden",
+                how="the cell state c_t (black) is the memory the forget gate keeps; h_t = "
+                "o_t ⊙ tanh(c_t) (grey, dashed) is what the rest of the network sees.",
+            )
     lesson.chart(
         text_fig,
         key="text_activation",
@@ -151,7 +159,9 @@ for col, gate in zip(st.columns(len(sigmoid_gates)), sigmoid_gates, strict=True)
     frac_low, frac_high = units.saturation(tr.gates[gate])
     with col:
         lesson.chart(
-            gfigs.saturation_scatter(frac_low, frac_high, gate=gate, height=420),
+            gfigs.saturation_scatter(
+                frac_low, frac_high, gate=gate, height=420, title=GATE_TITLES[gate]
+            ),
             key=f"sat_{gate}",
             how="one dot per unit: right = often closed (< 0.1), up = often open (> 0.9); "
             "dots near the diagonal act like switches.",
