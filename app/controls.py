@@ -4,7 +4,7 @@ import re
 
 import streamlit as st
 
-from app.urlstate import BOUND, remember
+from app.urlstate import BOUND, remember, start_value
 
 DEFAULT_TEXT = (
     "The concert was boring for the first 20 minutes while the band warmed up "
@@ -20,9 +20,9 @@ def text_input(key: str = "text") -> str | None:
 
     An empty box gets a friendly prompt instead of charts.
     """
+    start_value(key, DEFAULT_TEXT)
     text = st.text_area(
         "Text for the model to read",
-        value=DEFAULT_TEXT,
         key=key,
         height=80,
         help="Type anything and press Ctrl+Enter (or click outside the box). The models "
@@ -47,12 +47,17 @@ def text_input(key: str = "text") -> str | None:
     return text
 
 
+def set_text(text: str, key: str = "text") -> None:
+    """Callback for example buttons: put ``text`` in the text box."""
+    st.session_state[key] = text
+
+
 def model_choice(key: str = "model") -> bool:
     """Trained or untrained weights; returns True for the trained ones."""
+    start_value(key, "Trained")
     choice = st.segmented_control(
         "Weights",
         options=MODELS,
-        default="Trained",
         required=True,
         key=key,
         help="Trained: weights learned from The Time Machine. Untrained: the same network with "

@@ -36,7 +36,7 @@ _LECTURE_CSS = """
   .stMainBlockContainer h1 { font-size: 3.2rem; }
   .stMainBlockContainer h2 { font-size: 2.4rem; }
   .stMainBlockContainer h3 { font-size: 1.9rem; }
-  .stMainBlockContainer .katex { font-size: 1.5em; }
+  .stMainBlockContainer .katex-display .katex { font-size: 1.35em; }
 </style>
 """
 

@@ -21,6 +21,18 @@ SHARED_KEYS = ("text", "model", "lecture")
 """View state that means the same thing on every lab, carried by links between pages."""
 
 
+def start_value(key: str, default) -> None:
+    """Give a bound widget its starting value without passing ``value=`` / ``default=``.
+
+    The URL wins (the binding reads it when the widget is created); otherwise the
+    session's value, otherwise ``default``. Setting it here rather than through the
+    widget's default keeps programmatic changes (example buttons, page switches)
+    from clashing with a widget default.
+    """
+    if key not in st.session_state and key not in st.query_params:
+        st.session_state[key] = default
+
+
 def remember(key: str, value) -> None:
     """Note the current value of a shared widget (call right after creating it)."""
     st.session_state.setdefault("_shared_view", {})[key] = value

@@ -15,7 +15,7 @@ LABS = [
         "Lecture: recurrent neural networks — hidden state, shared weights, unrolling; "
         "stacked and bidirectional RNNs.",
         "Step through a sentence one character at a time: the unrolled network, "
-        "h_t = tanh(W_xh x_t + W_hh h_{t-1} + b_h) with the real numbers, the hidden "
+        r"$h_t = \tanh(W_{xh} x_t + W_{hh} h_{t-1} + b_h)$ with the real numbers, the hidden "
         "state as a heatmap and a 2-D trajectory, and the next-character prediction.",
     ),
     (
@@ -31,10 +31,17 @@ LABS = [
 ]
 
 for path, title, icon, lecture, what in LABS:
-    with st.container(border=True, key=f"lab_{title.split()[0].lower().strip(':')}"):
-        st.page_link(path, label=title, icon=icon, query_params=urlstate.carry())
+    slug = path.removeprefix("views/").removesuffix(".py")
+    with st.container(border=True, key=f"lab_{slug}"):
+        st.subheader(f"{icon} {title}")
         st.markdown(f"**{lecture}**")
         st.markdown(what)
+        st.page_link(
+            path,
+            label=f"Open {title}",
+            icon=":material/arrow_forward:",
+            query_params=urlstate.carry(),
+        )
 
 st.subheader("Using seqviz")
 st.markdown(lesson.prose("home_howto"))

@@ -64,6 +64,17 @@ unit = st.columns([1, 3])[0].number_input(
     help="The hidden state has H numbers; the equation shows one of them.",
     **BOUND,
 )
+if bidirectional:
+    lesson.more("Bidirectional RNNs: I am ___ very hungry", "rnn_bidirectional", expanded=True)
+    st.button(
+        "Try it on “I am not very hungry”",
+        key="try_hungry",
+        icon=":material/edit:",
+        on_click=controls.set_text,
+        args=("I am not very hungry",),
+    )
+elif stacked:
+    lesson.more("Stacked RNNs", "rnn_stacked", expanded=True)
 lesson.try_this("rnn_try")
 
 
@@ -119,9 +130,9 @@ def show_equation(t: int) -> None:
 def show_prediction(t: int) -> None:
     vocab = model.vocab.idx_to_token
     if bidirectional:
-        st.subheader("Fill in the blank at t")
+        st.subheader("Fill in the blank: which character is at t?")
         lesson.chart(
-            figcache.topk(name, trained, text, t, title="Which character is at t?"),
+            figcache.topk(name, trained, text, t, title=None),
             key="topk",
             how="the model hides character t and guesses it from the forward state at t−1 "
             "and the backward state at t+1; the accent bar is the true character.",
@@ -206,10 +217,6 @@ stepper.step_through(T, show_step, label=describe)
 
 # --- the rest of the lesson ----------------------------------------------------------
 lesson.more("Why W_xh x_t is just a column", "rnn_onehot")
-if stacked and not bidirectional:
-    lesson.more("Stacked RNNs", "rnn_stacked", expanded=True)
-if bidirectional:
-    lesson.more("Bidirectional RNNs: I am ___ very hungry", "rnn_bidirectional", expanded=True)
 lesson.show_code(
     recurrent._run_direction,
     CharModel.probs,
