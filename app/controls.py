@@ -12,7 +12,7 @@ DEFAULT_TEXT = (
 )
 MAX_CHARS = 300  # longer texts are cut here (the heatmaps get one column per character)
 
-MODELS = ("Trained", "Untrained")  # option == label == URL value (?model=Untrained)
+MODELS = ("trained", "untrained")
 
 
 def text_input(key: str = "text") -> str | None:
@@ -54,10 +54,11 @@ def set_text(text: str, key: str = "text") -> None:
 
 def model_choice(key: str = "model") -> bool:
     """Trained or untrained weights; returns True for the trained ones."""
-    start_value(key, "Trained")
+    start_value(key, "trained")
     choice = st.segmented_control(
         "Weights",
         options=MODELS,
+        format_func=str.capitalize,  # the URL holds the label: ?model=Untrained
         required=True,
         key=key,
         help="Trained: weights learned from The Time Machine. Untrained: the same network with "
@@ -65,7 +66,7 @@ def model_choice(key: str = "model") -> bool:
         **BOUND,
     )
     remember(key, choice)
-    return choice == "Trained"
+    return choice == "trained"
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")

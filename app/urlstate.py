@@ -20,6 +20,9 @@ BOUND = {"bind": "query-params"}
 SHARED_KEYS = ("text", "model", "lecture")
 """View state that means the same thing on every lab, carried by links between pages."""
 
+URL_LABELS = {"model": str.capitalize}
+"""Bound widgets with a ``format_func`` hold their *label* in the URL (``?model=Untrained``)."""
+
 
 def start_value(key: str, default) -> None:
     """Give a bound widget its starting value without passing ``value=`` / ``default=``.
@@ -60,7 +63,7 @@ def carry(keys: tuple[str, ...] = SHARED_KEYS) -> dict[str, str]:
         value = st.session_state.get(key)
         if value is None or value is False:
             continue
-        params[key] = "true" if value is True else str(value)
+        params[key] = "true" if value is True else URL_LABELS.get(key, str)(value)
     return params
 
 

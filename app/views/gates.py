@@ -7,7 +7,7 @@ from app.urlstate import BOUND
 from seqviz import recurrent, units
 from seqviz.figures import gates as gfigs
 
-CELLS = {"lstm": "LSTM", "gru": "GRU"}  # model name -> label (the URL holds the label)
+CELLS = {"lstm": "LSTM", "gru": "GRU"}  # model name -> label (the URL holds the label: ?cell=GRU)
 GATE_NAMES = {
     "input": "input gate i_t",
     "forget": "forget gate f_t",
@@ -18,7 +18,7 @@ GATE_NAMES = {
 }
 
 GATE_TITLES = {  # short rich-text titles for the small saturation plots
-    g: f"{g.capitalize()} gate {s}<sub>t</sub>"
+    g: f"{g.capitalize()} gate {s}<sub>t</sub>: saturation"
     for g, s in [("input", "i"), ("forget", "f"), ("output", "o"), ("reset", "r"), ("update", "z")]
 }
 
@@ -30,10 +30,15 @@ text = controls.text_input()
 c_weights, c_cell, _ = st.columns([2, 1, 2], vertical_alignment="bottom")
 with c_weights:
     trained = controls.model_choice()
-cell_label = c_cell.segmented_control(
-    "Cell", options=list(CELLS.values()), default="LSTM", required=True, key="cell", **BOUND
+cell = c_cell.segmented_control(  # "lstm" | "gru", the pretrained model's name
+    "Cell",
+    options=list(CELLS),
+    format_func=CELLS.get,
+    default="lstm",
+    required=True,
+    key="cell",
+    **BOUND,
 )
-cell = cell_label.lower()  # "lstm" | "gru", the pretrained model's name
 if text is None:
     st.stop()
 
