@@ -1,0 +1,101 @@
+"""The labs in a real Chromium: pages render, stepping redraws the marker, no exception box."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+EXCEPTION = "[data-testid='stException']"
+
+
+def settle(page: Page) -> None:
+    page.wait_for_timeout(150)  # let a rerun start before waiting for it to end
+    page.wait_for_selector(IDLE, timeout=60_000)
+
+
+def open_lab(page: Page, url: str) -> None:
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    page.goto(url)
+    settle(page)
+    page.wait_for_selector(".st-key-step_next button", timeout=60_000)
+
+
+def marker(page: Page, key: str):
+    """The "t = k" label that a heatmap draws on its current step."""
+    return page.locator(f".st-key-{key} text").filter(has_text=re.compile(r"^t = \d+$"))
+
+
+def test_home_lists_the_labs(page: Page, app_url):
+    page.goto(app_url)
+    settle(page)
+    main = page.get_by_test_id("stMainBlockContainer")
+    expect(main.get_by_role("link", name=re.compile("RNN step-through"))).to_be_visible()
+    main.get_by_role("link", name=re.compile("Gates")).first.click()
+    settle(page)
+    expect(page).to_have_url(re.compile(r"/gates"))
+    assert page.locator(EXCEPTION).count() == 0
+
+
+@pytest.mark.parametrize("slug,heatmap", [("rnn", "heat_0"), ("gates", "gate_series")])
+def test_next_moves_the_step_marker(page: Page, app_url, slug, heatmap):
+    open_lab(page, f"{app_url}/{slug}")
+    expect(marker(page, heatmap)).to_have_text("t = 0")
+    for t in range(1, 4):
+        page.locator(".st-key-step_next button").first.click()
+        settle(page)
+        expect(marker(page, heatmap)).to_have_text(f"t = {t}")
+    expect(page.locator(".st-key-step input[type=range]")).to_have_attribute(
+        "aria-valuetext", "t = 3"
+    )
+    page.locator(".st-key-step_prev button").first.click()
+    settle(page)
+    expect(marker(page, heatmap)).to_have_text("t = 2")
+    assert page.locator(EXCEPTION).count() == 0
+
+
+def test_keyboard_steps_and_the_url_remembers(page: Page, app_url):
+    open_lab(page, f"{app_url}/rnn")
+    page.locator("h1").first.click()  # focus the page, not the text box
+    page.keyboard.press("PageDown")
+    settle(page)
+    page.keyboard.press("PageDown")
+    settle(page)
+    expect(marker(page, "heat_0")).to_have_text("t = 2")
+    expect(page).to_have_url(re.compile(r"step=2"))
+    page.reload()
+    settle(page)
+    page.wait_for_selector(".st-key-step_next button", timeout=60_000)
+    expect(marker(page, "heat_0")).to_have_text("t = 2")
+
+
+def test_bad_text_gets_a_message_and_the_page_recovers(page: Page, app_url):
+    open_lab(page, f"{app_url}/rnn")
+    box = page.locator(".st-key-text textarea")
+    box.fill("")
+    box.press("Control+Enter")
+    settle(page)
+    expect(page.get_by_text("Type a sentence")).to_be_visible()
+    box.fill("🙂 emoji and 中文 too")
+    box.press("Control+Enter")
+    settle(page)
+    page.wait_for_selector(".st-key-step_next button", timeout=60_000)
+    expect(page.get_by_text("became <unk>", exact=False)).to_be_visible()
+    assert page.locator(EXCEPTION).count() == 0
+
+
+def test_toggles_in_the_browser(page: Page, app_url):
+    open_lab(page, f"{app_url}/rnn")
+    page.locator(".st-key-bidirectional label").click()
+    settle(page)
+    expect(page.get_by_text("Fill in the blank at t")).to_be_visible()
+    page.locator(".st-key-bidirectional label").click()
+    settle(page)
+    page.locator(".st-key-stacked label").click()
+    settle(page)
+    # Two layers by default: one heatmap each.
+    expect(page.locator(".st-key-heat_1")).to_have_count(1)
+    expect(page.locator(".st-key-heat_2")).to_have_count(0)
+    assert page.locator(EXCEPTION).count() == 0
