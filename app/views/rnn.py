@@ -130,7 +130,7 @@ def show_equation(t: int) -> None:
 def show_prediction(t: int) -> None:
     vocab = model.vocab.idx_to_token
     if bidirectional:
-        st.subheader("Fill in the blank: which character is at t?")
+        st.subheader("Fill in the blank at t")
         lesson.chart(
             figcache.topk(name, trained, text, t, title=None),
             key="topk",
