@@ -47,6 +47,10 @@ def text_input(key: str = "text") -> str | None:
     return text
 
 
+def _set(key: str, value) -> None:
+    st.session_state[key] = value
+
+
 def set_text(text: str, key: str = "text") -> None:
     """Callback for example buttons: put ``text`` in the text box."""
     st.session_state[key] = text
@@ -67,6 +71,27 @@ def model_choice(key: str = "model") -> bool:
     )
     remember(key, choice)
     return choice == "trained"
+
+
+def missing_checkpoint(name: str, label: str, key: str = "model") -> None:
+    """Say clearly that a trained checkpoint is missing, and offer the untrained model.
+
+    The page already falls back to untrained weights (no dead end); the button makes
+    that the explicit choice, so the weights switch and the link agree.
+    """
+    st.warning(
+        f"The trained **{label}** checkpoint is not installed "
+        f"(`assets/models/{name}.safetensors`), so this page shows the **untrained** {label} "
+        f"instead. To add it, run `python -m seqviz.pretrained --only {name}` (a few minutes).",
+        icon=":material/cloud_off:",
+    )
+    st.button(
+        "Use the untrained model",
+        key="use_untrained",
+        icon=":material/casino:",
+        on_click=st.session_state.__setitem__,
+        args=(key, "untrained"),
+    )
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")

@@ -43,12 +43,7 @@ if text is None:
     st.stop()
 
 if trained and not loaders.has_checkpoint(cell):
-    st.warning(
-        f"The trained **{CELLS[cell]}** checkpoint is not installed "
-        f"(`assets/models/{cell}.safetensors`), so this page shows the **untrained** "
-        f"{CELLS[cell]}. To add it, run `python -m seqviz.pretrained --only {cell}`.",
-        icon=":material/cloud_off:",
-    )
+    controls.missing_checkpoint(cell, CELLS[cell])
 
 # --- the one core call: run the cell over the text once (cached) --------------------
 reading = loaders.read(cell, trained, text)

@@ -42,12 +42,7 @@ if text is None:
 
 name = "birnn" if bidirectional else f"rnn-{layers}layer" if stacked else "rnn"
 if trained and not loaders.has_checkpoint(name):
-    st.warning(
-        f"The trained **{name}** checkpoint is not installed (`assets/models/{name}.safetensors`), "
-        "so this page shows the **untrained** model with the same architecture. "
-        f"To add it, run `python -m seqviz.pretrained --only {name}` (a few minutes).",
-        icon=":material/cloud_off:",
-    )
+    controls.missing_checkpoint(name, name)
 
 # --- the one core call: run the model over the text once (cached) -------------------
 reading = loaders.read(name, trained, text)
