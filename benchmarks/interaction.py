@@ -33,11 +33,11 @@ ENTRY = str(ROOT / "app" / "main.py")
 
 # page -> [(label, action)]; an action takes an AppTest and moves one control.
 ACTIONS = {
-    "app/views/rnn.py": [
+    "views/rnn.py": [
         ("rerun, nothing changed", lambda at: None),
-        ("step: next", lambda at: at.button(key="step_next").click()),
+        ("step: next", lambda at: _click(at, "step_next")),
         ("unit", lambda at: _bump_number(at, "unit")),
-        ("model: untrained", lambda at: _cycle_select(at, "model")),
+        ("model: untrained", lambda at: _cycle_select(at, "model", ["trained", "untrained"])),
         (
             "stacked on",
             lambda at: at.toggle(key="stacked").set_value(not at.toggle(key="stacked").value),
@@ -50,15 +50,15 @@ ACTIONS = {
         ),
         ("new text", lambda at: at.text_area(key="text").input(_next_text(at))),
     ],
-    "app/views/gates.py": [
+    "views/gates.py": [
         ("rerun, nothing changed", lambda at: None),
-        ("step: next", lambda at: at.button(key="step_next").click()),
-        ("cell: LSTM/GRU", lambda at: _cycle_select(at, "cell")),
+        ("step: next", lambda at: _click(at, "step_next")),
+        ("cell: LSTM/GRU", lambda at: _cycle_select(at, "cell", ["lstm", "gru"])),
         ("unit", lambda at: _bump_number(at, "unit")),
         ("feature", lambda at: _cycle_select(at, "feature")),
         ("new text", lambda at: at.text_area(key="text").input(_next_text(at))),
     ],
-    "app/views/home.py": [("rerun, nothing changed", lambda at: None)],
+    "views/home.py": [("rerun, nothing changed", lambda at: None)],
 }
 
 _texts = iter(f"the time traveller number {i} spoke" for i in range(10_000))
@@ -69,34 +69,34 @@ def _next_text(at) -> str:
 
 
 def _widget(at, key):
-    for kind in (
-        "selectbox",
-        "radio",
-        "segmented_control",
-        "number_input",
-        "slider",
-        "select_slider",
-    ):
-        try:
-            return getattr(at, kind)(key=key)
-        except (KeyError, AttributeError):
-            continue
+    for kind in ("button_group", "selectbox", "radio", "number_input", "slider"):
+        for element in at.get(kind):
+            if getattr(element, "key", None) == key:
+                return element
     raise KeyError(key)
 
 
-def _cycle_select(at, key):
+def _cycle_select(at, key, values=None):
+    """Move a choice widget to its next value (`values` for segmented controls)."""
     w = _widget(at, key)
-    options = list(w.options)
+    values = list(values or w.options)
+    current = w.value[0] if isinstance(w.value, list) and w.value else w.value
     w.set_value(
-        options[(options.index(str(w.value)) + 1) % len(options)]
-        if str(w.value) in options
-        else options[0]
+        values[(values.index(current) + 1) % len(values)] if current in values else values[0]
     )
 
 
 def _bump_number(at, key):
     w = _widget(at, key)
     w.set_value(0 if w.value else 1)
+
+
+def _click(at, key):
+    button = at.button(key=key)
+    if button.disabled:  # at the end of the text: start again
+        at.slider(key="step").set_value(0)
+    else:
+        button.click()
 
 
 def apptest_timings(repeat: int) -> dict:
