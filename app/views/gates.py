@@ -97,7 +97,7 @@ lesson.try_this("gates_try")
 
 
 def describe(t: int) -> str:
-    return f"**Step t = {t} (of 0 – {T - 1}):** the cell reads {controls.token_md(enc.tokens[t])}"
+    return f"**t = {t}** (steps 0 – {T - 1}): the cell reads {controls.token_md(enc.tokens[t])}"
 
 
 def show_step(t: int) -> None:
@@ -167,22 +167,18 @@ for col, gate in zip(st.columns(len(sigmoid_gates)), sigmoid_gates, strict=True)
             "dots near the diagonal act like switches.",
         )
 
-st.subheader(f"Side by side: plain RNN vs {CELLS[cell]} on the same text")
-rnn_col, gated_col = st.columns(2)
-with rnn_col:
-    lesson.chart(
-        figcache.hidden_heatmap("rnn", trained, text, title="Plain RNN h<sub>t</sub>", height=520),
-        key="heat_rnn",
-        how="the plain RNN rewrites its whole state at every character.",
-    )
-with gated_col:
-    lesson.chart(
-        figcache.hidden_heatmap(
-            cell, trained, text, title=f"{CELLS[cell]} h<sub>t</sub>", height=520
-        ),
-        key="heat_gated",
-        how="gated units can hold a value across many characters (long horizontal streaks).",
-    )
+st.subheader(f"Plain RNN vs {CELLS[cell]} on the same text")
+lesson.chart(
+    figcache.hidden_heatmap("rnn", trained, text, title="Plain RNN h<sub>t</sub>", height=420),
+    key="heat_rnn",
+    how="the plain RNN rewrites its whole state at every character: short, busy stripes.",
+)
+lesson.chart(
+    figcache.hidden_heatmap(cell, trained, text, title=f"{CELLS[cell]} h<sub>t</sub>", height=420),
+    key="heat_gated",
+    how="gated units can hold a value across many characters: look for long horizontal "
+    "streaks, the same unit keeping its colour.",
+)
 
 if cell == "gru":
     lesson.more("PyTorch's GRU vs the textbook GRU", "gru_pytorch", expanded=True)

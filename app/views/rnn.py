@@ -77,7 +77,7 @@ def describe(t: int) -> str:
     seen = zip(enc.tokens[: t + 1], enc.unknown[: t + 1], strict=True)
     read_so_far = "".join("?" if unk else c for c, unk in seen)
     return (
-        f"**Step t = {t} (of 0 – {T - 1}):** the model reads {controls.token_md(enc.tokens[t])}"
+        f"**t = {t}** (steps 0 – {T - 1}): the model reads {controls.token_md(enc.tokens[t])}"
         f" — so far: `{read_so_far.replace('`', '')}`"
     )
 
