@@ -87,9 +87,11 @@ def one_hot_column(d: DirectionTrace, t: int, j: int, char_id: int, token: str) 
 
 
 def softmax_line(p_top: float, token: str) -> str:
+    """The output layer and the probability of the most likely next character (two rows)."""
     return (
-        r"\hat{y}_t = \operatorname{softmax}(W_{hq} h_t + b_q)\quad\Rightarrow\quad "
-        rf"P(x_{{t+1}} = {char_tex(token)}) = {num(p_top)}"
+        r"\begin{gathered}\hat{y}_t = \operatorname{softmax}(W_{hq} h_t + b_q)\\"
+        rf"\max_c P(x_{{t+1}} = c) = P(x_{{t+1}} = {char_tex(token)}) = {num(p_top)}"
+        r"\end{gathered}"
     )
 
 

@@ -85,7 +85,7 @@ with st.expander(
         )
 
 unit = st.columns([1, 3])[0].number_input(
-    f"Unit j to inspect (0 – {H - 1})",
+    f"Unit j (0 – {H - 1})",
     min_value=0,
     max_value=H - 1,
     step=1,

@@ -51,7 +51,7 @@ T, H = len(enc.tokens), model.config.hidden_size
 controls.show_encoded(enc.tokens, enc.unknown)
 
 unit = st.columns([1, 3])[0].number_input(
-    f"Unit j for the equation (0 – {H - 1})",
+    f"Unit j (0 – {H - 1})",
     min_value=0,
     max_value=H - 1,
     step=1,
@@ -90,11 +90,17 @@ def show_step(t: int) -> None:
         how="each column is one time step; every column uses the *same* W_xh, W_hh and "
         "W_hq (shared weights); the highlighted column is step t.",
     )
-    eq, pred = st.columns([3, 2], gap="large")
-    with eq:
-        show_equation(t)
+    show_equation(t)
+    pred, path = st.columns(2, gap="large")
     with pred:
         show_prediction(t)
+    with path:
+        lesson.chart(
+            figcache.trajectory(name, trained, text, t),
+            key="trajectory",
+            how=f"each dot is one h_t ({H} numbers) flattened to 2-D by PCA fitted on this "
+            "text; the line follows time, the big marker is step t.",
+        )
     show_states(t)
 
 
@@ -200,12 +206,6 @@ def show_states(t: int) -> None:
                 how="one row per unit, one column per character; red is positive, blue "
                 "negative (tanh keeps every value in −1..1); the outlined column is step t.",
             )
-    lesson.chart(
-        figcache.trajectory(name, trained, text, t),
-        key="trajectory",
-        how=f"each dot is one h_t ({H} numbers) flattened to 2-D by PCA fitted on this text; "
-        "the line follows time, the big marker is step t.",
-    )
 
 
 stepper.step_through(T, show_step, label=describe)
