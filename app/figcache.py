@@ -20,7 +20,9 @@ from seqviz.figures import gates as gfigs
 from seqviz.figures import recurrent as rfigs
 from seqviz.figures.timeaxis import mark_step
 
-_STEP_CACHE = dict(max_entries=2048, ttl=3600, show_spinner=False)
+# A Plotly figure object is 100-450 KiB in memory: bound the caches (about 130 MiB at
+# most for the per-step figures), and let idle entries expire.
+_STEP_CACHE = dict(max_entries=128, ttl=1800, show_spinner=False)
 
 
 def with_step(base: go.Figure, t: int) -> go.Figure:
@@ -30,7 +32,7 @@ def with_step(base: go.Figure, t: int) -> go.Figure:
     return fig
 
 
-@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+@st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
 def hidden_heatmap(
     name: str,
     trained: bool,
@@ -47,7 +49,7 @@ def hidden_heatmap(
     return rfigs.hidden_heatmap(h, tokens, step=None, title=title, zmax=1.0, height=height)
 
 
-@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+@st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
 def gate_heatmap(cell: str, trained: bool, text: str, gate: str) -> go.Figure:
     reading = loaders.read(cell, trained, text)
     return gfigs.gate_heatmap(reading.trace.gates[gate], reading.encoded.tokens, gate=gate)

@@ -51,7 +51,7 @@ class Reading:
     pca: projection.PCA  # top-layer hidden states projected to 2-D, fitted on this text
 
 
-@st.cache_resource(max_entries=48, ttl=3600, show_spinner="Running the model over your text…")
+@st.cache_resource(max_entries=32, ttl=1800, show_spinner="Running the model over your text…")
 def read(name: str, trained: bool, text: str) -> Reading:
     """Run model ``name`` over ``text`` once; cached for every session and step."""
     trained = trained and has_checkpoint(name)
