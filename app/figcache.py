@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app import loaders
+from seqviz import units
 from seqviz.figures import gates as gfigs
 from seqviz.figures import recurrent as rfigs
 from seqviz.figures.timeaxis import mark_step
@@ -100,3 +101,20 @@ def unit_figures(cell: str, trained: bool, text: str, unit: int, t: int) -> tupl
         return series, None, text_fig
     cell_fig = gfigs.cell_vs_hidden(tr.cell[:, unit], tr.hidden[:, unit], tokens, step=t, unit=unit)
     return series, cell_fig, text_fig
+
+
+@st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
+def saturation(cell: str, trained: bool, text: str, gate: str, title: str) -> go.Figure:
+    """Fraction of steps each unit's gate is closed (< 0.1) / open (> 0.9), one dot per unit."""
+    reading = loaders.read(cell, trained, text)
+    frac_low, frac_high = units.saturation(reading.trace.gates[gate])
+    return gfigs.saturation_scatter(frac_low, frac_high, gate=gate, height=420, title=title)
+
+
+@st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
+def unit_ranking(cell: str, trained: bool, text: str, feature: str):
+    """``units.rank_units`` of h_t against a text feature, and its bar chart."""
+    reading = loaders.read(cell, trained, text)
+    features = units.text_features(list(text.lower()))  # the T characters the model read
+    ranking = units.rank_units(reading.trace.hidden, features[feature], top=8)
+    return ranking, gfigs.unit_ranking_bar(ranking, feature=feature)

@@ -5,8 +5,8 @@ import streamlit as st
 from app import controls, equations, figcache, lesson, loaders, stepper, urlstate
 from app.urlstate import BOUND
 from seqviz import recurrent, units
-from seqviz.figures import gates as gfigs
 
+FEATURES = list(units.text_features(["a"]))  # "is a space", "is a vowel", ...
 CELLS = {"lstm": "LSTM", "gru": "GRU"}  # model name -> label (the URL holds the label: ?cell=GRU)
 GATE_NAMES = {
     "input": "input gate i_t",
@@ -58,17 +58,17 @@ def select_unit(j: int) -> None:
 
 
 # --- find a unit: rank units by how well h_t tracks a feature of the text ------------
-features = units.text_features(list(text.lower()))  # same T characters the model read
 with st.expander(
     "Find a unit — which units track a feature of the text?",
     expanded=False,
     icon=":material/search:",
 ):
     st.markdown(lesson.prose("find_unit"))
-    feature = st.selectbox("Feature", list(features), key="feature", **BOUND)
-    ranking = units.rank_units(tr.hidden, features[feature], top=8)
+    feature = st.selectbox("Feature", FEATURES, key="feature", **BOUND)
+    # units.rank_units(h, units.text_features(chars)[feature]), cached per text
+    ranking, ranking_fig = figcache.unit_ranking(cell, trained, text, feature)
     lesson.chart(
-        gfigs.unit_ranking_bar(ranking, feature=feature),
+        ranking_fig,
         key="ranking",
         how="bar length is Pearson r between the unit's h_t and the feature over your text; "
         "red: the unit goes up with the feature, blue: it goes down.",
@@ -141,27 +141,27 @@ stepper.step_through(T, show_step, label=describe)
 
 # --- the whole text at once (no step): every gate, saturation, vs. the plain RNN ------
 st.subheader("Every gate of every unit")
-tabs = st.tabs([GATE_NAMES[g] for g in tr.gates])
+tabs = st.tabs(
+    [GATE_NAMES[g] for g in tr.gates], key="gate_tab", on_change="rerun", bind="query-params"
+)
 for tab, gate in zip(tabs, tr.gates, strict=True):
-    with tab:
-        lesson.chart(
-            figcache.gate_heatmap(cell, trained, text, gate),
-            key=f"heat_{gate}",
-            how="one row per unit, one column per character; bright = gate open (near 1), "
-            "dark = closed (near 0)."
-            if gate != "candidate"
-            else "the candidate is a tanh, so it is signed: red positive, blue negative.",
-        )
+    if tab.open:  # draw only the tab on show: each heatmap is T x H cells
+        with tab:
+            lesson.chart(
+                figcache.gate_heatmap(cell, trained, text, gate),
+                key=f"heat_{gate}",
+                how="one row per unit, one column per character; bright = gate open (near 1), "
+                "dark = closed (near 0)."
+                if gate != "candidate"
+                else "the candidate is a tanh, so it is signed: red positive, blue negative.",
+            )
 
 st.subheader("Saturation: are the valves fully open or shut?")
 sigmoid_gates = [g for g in tr.gates if g != "candidate"]
 for col, gate in zip(st.columns(len(sigmoid_gates)), sigmoid_gates, strict=True):
-    frac_low, frac_high = units.saturation(tr.gates[gate])
     with col:
         lesson.chart(
-            gfigs.saturation_scatter(
-                frac_low, frac_high, gate=gate, height=420, title=GATE_TITLES[gate]
-            ),
+            figcache.saturation(cell, trained, text, gate, GATE_TITLES[gate]),
             key=f"sat_{gate}",
             how="one dot per unit: right = often closed (< 0.1), up = often open (> 0.9); "
             "dots near the diagonal act like switches.",
