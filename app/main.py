@@ -19,18 +19,18 @@ import streamlit as st  # noqa: E402
 import torch  # noqa: E402, F401
 
 from app import frame, urlstate  # noqa: E402
+from app.labs import LABS  # noqa: E402
 
 frame.setup_process_once()  # gc.collect(); gc.freeze(); torch.set_num_threads(1)
 
 st.set_page_config(layout="wide", page_title="seqviz", page_icon=":material/timeline:")
 
 # Paths are relative to this file (Streamlit resolves them from the entry script).
-pages = [
-    st.Page(
-        "views/home.py", title="Course map", icon=":material/map:", url_path="home", default=True
-    ),
-    st.Page("views/rnn.py", title="RNN step-through", icon=":material/replay:", url_path="rnn"),
-    st.Page("views/gates.py", title="Gates: LSTM & GRU", icon=":material/tune:", url_path="gates"),
+home = st.Page(
+    "views/home.py", title="Course map", icon=":material/map:", url_path="home", default=True
+)
+pages = [home] + [
+    st.Page(lab.path, title=lab.title, icon=lab.icon, url_path=lab.url_path) for lab in LABS
 ]
 page = st.navigation(pages)
 urlstate.restore_on_page_switch(page.url_path)

@@ -1,0 +1,41 @@
+"""The labs that exist, in course order: one entry each feeds both the navigation
+(app/main.py) and the course map (app/views/home.py). Adding a lab = adding a `Lab`.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Lab:
+    path: str  # page file, relative to app/main.py
+    title: str  # navigation and course-map title
+    icon: str  # Material icon
+    url_path: str  # /<url_path> in the address bar
+    lecture: str  # the lecture topic it serves
+    summary: str  # what the student sees and does (markdown)
+
+
+LABS = (
+    Lab(
+        path="views/rnn.py",
+        title="RNN step-through",
+        icon=":material/replay:",
+        url_path="rnn",
+        lecture="Recurrent neural networks — hidden state, shared weights, unrolling; "
+        "stacked and bidirectional RNNs.",
+        summary="Step through a sentence one character at a time: the unrolled network, "
+        r"$h_t = \tanh(W_{xh} x_t + W_{hh} h_{t-1} + b_h)$ with the real numbers, the hidden "
+        "state as a heatmap and a 2-D trajectory, and the next-character prediction.",
+    ),
+    Lab(
+        path="views/gates.py",
+        title="Gates: LSTM & GRU",
+        icon=":material/tune:",
+        url_path="gates",
+        lecture="Gated recurrent units and long short-term memory — reset / update, "
+        "forget / input / output gates, the cell state.",
+        summary="Every gate of every unit over your text, each gate equation with its "
+        "numbers, cell vs hidden state, gate saturation, and a helper that finds units that "
+        "track spaces, vowels or word position — side by side with the plain RNN.",
+    ),
+)
