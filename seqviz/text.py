@@ -166,3 +166,10 @@ def load_time_machine(version: str = "d2l", normalize: bool = True) -> str:
     else:
         raise ValueError(f"version must be 'd2l' or 'gutenberg', not {version!r}")
     return normalize_d2l(text) if normalize else text
+
+
+def unk_rate(tokens: Sequence[str], vocab: Vocab) -> float:
+    """Share of ``tokens`` that ``vocab`` maps to ``<unk>`` (0.0 for no tokens)."""
+    if not tokens:
+        return 0.0
+    return sum(1 for t in tokens if t not in vocab or t == UNK) / len(tokens)
