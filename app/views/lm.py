@@ -1,0 +1,441 @@
+"""Language models: n-gram vs RNN, live character-level training, sampling, teacher forcing."""
+
+import math
+import time
+
+import streamlit as st
+
+from app import controls, equations, lesson, loaders, urlstate
+from app.urlstate import BOUND
+from seqviz import lm, ngram
+from seqviz.figures import lm as lfigs
+from seqviz.figures.recurrent import topk_bar
+from seqviz.text import load_time_machine, tokenize
+
+KINDS = ("rnn", "gru", "lstm")
+K_VALUES = (0.0, 0.01, 0.1, 0.5, 1.0)
+MAX_N = 6
+MAX_SENTENCE = 80
+MAX_FORCING = 120
+EVAL_EVERY = 250  # steps between held-out perplexities and printed samples
+TEXT = load_time_machine()
+TRAIN, HELDOUT = lm.split(TEXT)
+
+
+# --- cached, read-only (shared by every session) --------------------------------------
+@st.cache_resource(show_spinner="Counting n-grams in The Time Machine…")
+def counts() -> ngram.NGramCounts:
+    vocab = loaders.trained_model("lstm").vocab
+    return ngram.count(tokenize(TRAIN, "char"), MAX_N, vocab)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def ngram_ppl(n: int, k: float, method: str) -> float:
+    return ngram.NGram(counts(), n, k, method).perplexity(tokenize(HELDOUT, "char"))
+
+
+@st.cache_data(show_spinner="Scoring the pretrained model on held-out text…")
+def pretrained_ppl(name: str) -> float:
+    return lm.perplexity(loaders.trained_model(name), HELDOUT)
+
+
+def fmt(p: float) -> str:
+    return f"{p:.2f}" if math.isfinite(p) else r"\infty"
+
+
+st.title("Language models")
+lesson.intro("lm_intro")
+
+# === 1. n-gram vs RNN ====================================================================
+st.header("1 · n-grams vs a recurrent network")
+for key, value in (("n", 3), ("k", 0.1), ("method", "backoff")):
+    urlstate.start_value(key, value)
+c_n, c_k, c_m = st.columns([2, 2, 2], vertical_alignment="bottom")
+n = c_n.slider("n (window = n−1 characters)", 1, MAX_N, key="n", **BOUND)
+k = c_k.select_slider("Smoothing k", K_VALUES, key="k", help="Add-k: every count gets +k.", **BOUND)
+method = c_m.segmented_control(
+    "Combine orders", ngram.METHODS, required=True, key="method", **BOUND
+)
+model_ng = ngram.NGram(counts(), n, k, method)
+bar = st.progress(0.0, text="Scoring the n-gram models on held-out text…")
+ppls = []
+for i in range(1, MAX_N + 1):
+    ppls.append(ngram_ppl(i, k, method))
+    bar.progress(i / MAX_N, text=f"Scored n = {i}")
+bar.empty()
+rnn_ppl = pretrained_ppl("lstm")
+rnn_model = loaders.trained_model("lstm")
+n_params = lm.num_parameters(rnn_model)
+sizes = [counts().num_counts(i) for i in range(1, MAX_N + 1)]
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(
+    f"{n}-gram held-out perplexity", "∞" if not math.isfinite(ppls[n - 1]) else f"{ppls[n - 1]:.2f}"
+)
+m2.metric("LSTM (pretrained) perplexity", f"{rnn_ppl:.2f}")
+m3.metric(f"{n}-gram: counts stored", f"{sizes[n - 1]:,}")
+m4.metric("LSTM: parameters", f"{n_params:,}")
+if not math.isfinite(ppls[n - 1]):
+    st.warning(
+        "With k = 0 some held-out character gets probability 0, so the perplexity is infinite: smoothing exists for exactly this.",
+        icon=":material/all_inclusive:",
+    )
+labels = [f"{i}-gram" for i in range(1, MAX_N + 1)] + ["LSTM"]
+c_ppl, c_mem = st.columns(2)
+with c_ppl:
+    lesson.chart(
+        lfigs.perplexity_bars(
+            labels, ppls + [rnn_ppl], highlight=n - 1, title="Held-out perplexity"
+        ),
+        key="ppl_bars",
+        how=f"lower is better; every model is scored on the last 10 % of the book ({len(HELDOUT):,} characters), never seen in training. Blue is the current n.",
+    )
+with c_mem:
+    lesson.chart(
+        lfigs.memory_bars(
+            labels, sizes + [n_params], highlight=n - 1, title="Memory: numbers stored"
+        ),
+        key="mem_bars",
+        how="n-grams store one count per (context, next character) pair seen; the LSTM stores its weight matrices, whatever the context length (log scale).",
+    )
+lesson.more("How the n-gram model counts, smooths and backs off", "lm_ngram")
+
+st.subheader("The Markov window, with its counts")
+urlstate.start_value("sentence", "the time traveller smiled")
+sentence = st.text_input("A sentence", key="sentence", max_chars=MAX_SENTENCE, **BOUND).lower()
+chars = tokenize(sentence, "char")
+if len(chars) < 2:
+    st.info("Type at least two characters to see a prediction.", icon=":material/edit:")
+else:
+    urlstate.clamp("pos", 1, len(chars) - 1)
+    urlstate.start_value("pos", len(chars) - 1)
+    t = st.slider("Predict the character at position t", 1, len(chars) - 1, key="pos", **BOUND)
+    lesson.chart(
+        lfigs.markov_window(chars, t, n),
+        key="markov",
+        how=f"the {n}-gram model sees only the blue box(es) — the last {n - 1} characters — and predicts the yellow one; everything greyed out is invisible to it. The RNN has read it all.",
+    )
+    ctx, w = chars[max(0, t - n + 1) : t], chars[t]
+    terms = model_ng.terms(ctx, w)
+    V = model_ng.V
+
+    def ctx_tex(c):
+        return r"\varnothing" if not c else r"\text{``" + "".join(c).replace(" ", "␣") + "''}"
+
+    weight = r"" if method == "backoff" else None
+    parts = [
+        (weight if weight is not None else fmt(term.weight) + r"\cdot")
+        + rf"\frac{{{term.count_cw} + {k:g}}}{{{term.count_c} + {k:g}\cdot {V}}}"
+        for term in terms
+    ]
+    p = model_ng.prob(ctx, w)
+    used = terms[0].context
+    st.latex(
+        rf"P(x_t = {equations.char_tex(w)} \mid {ctx_tex(ctx)}) = \frac{{n(c, w) + k}}{{n(c) + kV}}"
+    )
+    st.latex(" + ".join(parts) + rf" = \mathbf{{{p:.4f}}}")
+    if method == "backoff" and tuple(used) != tuple(ctx):
+        st.caption(
+            f"The context “{''.join(ctx)}” never occurs in training, so the model backed off to “{''.join(used) or '(nothing)'}”."
+        )
+    col_ng, col_rnn = st.columns(2)
+    with col_ng:
+        dist = model_ng.distribution(ctx)
+        lesson.chart(
+            topk_bar(
+                dist,
+                model_ng.counts.vocab.idx_to_token,
+                k=5,
+                actual=w,
+                title=f"{n}-gram: next character",
+            ),
+            key="ng_topk",
+            how="the five most likely next characters from the counts; the blue bar is the character that really comes next.",
+        )
+    with col_rnn:
+        roll = lm.rollout(rnn_model, sentence[: t + 1])
+        lesson.chart(
+            topk_bar(
+                roll.probs[t - 1],
+                rnn_model.vocab.idx_to_token,
+                k=5,
+                actual=w,
+                title="LSTM: next character",
+            ),
+            key="rnn_topk",
+            how="the same question to the pretrained LSTM, which has read the whole sentence up to t.",
+        )
+
+st.subheader("What each one writes")
+urlstate.start_value("ng_seed", 0)
+c_pre, c_seed = st.columns([3, 1])
+prompt = c_pre.text_input("Start from", value="the time ", key="ng_prompt", max_chars=60).lower()
+ng_seed = c_seed.number_input("Seed", 0, 999, key="ng_seed", **BOUND)
+g1, g2 = st.columns(2)
+with g1, st.container(border=True, key="ng_sample"):
+    st.markdown(f"**{n}-gram ({method}, k = {k:g})**")
+    st.code(
+        prompt + "".join(model_ng.sample(tokenize(prompt, "char"), 160, seed=int(ng_seed))),
+        language=None,
+        wrap_lines=True,
+    )
+with g2, st.container(border=True, key="rnn_sample"):
+    st.markdown("**LSTM (pretrained), temperature 1**")
+    st.code(
+        prompt + lm.generate(rnn_model, prompt, 160, temperature=1.0, seed=int(ng_seed)),
+        language=None,
+        wrap_lines=True,
+    )
+lesson.how_to_read(
+    "both continue the same prompt by sampling one character at a time from their own distribution; same seed, same length."
+)
+
+# === 2. live training ====================================================================
+st.header("2 · Train your own character model, live")
+lesson.more("What one training step does", "lm_training")
+for key, value in (
+    ("kind", "lstm"),
+    ("hidden", 256),
+    ("lr", 0.01),
+    ("batch", 32),
+    ("bptt", 35),
+    ("lm_mode", "sequential"),
+    ("budget", 20),
+    ("init", "scratch"),
+):
+    urlstate.start_value(key, value)
+
+
+def draw_run(run, slots) -> None:
+    """Progress, metrics, curves and samples of the session's run (pure display)."""
+    h = run["trainer"].history
+    progress, metrics, curves, samples = slots
+    ppl = h.recent_perplexity(50)
+    with metrics.container():
+        a, b, c, d = st.columns(4)
+        a.metric("steps", f"{len(h.steps):,}")
+        b.metric("training perplexity", f"{ppl:.2f}")
+        c.metric("held-out perplexity", f"{h.heldout_ppl[-1]:.2f}" if h.heldout_ppl else "—")
+        d.metric("tokens / s", f"{h.tokens_per_second:,.0f}")
+        if h.losses:
+            L = math.log(ppl)
+            st.latex(
+                rf"\text{{perplexity}} = \exp\Big(\tfrac{{1}}{{50}}\textstyle\sum \text{{last 50 losses}}\Big) = \exp({L:.4f}) = {ppl:.3f}"
+            )
+    with curves.container():
+        st.plotly_chart(
+            lfigs.training_curves(h.steps, h.losses, h.eval_steps, h.heldout_ppl),
+            width="stretch",
+            theme=None,
+            config={"displayModeBar": False},
+        )
+    with samples.container():
+        for step, s in run["samples"][-4:]:
+            st.markdown(f"**step {step}:**")
+            st.code(s, language=None, wrap_lines=True)
+
+
+@st.fragment
+def training_area() -> None:
+    c1, c2, c3, c4 = st.columns(4)
+    init = c1.segmented_control(
+        "Start from",
+        ("scratch", "pretrained"),
+        required=True,
+        key="init",
+        help="Pretrained: continue from the checked-in checkpoint (H = 128).",
+        **BOUND,
+    )
+    kind = c2.segmented_control(
+        "Cell", KINDS, required=True, key="kind", format_func=str.upper, **BOUND
+    )
+    hidden = c3.select_slider(
+        "Hidden units H", (32, 64, 128, 256), key="hidden", disabled=init == "pretrained", **BOUND
+    )
+    lr = c4.select_slider("Learning rate", (0.001, 0.003, 0.01, 0.03), key="lr", **BOUND)
+    c5, c6, c7, c8 = st.columns(4)
+    batch = c5.select_slider("Batch size B", (1, 8, 16, 32, 64), key="batch", **BOUND)
+    bptt = c6.slider("Steps T (BPTT length)", 5, 100, key="bptt", **BOUND)
+    mode = c7.segmented_control(
+        "Minibatches",
+        ("sequential", "random"),
+        required=True,
+        key="lm_mode",
+        help="Sequential carries the state across minibatches.",
+        **BOUND,
+    )
+    budget = c8.slider("Seconds per run", 2, 60, key="budget", **BOUND)
+    config = lm.LMConfig(
+        kind=kind,
+        hidden_size=128 if init == "pretrained" else hidden,
+        batch_size=batch,
+        num_steps=bptt,
+        lr=lr,
+        mode=mode,
+    )
+    b1, b2, b3, _ = st.columns([1.3, 1, 1, 3])
+    train = b1.button("Train", key="lm_train", type="primary", icon=":material/play_arrow:")
+    b2.button("Stop", key="lm_stop", icon=":material/stop:")
+    reset = b3.button("Reset", key="lm_reset", icon=":material/restart_alt:")
+    if reset:
+        st.session_state.pop("lm_run", None)
+    run = st.session_state.get("lm_run")
+    if run is not None and (run["config"], run["init"]) != (config, init):
+        st.caption("The settings changed: the next **Train** starts a new run.")
+    slots = (st.empty(), st.empty(), st.empty(), st.empty())
+    if not train:
+        if run is None:
+            st.info(
+                "Press **Train**: the curves, perplexity and samples update as it learns. It stops by itself after the seconds chosen, or press **Stop**.",
+                icon=":material/model_training:",
+            )
+        else:
+            slots[0].progress(
+                1.0,
+                text=f"Stopped after {len(run['trainer'].history.steps):,} steps. Press Train to continue.",
+            )
+            draw_run(run, slots)
+        return
+    if run is None or (run["config"], run["init"]) != (config, init):
+        start = loaders.trained_model(kind) if init == "pretrained" else None
+        run = {
+            "config": config,
+            "init": init,
+            "trainer": lm.Trainer(config, TEXT, start_from=start),
+            "samples": [],
+            "next_eval": EVAL_EVERY,
+        }
+        st.session_state["lm_run"] = run
+    trainer = run["trainer"]
+    t0 = time.perf_counter()
+    last_draw = 0.0
+    while (elapsed := time.perf_counter() - t0) < budget:
+        trainer.run(max_seconds=min(0.5, budget - elapsed))
+        steps = len(trainer.history.steps)
+        if steps >= run["next_eval"]:
+            run["next_eval"] = steps + EVAL_EVERY
+            trainer.evaluate()
+            run["samples"].append(
+                (steps, lm.generate(trainer.model, "the ", 100, temperature=0.8, seed=steps))
+            )
+        if time.perf_counter() - last_draw > 0.8:
+            slots[0].progress(
+                min(1.0, elapsed / budget), text=f"Training… {elapsed:.0f} / {budget} s"
+            )
+            draw_run(run, slots)
+            last_draw = time.perf_counter()
+    trainer.evaluate()
+    run["samples"].append(
+        (
+            len(trainer.history.steps),
+            lm.generate(trainer.model, "the ", 100, temperature=0.8, seed=0),
+        )
+    )
+    st.rerun(scope="app")  # the sections below can now use the trained model
+
+
+training_area()
+lesson.how_to_read(
+    "left: the loss of every minibatch (grey) and its running mean; right: perplexity = exp(loss), training (blue) and held-out (red). A growing gap means overfitting. Samples are printed every few hundred steps."
+)
+
+# === 3. generation ======================================================================
+st.header("3 · Generate: greedy, temperature, top-k")
+run = st.session_state.get("lm_run")
+choices = ("pretrained LSTM", "my model") if run else ("pretrained LSTM",)
+urlstate.start_value("gen_model", choices[0])
+if st.session_state.get("gen_model") not in choices:
+    st.session_state["gen_model"] = choices[0]
+who = st.segmented_control("Model", choices, required=True, key="gen_model")
+model = run["trainer"].model if who == "my model" else rnn_model
+if not run:
+    st.caption(
+        "Train a model above to generate with it; until then the pretrained LSTM (H = 128) answers."
+    )
+for key, value in (("temperature", 0.8), ("top_k", 0), ("gen_seed", 0)):
+    urlstate.start_value(key, value)
+c_p, c_t, c_k, c_s = st.columns([3, 2, 2, 1])
+gprompt = c_p.text_input(
+    "Prompt", value="the time traveller ", key="gen_prompt", max_chars=100
+).lower()
+temperature = c_t.slider(
+    "Temperature τ", 0.0, 2.0, step=0.05, key="temperature", help="0 = greedy.", **BOUND
+)
+top_k = c_k.slider("Top-k (0 = all)", 0, len(model.vocab) - 1, key="top_k", **BOUND)
+gseed = c_s.number_input("Seed", 0, 999, key="gen_seed", **BOUND)
+st.code(
+    gprompt + lm.generate(model, gprompt, 200, temperature, int(top_k), int(gseed)),
+    language=None,
+    wrap_lines=True,
+)
+o = lm.next_logits(model, gprompt)
+vocab = model.vocab.idx_to_token
+if temperature > 0:
+    p_1 = lm.sampling_distribution(o, 1.0)
+    scaled = lm.sampling_distribution(o, temperature, int(top_k))
+    top = int(scaled.argmax())
+    st.latex(
+        rf"P_\tau(x) = \frac{{\exp(o_x/\tau)}}{{\sum_{{x'}}\exp(o_{{x'}}/\tau)}}:\quad P_{{1}}(\text{{{vocab[top].replace(' ', '␣')}}}) = {float(p_1[top]):.3f}\ \to\ P_{{\tau = {temperature:g}}} = {float(scaled[top]):.3f}"
+    )
+    lesson.chart(
+        topk_bar(scaled, vocab, k=8, title="The first character's distribution after τ and top-k"),
+        key="gen_topk",
+        how="the distribution the first generated character is drawn from; lower τ sharpens it towards greedy, higher τ flattens it, top-k cuts the tail.",
+    )
+else:
+    st.latex(r"\tau \to 0:\ x_{t+1} = \arg\max_x o_x\quad\text{(greedy)}")
+
+# === 4. teacher forcing vs free running ===================================================
+st.header("4 · Teacher forcing vs free running")
+lesson.more("Why the two differ", "lm_forcing", expanded=True)
+urlstate.start_value("tf_text", "the time traveller smiled round at us then still smiling faintly")
+ftext = st.text_input("Text (the targets)", key="tf_text", max_chars=MAX_FORCING, **BOUND).lower()
+if len(ftext) < 3:
+    st.info("Type at least three characters.", icon=":material/edit:")
+else:
+    T = len(ftext) - 1
+    urlstate.clamp("free_from", 1, T)
+    urlstate.clamp("tf_step", 0, T - 1)
+    urlstate.start_value("free_from", min(8, T))
+    urlstate.start_value("tf_step", 0)
+    c_f, c_s = st.columns(2)
+    free_from = c_f.slider(
+        "Free running after this many true characters", 1, T, key="free_from", **BOUND
+    )
+    step = c_s.slider("Step t", 0, T - 1, key="tf_step", **BOUND)
+    forced = lm.rollout(model, ftext)
+    free = lm.rollout(model, ftext, free_from=free_from)
+    st.latex(
+        rf"\text{{teacher forced: }} \bar\ell = {forced.mean_loss:.3f},\ e^{{\bar\ell}} = {math.exp(forced.mean_loss):.2f}\qquad"
+        rf"\text{{free running: }} \bar\ell = {free.mean_loss:.3f},\ e^{{\bar\ell}} = {math.exp(free.mean_loss):.2f}"
+    )
+    for name, r in (("Teacher forced", forced), ("Free running", free)):
+        p_t = (
+            float(r.probs[step][vocab.index(r.targets[step])]) if r.targets[step] in vocab else 0.0
+        )
+        st.markdown(
+            f"**{name}**, step {step}: input {controls.token_md(r.inputs[step])}, most likely next {controls.token_md(vocab[int(r.probs[step].argmax())])}, target {controls.token_md(r.targets[step])} with P = {p_t:.3f}, loss −log P = {float(r.losses[step]):.3f}"
+        )
+        lesson.chart(
+            lfigs.rollout_figure(
+                r.inputs,
+                r.targets,
+                r.probs,
+                r.losses,
+                vocab,
+                free_from=r.free_from,
+                step=step,
+                title=name,
+                height=560,
+            ),
+            key=f"roll_{name[:4].lower()}",
+            how="each column is one step: the colour is the model's probability for each next character, the red ring is the true next character, the bars below are −log P(true). Orange inputs were the model's own output.",
+        )
+
+lesson.try_this("lm_try")
+lesson.show_code(lm.Trainer.step, lm.rollout, ngram.NGram.terms)
+st.page_link(
+    "views/rnn.py",
+    label="Next lab: RNN step-through",
+    icon=":material/arrow_forward:",
+    query_params=urlstate.carry(),
+)
