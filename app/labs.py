@@ -17,6 +17,27 @@ class Lab:
 
 LABS = (
     Lab(
+        path="views/text.py",
+        title="Text & tokens",
+        icon=":material/text_fields:",
+        url_path="text",
+        lecture="Text preprocessing — tokens, vocabulary and <unk>, Zipf's law, minibatches.",
+        summary="Characters, words and byte-pair-encoding subwords side by side; the "
+        "vocabulary with a min_freq slider and its <unk> rate; the Zipf plot of unigrams, "
+        "bigrams and trigrams with fitted exponents; sequential vs random minibatches drawn "
+        "slice by slice.",
+    ),
+    Lab(
+        path="views/lm.py",
+        title="Language models",
+        icon=":material/model_training:",
+        url_path="lm",
+        lecture="Language models — n-grams vs RNNs, perplexity, teacher forcing, sampling.",
+        summary="n-gram vs LSTM perplexity and memory, the Markov window with its counts; "
+        "train an RNN / GRU / LSTM live with curves and samples; generate with temperature "
+        "and top-k; teacher forcing vs free running, step by step.",
+    ),
+    Lab(
         path="views/rnn.py",
         title="RNN step-through",
         icon=":material/replay:",
