@@ -85,8 +85,9 @@ def zipf_plot(
                     showlegend=True,
                 )
             )
-    fig.update_xaxes(type="log", title_text="rank k (log scale)")
-    fig.update_yaxes(type="log", title_text="frequency n_k (log scale)")
+    # dtick=1: one labelled tick per power of ten, no crowded minor labels
+    fig.update_xaxes(type="log", dtick=1, title_text="rank k (log scale)")
+    fig.update_yaxes(type="log", dtick=1, title_text="frequency n_k (log scale)")
     fig.update_layout(legend=dict(x=0.99, xanchor="right", y=0.99, bgcolor="rgba(255,255,255,0.8)"))
     return apply_layout(fig, title, height)
 
@@ -167,12 +168,11 @@ def partition_picture(
             go.Bar(
                 x=[1] * len(unused),
                 base=unused,
-                y=[f"row {b}" for b in [0] * len(unused)],
+                y=["not read"] * len(unused),
                 orientation="h",
-                marker=dict(color="#DDDDDD", line=dict(width=0)),
+                marker=dict(color="#BBBBBB", line=dict(width=0)),
                 name="not read",
-                hovertemplate="position %{base}: not used this epoch<extra></extra>",
-                width=0.15,
+                hovertemplate="position %{base}: not read this epoch<extra></extra>",
             )
         )
     show_text = T * 12 <= 1200 and N <= 400
@@ -207,9 +207,10 @@ def partition_picture(
         autorange="reversed",
         type="category",
         categoryorder="array",
-        categoryarray=[f"row {b}" for b in range(B)],
+        categoryarray=[f"row {b}" for b in range(B)] + (["not read"] if unused else []),
     )
-    return apply_layout(fig, title, height if height is not None else 160 + 48 * B)
+    lanes = B + (1 if unused else 0)
+    return apply_layout(fig, title, height if height is not None else 170 + 48 * lanes)
 
 
 def bpe_curve(
