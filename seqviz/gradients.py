@@ -1,0 +1,509 @@
+"""Gradients through time, computed with autograd: vanishing, exploding, clipping, truncation.
+
+Backpropagation through time (BPTT) sends the gradient of a loss L back along the
+recurrence. For a plain RNN h_t = f(a_t), a_t = W_xh x_t + b_xh + W_hh h_{t-1} + b_hh:
+
+    dL/dh_t = ∂L/∂h_t  +  (dh_{t+1}/dh_t)^T dL/dh_{t+1}         (direct + through the future)
+    dh_{t+1}/dh_t = diag(f'(a_{t+1})) W_hh                      (one step's Jacobian)
+    dh_T/dh_t = Π_{s=t+1..T} dh_s/dh_{s-1}                      (a product of T - t Jacobians)
+
+If ||dh_s/dh_{s-1}|| <= γ σ_max(W_hh) < 1 at every step the product shrinks
+exponentially: the gradient *vanishes* (Pascanu, Mikolov & Bengio 2013; γ bounds
+|f'|: 1 for tanh and ReLU, 1/4 for the sigmoid). σ_max(W_hh) > 1/γ is necessary for
+it to *explode*. Every number here comes from autograd on the module's own weights
+and PyTorch's own cell functions (``torch.rnn_tanh_cell``, ``torch.gru_cell``,
+``torch.lstm_cell``), so it matches ``module(x)`` exactly; nothing is simulated.
+
+Dimensions: T time steps, D input size, H hidden size, S state size (H, or 2H for
+the LSTM's [h; c]), P parameters.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from seqviz.recurrent import kind_of
+
+LossFn = Callable[[Tensor], Tensor]
+"""Maps the top-layer output (T, H) to a scalar loss."""
+
+# γ: the largest value of the activation's derivative |f'(a)|.
+GAMMA = {"tanh": 1.0, "relu": 1.0, "sigmoid": 0.25}
+
+
+def last_step_sum(output: Tensor) -> Tensor:
+    """The default loss: L = sum_j h_{T-1, j}, the output at the last step."""
+    return output[-1].sum()
+
+
+# --- the unrolled forward pass -----------------------------------------------------
+
+
+def _check(module: nn.Module, x: Tensor) -> str:
+    kind = kind_of(module)
+    if module.bidirectional:
+        raise ValueError("gradients through time are defined here for one direction only")
+    if getattr(module, "proj_size", 0):
+        raise ValueError("LSTMs with proj_size > 0 are not supported")
+    if module.batch_first and x.dim() == 3:
+        raise ValueError("expected unbatched input of shape (T, input_size)")
+    if x.dim() != 2 or x.shape[-1] != module.input_size or x.shape[0] < 1:
+        raise ValueError(
+            f"expected unbatched input of shape (T, {module.input_size}), got {tuple(x.shape)}"
+        )
+    return kind
+
+
+def _weights(module: nn.Module, requires_grad: bool = False) -> dict[str, Tensor]:
+    """Detached copies of the module's parameters, by PyTorch's names (never modifies module)."""
+    return {
+        name: p.detach().clone().requires_grad_(requires_grad) if requires_grad else p.detach()
+        for name, p in module.named_parameters()
+    }
+
+
+def _scale_grad(h: Tensor, xi: float) -> Tensor:
+    """Same value as h; the gradient flowing back through it is multiplied by xi."""
+    if xi == 1.0:
+        return h
+    if xi == 0.0:
+        return h.detach()
+    return h.detach() + xi * (h - h.detach())
+
+
+@dataclass(frozen=True)
+class _Unrolled:
+    hs: list[Tensor]  # T x (H,) top-layer h_t, each a node of the graph
+    cs: list[Tensor]  # T x (H,) top-layer c_t (LSTM), else empty
+    output: Tensor  # (T, H) stack of hs
+
+
+def _unroll(
+    kind: str,
+    module: nn.Module,
+    w: dict[str, Tensor],
+    x: Tensor,
+    xi: Sequence[float] | None = None,
+) -> _Unrolled:
+    """Run the module step by step with PyTorch's cell functions, keeping every h_t.
+
+    ``xi[t]`` scales the gradient that flows from step t back into step t - 1
+    through the state (1: full BPTT, 0: truncated there).
+    """
+    T, L, H = x.shape[0], module.num_layers, module.hidden_size
+    bias = module.bias
+    zeros = x.new_zeros(1, H)
+    h = [zeros] * L
+    c = [zeros] * L
+    hs, cs = [], []
+    for t in range(T):
+        inp = x[t : t + 1]  # (1, D)
+        for l in range(L):
+            if xi is not None:
+                h[l] = _scale_grad(h[l], xi[t])
+                if kind == "lstm":
+                    c[l] = _scale_grad(c[l], xi[t])
+            args = (
+                w[f"weight_ih_l{l}"],
+                w[f"weight_hh_l{l}"],
+                w[f"bias_ih_l{l}"] if bias else None,
+                w[f"bias_hh_l{l}"] if bias else None,
+            )
+            if kind == "lstm":
+                # (h_t, c_t) = LSTM(x_t, h_{t-1}, c_{t-1}); see seqviz.recurrent for the gates
+                h[l], c_out = torch.lstm_cell(inp, (h[l], c[l]), *args)
+                # the cell state as passed to step t + 1: its gradient is dL/dc_t with h_t
+                # held fixed, so [dL/dh_t; dL/dc_t] is the gradient w.r.t. the state s_t
+                c[l] = c_out.view_as(c_out)
+            elif kind == "gru":
+                # h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}
+                h[l] = torch.gru_cell(inp, h[l], *args)
+            elif module.nonlinearity == "tanh":
+                # h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+                h[l] = torch.rnn_tanh_cell(inp, h[l], *args)
+            else:
+                # h_t = relu(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+                h[l] = torch.rnn_relu_cell(inp, h[l], *args)
+            inp = h[l]
+        hs.append(h[-1])
+        if kind == "lstm":
+            cs.append(c[-1])
+    return _Unrolled(hs=hs, cs=cs, output=torch.cat(hs, dim=0))
+
+
+# --- gradients of L with respect to every h_t and every x_t --------------------------
+
+
+@dataclass(frozen=True)
+class GradientFlow:
+    """One backward pass through time, with the total gradient at every step."""
+
+    kind: str  # "rnn", "gru" or "lstm"
+    output: Tensor  # (T, H) top-layer h_t; equals module(x)[0]
+    loss: float  # L
+    hidden_grad: Tensor  # (T, H) dL/dh_t, total (direct + through the recurrence)
+    cell_grad: Tensor | None  # (T, H) dL/dc_t through the next step (h_t held fixed), LSTM only
+    input_grad: Tensor  # (T, D) dL/dx_t: how much input t still moves L (connectivity)
+
+    @property
+    def hidden_norms(self) -> Tensor:
+        """(T,) ||dL/dh_t||_2."""
+        return torch.linalg.vector_norm(self.hidden_grad, dim=-1)
+
+    @property
+    def input_norms(self) -> Tensor:
+        """(T,) ||dL/dx_t||_2."""
+        return torch.linalg.vector_norm(self.input_grad, dim=-1)
+
+
+def backprop(
+    module: nn.Module, x: Tensor, loss_fn: LossFn | None = None, xi: Sequence[float] | None = None
+) -> GradientFlow:
+    """Forward through ``module`` one step at a time, then one backward pass.
+
+    Args:
+        module: ``nn.RNN`` (tanh or relu), ``nn.GRU`` or ``nn.LSTM``, one direction,
+            any num_layers; it is not modified (its parameters need not require grad).
+        x: (T, D) unbatched input.
+        loss_fn: output (T, H) -> scalar L; default L = output[-1].sum().
+        xi: optional (T,) gradient scales on the state entering each step (truncation).
+
+    Returns:
+        A :class:`GradientFlow`. Overflow is kept: inf / NaN are returned as they are.
+    """
+    kind = _check(module, x)
+    loss_fn = loss_fn or last_step_sum
+    x = x.detach().to(module.weight_hh_l0.dtype).requires_grad_(True)
+    with torch.enable_grad():
+        run = _unroll(kind, module, _weights(module), x, xi)
+        L = loss_fn(run.output)
+        grads = torch.autograd.grad(L, [*run.hs, *run.cs, x], allow_unused=True)
+    T = x.shape[0]
+    hidden = [
+        g if g is not None else torch.zeros_like(h) for g, h in zip(grads[:T], run.hs, strict=True)
+    ]
+    cell = None
+    if kind == "lstm":
+        cell_g = grads[T : 2 * T]
+        cell = torch.cat(
+            [
+                g if g is not None else torch.zeros_like(c)
+                for g, c in zip(cell_g, run.cs, strict=True)
+            ]
+        )
+    input_grad = grads[-1] if grads[-1] is not None else torch.zeros_like(x)
+    return GradientFlow(
+        kind=kind,
+        output=run.output.detach(),
+        loss=float(L.detach()),
+        hidden_grad=torch.cat(hidden).detach(),
+        cell_grad=cell.detach() if cell is not None else None,
+        input_grad=input_grad.detach(),
+    )
+
+
+def hidden_grad_norms(module: nn.Module, x: Tensor, loss_fn: LossFn | None = None) -> Tensor:
+    """||dL/dh_t||_2 for the top-layer hidden state at each step t.
+
+    The gradient is the total one, through the recurrence: dL/dh_t = ∂L/∂h_t +
+    (dh_{t+1}/dh_t)^T dL/dh_{t+1} (for the LSTM, also through c_{t+1}).
+
+    Args:
+        module: any ``nn.RNN`` / ``nn.GRU`` / ``nn.LSTM`` (one direction).
+        x: (T, input_size) unbatched input.
+        loss_fn: output (T, H) -> scalar; default L = output[-1].sum().
+
+    Returns:
+        (T,) tensor of norms (inf or NaN where the gradient overflowed).
+    """
+    return backprop(module, x, loss_fn).hidden_norms
+
+
+def input_connectivity(module: nn.Module, x: Tensor, loss_fn: LossFn | None = None) -> Tensor:
+    """(T,) ||dL/dx_t||_2: how strongly each input still moves the output at step T."""
+    return backprop(module, x, loss_fn).input_norms
+
+
+def parameter_grads(
+    module: nn.Module, x: Tensor, loss_fn: LossFn | None = None, xi: Sequence[float] | None = None
+) -> dict[str, Tensor]:
+    """dL/dθ for every parameter θ of ``module`` (by PyTorch's names), module untouched."""
+    kind = _check(module, x)
+    loss_fn = loss_fn or last_step_sum
+    w = _weights(module, requires_grad=True)
+    with torch.enable_grad():
+        run = _unroll(kind, module, w, x.detach().to(module.weight_hh_l0.dtype), xi)
+        grads = torch.autograd.grad(loss_fn(run.output), list(w.values()), allow_unused=True)
+    return {
+        name: (g if g is not None else torch.zeros_like(p)).detach()
+        for (name, p), g in zip(w.items(), grads, strict=True)
+    }
+
+
+# --- Jacobians of one step and their products ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Jacobians:
+    """The per-step Jacobians of the recurrence and the products BPTT multiplies."""
+
+    kind: str
+    step: Tensor  # (T, S, S) ds_t/ds_{t-1}; s = h, or [h; c] for the LSTM; step[0] is w.r.t. s_{-1}
+    step_norms: Tensor  # (T,) ||ds_t/ds_{t-1}||_2 (largest singular value)
+    product_norms: Tensor  # (T,) ||dh_{T-1}/dh_t||_2; 1 at t = T-1
+
+
+def jacobians(module: nn.Module, x: Tensor) -> Jacobians:
+    """Every one-step Jacobian ds_t/ds_{t-1} and ||dh_{T-1}/dh_t||_2 for a one-layer module.
+
+    For the LSTM the state is s = [h; c] (2H numbers), because h_t depends on h_{t-1}
+    also through c_t; dh_{T-1}/dh_t is the h-block of the product of state Jacobians.
+    """
+    kind = _check(module, x)
+    if module.num_layers != 1:
+        raise ValueError("per-step Jacobians are computed for one-layer modules")
+    H = module.hidden_size
+    w = _weights(module)
+    x = x.detach().to(w["weight_hh_l0"].dtype)
+    with torch.no_grad():
+        run = _unroll(kind, module, w, x)
+    h = torch.cat([x.new_zeros(1, H), run.output[:-1]])  # (T, H) state entering step t
+    args = (w["weight_ih_l0"], w["weight_hh_l0"], w.get("bias_ih_l0"), w.get("bias_hh_l0"))
+
+    if kind == "lstm":
+        c = torch.cat([x.new_zeros(1, H), torch.cat(run.cs)[:-1]])
+        s_prev = torch.cat([h, c], dim=-1)  # (T, 2H)
+
+        def cell(x_t: Tensor, s: Tensor) -> Tensor:
+            h_t, c_t = torch.lstm_cell(x_t[None], (s[None, :H], s[None, H:]), *args)
+            return torch.cat([h_t, c_t], dim=-1)[0]
+
+    else:
+        s_prev = h
+        fn = {
+            "gru": torch.gru_cell,
+            "rnn": torch.rnn_tanh_cell
+            if getattr(module, "nonlinearity", "tanh") == "tanh"
+            else torch.rnn_relu_cell,
+        }[kind]
+
+        def cell(x_t: Tensor, s: Tensor) -> Tensor:
+            return fn(x_t[None], s[None], *args)[0]
+
+    # J_t = ds_t/ds_{t-1}, one Jacobian per step, all steps at once
+    step = torch.func.vmap(torch.func.jacrev(cell, argnums=1))(x, s_prev)  # (T, S, S)
+    step_norms = _spectral_norms(step)
+    # dh_{T-1}/dh_t = [Π_{s=t+1..T-1} J_s]_{hh}
+    T, S = step.shape[0], step.shape[1]
+    products = step.new_empty(T, H, H)
+    P = torch.eye(S, dtype=step.dtype)
+    products[T - 1] = P[:H, :H]
+    for t in range(T - 2, -1, -1):
+        P = P @ step[t + 1]
+        products[t] = P[:H, :H]
+    return Jacobians(
+        kind=kind, step=step, step_norms=step_norms, product_norms=_spectral_norms(products)
+    )
+
+
+def _spectral_norms(M: Tensor) -> Tensor:
+    """(..., m, n) -> (...,) largest singular values; NaN where a matrix is not finite."""
+    finite = torch.isfinite(M).flatten(-2).all(-1)
+    out = torch.full(M.shape[:-2], math.nan, dtype=M.dtype)
+    if finite.any():
+        out[finite] = torch.linalg.matrix_norm(M[finite], ord=2)
+    out[~finite & torch.isinf(M).flatten(-2).any(-1)] = math.inf
+    return out
+
+
+# --- W_hh: eigenvalues, singular values, the Pascanu bound ---------------------------
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """What W_hh does to a vector, repeated."""
+
+    eigenvalues: Tensor  # (H,) complex
+    singular_values: Tensor  # (H,) descending
+    spectral_radius: float  # max |λ|
+    sigma_max: float  # largest singular value = ||W_hh||_2
+
+
+def spectrum(W_hh: Tensor) -> Spectrum:
+    """Eigenvalues and singular values of a square matrix (an RNN's W_hh, or one gate's block)."""
+    W = W_hh.detach().double()
+    eig = torch.linalg.eigvals(W)
+    sv = torch.linalg.svdvals(W)
+    return Spectrum(
+        eigenvalues=eig,
+        singular_values=sv,
+        spectral_radius=float(eig.abs().max()),
+        sigma_max=float(sv[0]),
+    )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Pascanu, Mikolov & Bengio (2013), Section 3.1: what σ_max(W_hh) guarantees."""
+
+    sigma_max: float  # largest singular value of W_hh
+    gamma: float  # bound on |f'|: 1 for tanh / ReLU, 1/4 for the sigmoid
+    threshold: float  # 1 / γ
+    outcome: str  # "vanish" (guaranteed) | "may explode" (necessary condition met) | "boundary"
+    sentence: str  # the verdict in words
+
+
+def pascanu_verdict(W_hh: Tensor, activation: str = "tanh") -> Verdict:
+    """Which side of the bound 1/γ the largest singular value of W_hh sits on.
+
+    σ_max < 1/γ is *sufficient* for vanishing: every step's Jacobian has norm at
+    most γ σ_max < 1, so ||dh_T/dh_t|| <= (γ σ_max)^(T-t) -> 0. σ_max > 1/γ is
+    *necessary* for exploding, but does not guarantee it.
+    """
+    gamma = GAMMA[activation]
+    sigma = float(torch.linalg.matrix_norm(W_hh.detach().double(), ord=2))
+    threshold = 1.0 / gamma
+    if sigma < threshold:
+        outcome = "vanish"
+        sentence = (
+            f"σ_max = {sigma:.3g} < 1/γ = {threshold:.3g}: this matrix is guaranteed to make "
+            f"gradients vanish — each step multiplies the gradient's norm by at most "
+            f"γ·σ_max = {gamma * sigma:.3g}."
+        )
+    elif sigma > threshold:
+        outcome = "may explode"
+        sentence = (
+            f"σ_max = {sigma:.3g} > 1/γ = {threshold:.3g}: gradients can explode (the necessary "
+            "condition holds), but nothing is guaranteed — saturated units can still make "
+            "them vanish."
+        )
+    else:
+        outcome = "boundary"
+        sentence = (
+            f"σ_max = 1/γ = {threshold:.3g}: exactly on the bound; neither case is guaranteed."
+        )
+    return Verdict(
+        sigma_max=sigma, gamma=gamma, threshold=threshold, outcome=outcome, sentence=sentence
+    )
+
+
+# --- gradient clipping ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clipped:
+    """Gradient clipping by global norm, as ``torch.nn.utils.clip_grad_norm_`` does it."""
+
+    grads: tuple[Tensor, ...]  # the clipped gradients, same shapes as given
+    norm_before: float  # ||g|| over all tensors, as if concatenated (what clip_grad_norm_ returns)
+    norm_after: float  # the same norm after clipping
+    coef: float  # the factor every gradient was multiplied by, min(1, θ / (||g|| + 1e-6))
+
+
+def clip_global_norm(grads: Sequence[Tensor], max_norm: float, norm_type: float = 2.0) -> Clipped:
+    """g <- g · min(1, θ / (||g|| + 1e-6)), with exactly clip_grad_norm_'s arithmetic.
+
+    Like PyTorch (``error_if_nonfinite=False``), a non-finite norm is not an error:
+    an inf norm gives the factor 0, and 0 · inf = NaN, so overflowed entries become NaN.
+    """
+    grads = [g.detach() for g in grads]
+    if not grads:
+        return Clipped(grads=(), norm_before=0.0, norm_after=0.0, coef=1.0)
+    # ||g|| = || (||g_1||, ..., ||g_P||) ||
+    total = torch.linalg.vector_norm(
+        torch.stack([torch.linalg.vector_norm(g, norm_type) for g in grads]), norm_type
+    )
+    clip_coef = max_norm / (total + 1e-6)
+    coef = torch.clamp(clip_coef, max=1.0)
+    clipped = tuple(g * coef for g in grads)
+    after = torch.linalg.vector_norm(
+        torch.stack([torch.linalg.vector_norm(g, norm_type) for g in clipped]), norm_type
+    )
+    return Clipped(
+        grads=clipped, norm_before=float(total), norm_after=float(after), coef=float(coef)
+    )
+
+
+# --- truncated BPTT -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Truncation:
+    """The parameter gradient of one loss under full, truncated and randomized BPTT."""
+
+    k: int  # truncation length: the gradient flows back through the last k steps
+    keep_prob: float  # π, probability of continuing at each step (randomized truncation)
+    xi: Tensor  # (T,) the random scales drawn: 0 (cut) or 1/π (continue)
+    full: dict[str, Tensor]  # name -> dL/dθ, full BPTT
+    truncated: dict[str, Tensor]  # name -> dL/dθ, cut k steps before the end
+    randomized: dict[str, Tensor]  # name -> dL/dθ, randomized truncation
+    hidden_norms: dict[str, Tensor]  # "full" | "truncated" | "randomized" -> (T,) ||dL/dh_t||
+
+
+def truncation_scales(T: int, k: int) -> list[float]:
+    """ξ_t for truncation after k steps: 1 for the last k - 1 links of the chain, 0 before."""
+    if not 1 <= k:
+        raise ValueError(f"truncation length must be at least 1, got {k}")
+    return [1.0 if t > T - k else 0.0 for t in range(T)]
+
+
+def randomized_scales(T: int, keep_prob: float, generator: torch.Generator) -> list[float]:
+    """ξ_t = 1/π with probability π, else 0 (Tallec & Ollivier 2017): unbiased, E[ξ_t] = 1."""
+    if not 0 < keep_prob <= 1:
+        raise ValueError(f"keep probability must be in (0, 1], got {keep_prob}")
+    keep = torch.rand(T, generator=generator, dtype=torch.float64) < keep_prob
+    return [1.0 / keep_prob if k else 0.0 for k in keep.tolist()]
+
+
+def truncated_bptt(
+    module: nn.Module,
+    x: Tensor,
+    k: int,
+    keep_prob: float = 0.5,
+    seed: int = 0,
+    loss_fn: LossFn | None = None,
+) -> Truncation:
+    """The gradient dL/dθ from full BPTT, from BPTT truncated to k steps, and randomized.
+
+    Truncation multiplies the gradient flowing from step t back to step t - 1 by ξ_t:
+    regular truncation uses ξ_t = 0 for t <= T - k (the state entering step T - k is
+    a constant), so k = T is full BPTT and k = 1 keeps only the last step.
+    Randomized truncation draws ξ_t ∈ {0, 1/π} (see :func:`randomized_scales`).
+    The loss should depend on the last step (the default, L = output[-1].sum()).
+    """
+    T = x.shape[0]
+    gen = torch.Generator().manual_seed(seed)
+    schemes = {
+        "full": None,
+        "truncated": truncation_scales(T, k),
+        "randomized": randomized_scales(T, keep_prob, gen),
+    }
+    grads = {n: parameter_grads(module, x, loss_fn, xi) for n, xi in schemes.items()}
+    norms = {n: backprop(module, x, loss_fn, xi).hidden_norms for n, xi in schemes.items()}
+    return Truncation(
+        k=k,
+        keep_prob=keep_prob,
+        xi=torch.tensor(schemes["randomized"]),
+        full=grads["full"],
+        truncated=grads["truncated"],
+        randomized=grads["randomized"],
+        hidden_norms=norms,
+    )
+
+
+def global_norm(grads: dict[str, Tensor]) -> float:
+    """||g|| of a dict of gradients, as if they were one vector."""
+    return float(torch.linalg.vector_norm(torch.cat([g.flatten() for g in grads.values()])))
+
+
+def cosine(a: dict[str, Tensor], b: dict[str, Tensor]) -> float:
+    """cos(a, b) of two gradients flattened into vectors (NaN if either is zero)."""
+    u = torch.cat([g.flatten() for g in a.values()]).double()
+    v = torch.cat([g.flatten() for g in b.values()]).double()
+    denom = torch.linalg.vector_norm(u) * torch.linalg.vector_norm(v)
+    return float(u @ v / denom) if denom > 0 else math.nan

@@ -1,0 +1,58 @@
+"""The remember-the-first-symbol task: data, determinism, callbacks, learning at a short lag."""
+
+import torch
+
+from seqviz import gradients
+from seqviz.memory_task import (
+    MemoryConfig,
+    example,
+    last_step_loss,
+    make_batch,
+    train_all,
+    train_one,
+)
+
+
+def test_batches_start_with_the_answer_and_then_only_noise():
+    cfg = MemoryConfig(lag=5, n_signal=3, n_noise=2)
+    x, y = make_batch(cfg, 10, torch.Generator().manual_seed(0))
+    assert x.shape == (6, 10, 5) and y.shape == (10,)
+    assert torch.equal(x[0].argmax(-1), y)
+    assert (x[1:].argmax(-1) >= 3).all()
+    assert torch.equal(x.sum(-1), torch.ones(6, 10))
+
+
+def test_training_is_deterministic_per_seed_and_reports_progress():
+    cfg = MemoryConfig(lag=4, steps=6, hidden_size=8, seed=3)
+    calls = []
+    a = train_all(cfg, callback=lambda *args: calls.append(args))
+    b = train_all(cfg)
+    assert [c[0] for c in calls] == ["rnn"] * 6 + ["gru"] * 6 + ["lstm"] * 6
+    assert [c[1] for c in calls[:6]] == [1, 2, 3, 4, 5, 6]
+    for kind in ("rnn", "gru", "lstm"):
+        assert a[kind].losses == b[kind].losses
+        assert a[kind].accuracies == b[kind].accuracies
+    c = train_one("rnn", MemoryConfig(lag=4, steps=6, hidden_size=8, seed=4))
+    assert c.losses != a["rnn"].losses
+
+
+def test_a_short_lag_is_learned():
+    run = train_one("lstm", MemoryConfig(lag=3, steps=150, hidden_size=16, n_signal=4, n_noise=4))
+    assert run.final_accuracy > 0.9
+
+
+def test_no_global_random_state_is_used():
+    state = torch.random.get_rng_state()
+    train_one("lstm", MemoryConfig(lag=2, steps=2, hidden_size=4))
+    assert torch.equal(state, torch.random.get_rng_state())
+
+
+def test_gradients_of_a_trained_model_use_its_loss():
+    cfg = MemoryConfig(lag=6, steps=2, hidden_size=8)
+    run = train_one("gru", cfg)
+    x, answer = example(cfg)
+    flow = gradients.backprop(run.model.rnn, x, last_step_loss(run.model, answer))
+    logits = run.model(x)
+    expected = torch.nn.functional.cross_entropy(logits[None], torch.tensor([answer]))
+    assert flow.loss == float(expected.detach())
+    assert flow.hidden_norms.shape == (7,)
