@@ -49,7 +49,7 @@ def lecture_mode_toggle() -> bool:
         help="Bigger text, equations and chart labels for a projector.",
         **urlstate.BOUND,
     )
-    urlstate.remember("lecture", on)
+    # (the sidebar toggle is the same widget on every page, so it survives page switches)
     if on:
         st.html(_LECTURE_CSS)
     return on

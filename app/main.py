@@ -33,6 +33,6 @@ pages = [home] + [
     st.Page(lab.path, title=lab.title, icon=lab.icon, url_path=lab.url_path) for lab in LABS
 ]
 page = st.navigation(pages)
-urlstate.restore_on_page_switch(page.url_path)
+urlstate.restore_on_page_switch(page)
 frame.lecture_mode_toggle()
 page.run()

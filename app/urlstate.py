@@ -13,6 +13,7 @@ links between pages carry it explicitly (:func:`carry`).
 """
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 BOUND = {"bind": "query-params"}
 """Keyword arguments that bind a keyed widget to the query parameter named after its key."""
@@ -41,19 +42,31 @@ def remember(key: str, value) -> None:
     st.session_state.setdefault("_shared_view", {})[key] = value
 
 
-def restore_on_page_switch(page_id: str) -> None:
+def restore_on_page_switch(page) -> None:
     """In the frame, before the page runs: after a page switch, put the shared view back.
 
     Only on a switch: on an ordinary rerun the widgets already hold their values, and
-    restoring then would undo a user's change back to a default.
+    restoring then would undo a user's change back to a default. The values go back
+    into the URL (one cheap rerun before the page draws anything), so the address bar
+    stays a shareable link of what is on screen.
     """
-    switched = st.session_state.get("_page") not in (None, page_id)
-    st.session_state["_page"] = page_id
+    switched = st.session_state.get("_page") not in (None, page.url_path)
+    st.session_state["_page"] = page.url_path
     if not switched:
         return
-    for key, value in st.session_state.get("_shared_view", {}).items():
-        if key not in st.query_params:
-            st.session_state[key] = value
+    saved = st.session_state.get("_shared_view", {})
+    missing = {
+        k: v for k, v in saved.items() if k not in st.query_params and v not in (None, False, "")
+    }
+    if not missing:
+        return
+    for key, value in missing.items():
+        st.session_state[key] = value
+    params = {**st.query_params.to_dict(), **carry(tuple(missing))}
+    try:
+        st.switch_page(page, query_params=params)
+    except StreamlitAPIException:
+        pass  # a widget still bound to one of these keys: the restored values show anyway
 
 
 def carry(keys: tuple[str, ...] = SHARED_KEYS) -> dict[str, str]:
