@@ -7,7 +7,7 @@ default) and initialises the widget from the URL on page load. The page itself
 is the URL path (``/rnn``, ``/gates``).
 
 Changing page through the sidebar drops the query parameters, so the shared
-part of the view (text, weights, lecture mode) is also remembered in the session
+part of the view (text and weights) is also remembered in the session
 (:func:`remember`) and put back after a page switch (:func:`restore_on_page_switch`);
 links between pages carry it explicitly (:func:`carry`).
 """
@@ -18,7 +18,7 @@ from streamlit.errors import StreamlitAPIException
 BOUND = {"bind": "query-params"}
 """Keyword arguments that bind a keyed widget to the query parameter named after its key."""
 
-SHARED_KEYS = ("text", "model", "lecture")
+SHARED_KEYS = ("text", "model")
 """View state that means the same thing on every lab, carried by links between pages."""
 
 URL_LABELS = {"model": str.capitalize}
