@@ -17,7 +17,7 @@ def prose(name: str) -> str:
 
 def intro(name: str) -> None:
     """The page's "what you are looking at" paragraph."""
-    st.markdown(prose(name))
+    st.markdown("**What you are looking at.** " + prose(name))
 
 
 def try_this(name: str) -> None:

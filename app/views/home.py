@@ -6,7 +6,7 @@ from app import lesson, urlstate
 from app.labs import LABS
 
 st.title("seqviz — watch small sequence models think")
-lesson.intro("home_intro")
+st.markdown(lesson.prose("home_intro"))
 
 for lab in LABS:
     with st.container(border=True, key=f"lab_{lab.url_path}"):
