@@ -1,0 +1,108 @@
+"""The Text & tokens lab under AppTest: every control moved, numbers checked against the core."""
+
+import pytest
+from apptools import assert_ok, chart_titles, charts, latex, shown, widget
+
+from seqviz import batching, bpe
+from seqviz.text import Vocab, load_time_machine, normalize_d2l, tokenize
+
+PAGE = "views/text.py"
+TM = load_time_machine("d2l", normalize=False)
+
+
+def own_text(at, text):
+    widget(at, "button_group", "source").set_value("My own text").run()
+    at.text_area(key="corpus").input(text).run()
+    return at
+
+
+def test_default_view_counts_the_time_machine(open_page):
+    at = open_page(PAGE)
+    assert_ok(at)
+    assert len(charts(at)) >= 4
+    words = tokenize(TM, "word")
+    assert f"{len(words):,}" in [m.value for m in at.metric]
+    assert f"{len(TM):,}" in [m.value for m in at.metric]
+    learned = bpe.learn(TM, 200)
+    n_alpha = len(learned.alphabet)
+    assert f"{n_alpha}}}_{{\\text{{characters}}}} + \\underbrace{{200}}" in latex(at)
+    assert "= 0.00\\%" in latex(at)  # min_freq 0: nothing is <unk>
+
+
+@pytest.mark.parametrize("level", ["char", "word", "bpe"])
+@pytest.mark.parametrize("min_freq", [0, 5, 20])
+def test_min_freq_gives_the_unk_rate(open_page, level, min_freq):
+    at = open_page(PAGE)
+    widget(at, "button_group", "level").set_value(level).run()
+    at.slider(key="min_freq").set_value(min_freq).run()
+    assert_ok(at)
+    tokens = bpe.encode(bpe.learn(TM, 500).truncated(200), TM) if level == "bpe" else tokenize(TM, level)
+    vocab = Vocab(tokens, min_freq=min_freq)
+    n_unk = sum(1 for t in tokens if t not in vocab)
+    assert f"{100 * n_unk / len(tokens):.2f}\\%" in latex(at)
+    assert f"V = {len(vocab):,}".replace(",", "{,}") in latex(at)
+    assert any(level in t for t in chart_titles(at))
+
+
+@pytest.mark.parametrize("merges", [0, 500])
+def test_bpe_merges_at_both_ends(open_page, merges):
+    at = open_page(PAGE)
+    at.slider(key="merges").set_value(merges).run()
+    assert_ok(at)
+    assert f"\\underbrace{{{merges}}}_{{\\text{{merges}}}}" in latex(at)
+
+
+def test_d2l_preprocessing(open_page):
+    at = open_page(PAGE)
+    at.toggle(key="d2l").set_value(True).run()
+    assert_ok(at)
+    assert f"{len(normalize_d2l(TM)):,}" in [m.value for m in at.metric]
+
+
+@pytest.mark.parametrize("mode", ["sequential", "random"])
+@pytest.mark.parametrize("B,T,N", [(1, 1, 10), (8, 20, 400), (3, 5, 120)])
+def test_partition_controls(open_page, mode, B, T, N):
+    at = open_page(PAGE)
+    widget(at, "button_group", "part_mode").set_value(mode).run()
+    at.slider(key="n_tokens").set_value(N).run()
+    at.slider(key="batch_size").set_value(B).run()
+    at.slider(key="num_steps").set_value(T).run()
+    at.number_input(key="part_seed").set_value(7).run()
+    assert_ok(at)
+    part = batching.partition(N, B, T, mode, seed=7)
+    if part.num_batches:
+        assert f"offset}} = {part.offset}" in latex(at)
+        assert f"batches}} = {part.num_batches}" in latex(at)
+        assert any("partitioning" in t for t in chart_titles(at))
+    else:
+        assert any("not enough" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize(
+    "text", ["word", "🙂🙂🙂 héllo 世界", "a", "aaaa bbbb aaaa"], ids=["one-word", "emoji", "one-char", "repeats"]
+)
+def test_odd_own_texts(open_page, text):
+    at = own_text(open_page(PAGE), text)
+    assert_ok(at)
+    assert f"{len(text):,}" in [m.value for m in at.metric]
+
+
+def test_empty_text_gets_a_message(open_page):
+    at = own_text(open_page(PAGE), "   ")
+    assert not at.exception
+    assert "empty" in shown(at)
+    assert not charts(at)
+
+
+def test_huge_text_is_capped_with_a_message(open_page):
+    at = own_text(open_page(PAGE), "abc " * 60_000)
+    assert_ok(at)
+    assert any("200,000" in w.value for w in at.warning)
+
+
+def test_a_link_reproduces_the_view(open_page):
+    at = open_page(PAGE, query={"level": "char", "min_freq": "3", "part_mode": "random"})
+    assert_ok(at)
+    assert widget(at, "button_group", "level").value == "char"
+    assert at.slider(key="min_freq").value == 3
+    assert "Random partitioning" in " ".join(chart_titles(at))
