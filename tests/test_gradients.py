@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch import nn
 
+from seqviz import clipping, truncation
 from seqviz import gradients as G
 from seqviz.initialisation import build
 
@@ -236,7 +237,7 @@ def test_clipping_equals_clip_grad_norm():
         for p in params:
             p.grad = torch.randn(p.shape, generator=g) * 5
         grads = [p.grad.clone() for p in params]
-        ours = G.clip_global_norm(grads, max_norm)
+        ours = clipping.clip_global_norm(grads, max_norm)
         total = nn.utils.clip_grad_norm_(params, max_norm)
         assert ours.norm_before == float(total)
         for a, p in zip(ours.grads, params, strict=True):
@@ -248,7 +249,7 @@ def test_clipping_an_overflowed_gradient_matches_pytorch_nan_for_nan():
     params = [nn.Parameter(torch.zeros(3)), nn.Parameter(torch.zeros(2))]
     params[0].grad = torch.tensor([1.0, math.inf, 2.0])
     params[1].grad = torch.tensor([3.0, 4.0])
-    ours = G.clip_global_norm([p.grad.clone() for p in params], 1.0)
+    ours = clipping.clip_global_norm([p.grad.clone() for p in params], 1.0)
     total = nn.utils.clip_grad_norm_(params, 1.0)
     assert math.isinf(ours.norm_before) and math.isinf(float(total))
     for a, p in zip(ours.grads, params, strict=True):
@@ -259,7 +260,7 @@ def test_clipping_an_overflowed_gradient_matches_pytorch_nan_for_nan():
 @pytest.mark.parametrize("kind,act", KINDS)
 def test_truncation_with_k_equal_T_is_full_bptt(kind, act):
     m, x = make(kind, act), inputs()
-    tr = G.truncated_bptt(m, x, k=len(x))
+    tr = truncation.truncated_bptt(m, x, k=len(x))
     for name, g in tr.full.items():
         torch.testing.assert_close(tr.truncated[name], g, rtol=0, atol=0)
     # and the full gradient is autograd's on the module itself
@@ -272,7 +273,7 @@ def test_truncation_with_k_equal_T_is_full_bptt(kind, act):
 @pytest.mark.parametrize("kind,act", KINDS)
 def test_truncation_with_k_1_is_the_one_step_gradient(kind, act):
     m, x = make(kind, act), inputs()
-    tr = G.truncated_bptt(m, x, k=1)
+    tr = truncation.truncated_bptt(m, x, k=1)
     with torch.no_grad():
         _, state = m(x[:-1])  # everything before the last step is a constant
     m.zero_grad()
@@ -285,7 +286,7 @@ def test_truncation_with_k_1_is_the_one_step_gradient(kind, act):
 
 def test_truncation_cuts_the_hidden_gradient_k_steps_back():
     m, x = make("gru"), inputs(T=10)
-    tr = G.truncated_bptt(m, x, k=4)
+    tr = truncation.truncated_bptt(m, x, k=4)
     n = tr.hidden_norms["truncated"]
     assert (n[:6] == 0).all() and (n[6:] > 0).all()
     torch.testing.assert_close(n[6:], tr.hidden_norms["full"][6:])
@@ -298,7 +299,7 @@ def test_randomized_truncation_is_unbiased():
     total = {k: torch.zeros_like(v) for k, v in full.items()}
     n = 3000
     for _ in range(n):
-        xi = G.randomized_scales(len(x), 0.5, gen)
+        xi = truncation.randomized_scales(len(x), 0.5, gen)
         for k, v in G.parameter_grads(m, x, xi=xi).items():
             total[k] += v / n
     for k, v in full.items():
@@ -306,15 +307,15 @@ def test_randomized_truncation_is_unbiased():
 
 
 def test_randomized_scales_are_zero_or_one_over_pi():
-    xi = G.randomized_scales(1000, 0.25, torch.Generator().manual_seed(1))
+    xi = truncation.randomized_scales(1000, 0.25, torch.Generator().manual_seed(1))
     assert set(xi) <= {0.0, 4.0}
     assert sum(xi) / len(xi) == pytest.approx(1.0, abs=0.15)
-    assert G.truncation_scales(5, 2) == [0.0, 0.0, 0.0, 0.0, 1.0]
-    assert G.truncation_scales(5, 5) == [0.0, 1.0, 1.0, 1.0, 1.0]
+    assert truncation.truncation_scales(5, 2) == [0.0, 0.0, 0.0, 0.0, 1.0]
+    assert truncation.truncation_scales(5, 5) == [0.0, 1.0, 1.0, 1.0, 1.0]
 
 
 def test_cosine_and_global_norm():
     a = {"w": torch.tensor([3.0, 4.0])}
-    assert G.global_norm(a) == pytest.approx(5.0)
-    assert G.cosine(a, a) == pytest.approx(1.0)
-    assert math.isnan(G.cosine(a, {"w": torch.zeros(2)}))
+    assert truncation.global_norm(a) == pytest.approx(5.0)
+    assert truncation.cosine(a, a) == pytest.approx(1.0)
+    assert math.isnan(truncation.cosine(a, {"w": torch.zeros(2)}))

@@ -1,0 +1,316 @@
+"""Figures of gradients through time: norms on a log scale, W_hh's eigenvalues, heatmaps.
+
+Pure builders: tensors / arrays in, ``go.Figure`` out; no autograd here. Gradients
+span dozens of orders of magnitude, so norms are drawn on log axes. A value that
+overflowed (inf / NaN) or underflowed to exactly 0 has no place on a log axis: it is
+never dropped silently but marked with a symbol at the edge of the plot and named in
+the hover text.
+
+Dimensions: T time steps, H hidden size, K models.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from seqviz.figures.style import (
+    ACCENT,
+    NEUTRAL,
+    OKABE_ITO,
+    SEQUENTIAL,
+    STEP_LINE,
+    apply_layout,
+    token_label,
+)
+
+# One colour per model, on every chart of this lab (not shared with the gate colours).
+MODEL_COLORS = {"rnn": OKABE_ITO["black"], "gru": OKABE_ITO["orange"], "lstm": OKABE_ITO["blue"]}
+MODEL_NAMES = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
+MODEL_DASH = {"rnn": "solid", "gru": "dash", "lstm": "dot"}  # readable without colour too
+OVERFLOW_COLOR = OKABE_ITO["vermillion"]
+
+
+def _np(a) -> np.ndarray:
+    return np.asarray(a.detach().cpu() if hasattr(a, "detach") else a, dtype=np.float64)
+
+
+def _log_range(arrays: list[np.ndarray]) -> tuple[float, float]:
+    """[low, high] in log10 units covering every finite positive value, padded."""
+    values = np.concatenate([a[np.isfinite(a) & (a > 0)] for a in arrays] or [np.array([])])
+    if values.size == 0:
+        return -1.0, 1.0
+    lo, hi = math.log10(values.min()), math.log10(values.max())
+    pad = max(0.5, 0.08 * (hi - lo))
+    return lo - pad, hi + pad
+
+
+def _status(v: float) -> str:
+    if math.isnan(v):
+        return "NaN (overflow)"
+    if math.isinf(v):
+        return "inf (overflow)"
+    if v == 0:
+        return "exactly 0 (underflow)"
+    return f"{v:.3g}"
+
+
+def norm_curves(
+    curves: dict[str, object],
+    *,
+    title: str | None = None,
+    y_title: str = "‖dL/dh<sub>t</sub>‖",
+    tokens: list[str] | None = None,
+    step: int | None = None,
+    cut: int | None = None,
+    height: int = 460,
+    names: dict[str, str] | None = None,
+) -> go.Figure:
+    """One log-scale line per curve (name -> (T,) values) over time t.
+
+    Non-finite values are marked with a red × at the top edge, exact zeros with a ▼ at
+    the bottom edge. ``step`` draws a vertical line at t; ``cut`` shades the steps
+    before it (truncated BPTT).
+    """
+    arrays = {k: _np(v) for k, v in curves.items()}
+    lo, hi = _log_range(list(arrays.values()))
+    fig = go.Figure()
+    for name, a in arrays.items():
+        T = len(a)
+        t = np.arange(T)
+        ok = np.isfinite(a) & (a > 0)
+        label = (names or MODEL_NAMES).get(name, name)
+        hover = [
+            f"t = {i}" + (f" ({token_label(tokens[i])})" if tokens else "") + f"<br>{_status(v)}"
+            for i, v in enumerate(a)
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=t,
+                y=np.where(ok, a, np.nan),
+                mode="lines+markers" if T <= 60 else "lines",
+                name=label,
+                line=dict(color=MODEL_COLORS.get(name, ACCENT), width=3, dash=MODEL_DASH.get(name)),
+                marker=dict(size=6),
+                text=hover,
+                hovertemplate="%{text}<extra>" + label + "</extra>",
+                connectgaps=False,
+            )
+        )
+        bad = ~np.isfinite(a)
+        if bad.any():
+            fig.add_trace(
+                go.Scatter(
+                    x=t[bad],
+                    y=np.full(bad.sum(), 10**hi),
+                    mode="markers",
+                    name=f"{label}: overflow (inf/NaN)",
+                    marker=dict(symbol="x", size=11, color=OVERFLOW_COLOR),
+                    text=[hover[i] for i in np.flatnonzero(bad)],
+                    hovertemplate="%{text}<extra>" + label + "</extra>",
+                )
+            )
+        zero = a == 0
+        if zero.any():
+            fig.add_trace(
+                go.Scatter(
+                    x=t[zero],
+                    y=np.full(zero.sum(), 10**lo),
+                    mode="markers",
+                    name=f"{label}: exactly 0",
+                    marker=dict(symbol="triangle-down", size=10, color=MODEL_COLORS.get(name)),
+                    text=[hover[i] for i in np.flatnonzero(zero)],
+                    hovertemplate="%{text}<extra>" + label + "</extra>",
+                )
+            )
+    if cut is not None and cut > 0:
+        fig.add_vrect(x0=-0.5, x1=cut - 0.5, fillcolor=NEUTRAL, opacity=0.25, line_width=0)
+    if step is not None:
+        fig.add_vline(x=step, line=dict(color=STEP_LINE, width=2, dash="dot"))
+        fig.add_annotation(
+            x=step, y=1.0, yref="paper", text=f"t = {step}", showarrow=False, yanchor="bottom"
+        )
+    fig.update_yaxes(type="log", range=[lo, hi], title=y_title, exponentformat="power")
+    fig.update_xaxes(title="time step t")
+    apply_layout(fig, title, height)
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    return fig
+
+
+def eigen_plane(
+    eigenvalues, gamma: float = 1.0, sigma_max: float | None = None, title: str | None = None
+) -> go.Figure:
+    """W_hh's eigenvalues in the complex plane, with the unit circle and the 1/γ circle."""
+    ev = np.asarray(eigenvalues.detach() if hasattr(eigenvalues, "detach") else eigenvalues)
+    ev = ev.astype(np.complex128)
+    theta = np.linspace(0, 2 * np.pi, 241)
+    fig = go.Figure()
+    circles = [(1.0, "|λ| = 1 (unit circle)", NEUTRAL, "solid")]
+    if abs(1 / gamma - 1) > 1e-9:
+        circles.append((1 / gamma, f"|λ| = 1/γ = {1 / gamma:g}", OVERFLOW_COLOR, "dash"))
+    if sigma_max is not None and math.isfinite(sigma_max):
+        circles.append((sigma_max, f"σ_max = {sigma_max:.3g}", ACCENT, "dot"))
+    for r, name, color, dash in circles:
+        fig.add_trace(
+            go.Scatter(
+                x=r * np.cos(theta),
+                y=r * np.sin(theta),
+                mode="lines",
+                name=name,
+                line=dict(color=color, width=2, dash=dash),
+                hoverinfo="skip",
+            )
+        )
+    mod = np.abs(ev)
+    fig.add_trace(
+        go.Scatter(
+            x=ev.real,
+            y=ev.imag,
+            mode="markers",
+            name="eigenvalues λ of W_hh",
+            marker=dict(
+                size=10, color=np.where(mod > 1, OVERFLOW_COLOR, STEP_LINE), line=dict(width=0)
+            ),
+            text=[
+                f"λ = {z.real:.3f} {'+' if z.imag >= 0 else '−'} {abs(z.imag):.3f}i<br>|λ| = {m:.3f}"
+                for z, m in zip(ev, mod, strict=True)
+            ],
+            hovertemplate="%{text}<extra></extra>",
+        )
+    )
+    extent = 1.1 * max([1.0, 1 / gamma, float(mod.max()) if mod.size else 1.0])
+    fig.update_xaxes(range=[-extent, extent], title="real part", zeroline=True)
+    fig.update_yaxes(range=[-extent, extent], title="imaginary part", scaleanchor="x", scaleratio=1)
+    apply_layout(fig, title, 520)
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    return fig
+
+
+def _log10_abs(a: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log10(np.abs(a))
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def grad_heatmap(grad, tokens: list[str] | None = None, title: str | None = None) -> go.Figure:
+    """Units x time heatmap of log10 |dL/dh_{t,j}| (grad is (T, H)).
+
+    Blank cells are exactly 0 (underflow) or inf/NaN (overflow); the hover says which.
+    """
+    g = _np(grad)  # (T, H)
+    z = _log10_abs(g).T  # (H, T)
+    T, H = g.shape
+    text = [[_status(g[t, j]) for t in range(T)] for j in range(H)]
+    x_hover = [f"t = {t}" + (f" {token_label(tokens[t])}" if tokens else "") for t in range(T)]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=list(range(T)),
+            y=list(range(H)),
+            colorscale=SEQUENTIAL,
+            colorbar=dict(title="log<sub>10</sub>|g|", tickfont=dict(size=14)),
+            text=text,
+            customdata=[x_hover] * H,
+            hovertemplate="%{customdata}, unit %{y}<br>dL/dh = %{text}<extra></extra>",
+            hoverongaps=False,
+        )
+    )
+    fig.update_xaxes(title="time step t")
+    fig.update_yaxes(title="unit j", autorange="reversed")
+    return apply_layout(fig, title, 420)
+
+
+def connectivity(
+    norms: dict[str, object], tokens: list[str] | None = None, title: str | None = None
+) -> go.Figure:
+    """One row per model: log10 ||dL/dx_t||, how much input t still moves the output."""
+    names = list(norms)
+    rows = [_log10_abs(_np(norms[n])) for n in names]
+    T = len(rows[0])
+    labels = [token_label(tokens[t]) for t in range(T)] if tokens else list(range(T))
+    raw = [[_status(v) for v in _np(norms[n])] for n in names]
+    fig = go.Figure(
+        go.Heatmap(
+            z=rows,
+            x=list(range(T)),
+            y=[MODEL_NAMES.get(n, n) for n in names],
+            colorscale=SEQUENTIAL,
+            colorbar=dict(title="log<sub>10</sub>‖dL/dx<sub>t</sub>‖", tickfont=dict(size=14)),
+            text=raw,
+            hovertemplate="%{y}, t = %{x}<br>‖dL/dx‖ = %{text}<extra></extra>",
+            hoverongaps=False,
+            xgap=1 if T <= 80 else 0,
+            ygap=3,
+        )
+    )
+    if tokens and T <= 80:
+        fig.update_xaxes(tickmode="array", tickvals=list(range(T)), ticktext=labels, tickangle=0)
+    fig.update_xaxes(title="input x<sub>t</sub>")
+    return apply_layout(fig, title, 300)
+
+
+def clipping_bars(
+    names: list[str], before: list[float], after: list[float], max_norm: float, title=None
+) -> go.Figure:
+    """Per-parameter gradient norms before and after clipping the global norm to θ."""
+
+    def shown(values):
+        return [v if math.isfinite(v) and v > 0 else None for v in values]
+
+    fig = go.Figure()
+    fig.add_bar(
+        x=names,
+        y=shown(before),
+        name="before clipping",
+        marker_color=NEUTRAL,
+        text=[_status(v) for v in before],
+        textposition="outside",
+    )
+    fig.add_bar(
+        x=names,
+        y=shown(after),
+        name=f"after clipping at θ = {max_norm:g}",
+        marker_color=ACCENT,
+        text=[_status(v) for v in after],
+        textposition="outside",
+    )
+    lo, hi = _log_range([np.array(before, dtype=float), np.array(after, dtype=float)])
+    fig.update_yaxes(type="log", title="‖dL/dθ‖ of each tensor", range=[lo, hi + 0.5])
+    apply_layout(fig, title, 420)
+    fig.update_layout(barmode="group", legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    return fig
+
+
+def training_curves(runs: dict[str, tuple[list[float], list[float]]], chance: float) -> go.Figure:
+    """Loss and held-out accuracy per optimiser step, one line per model."""
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=("training loss", "held-out accuracy"),
+        horizontal_spacing=0.1,
+    )
+    for kind, (losses, accs) in runs.items():
+        style = dict(color=MODEL_COLORS.get(kind), width=3, dash=MODEL_DASH.get(kind))
+        steps = list(range(1, len(losses) + 1))
+        name = MODEL_NAMES.get(kind, kind)
+        fig.add_scatter(x=steps, y=losses, name=name, line=style, row=1, col=1, legendgroup=kind)
+        fig.add_scatter(
+            x=steps, y=accs, name=name, line=style, row=1, col=2, legendgroup=kind, showlegend=False
+        )
+    fig.add_hline(
+        y=chance,
+        line=dict(color=NEUTRAL, dash="dash"),
+        annotation_text=f"chance = {chance:.0%}",
+        row=1,
+        col=2,
+    )
+    fig.update_xaxes(title="optimiser step")
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%", row=1, col=2)
+    apply_layout(fig, None, 420)
+    fig.update_annotations(font_size=18)
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.08, x=0))
+    return fig
