@@ -59,4 +59,15 @@ LABS = (
         "numbers, cell vs hidden state, gate saturation, and a helper that finds units that "
         "track spaces, vowels or word position — side by side with the plain RNN.",
     ),
+    Lab(
+        path="views/gradients.py",
+        title="Gradient flow",
+        icon=":material/trending_down:",
+        url_path="gradients",
+        lecture="Backpropagation through time — vanishing and exploding gradients, "
+        "eigenvalues of W_hh, clipping, truncated BPTT, gating as a remedy.",
+        summary="‖∂L/∂h_t‖ through time for an RNN, a GRU and an LSTM on the same input, computed "
+        "by autograd; W_hh's eigenvalues against the unit circle with the Pascanu bound; the BPTT "
+        "recursion with its numbers; clipping and truncation; a long-memory task trained live.",
+    ),
 )
