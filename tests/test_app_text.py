@@ -36,7 +36,9 @@ def test_min_freq_gives_the_unk_rate(open_page, level, min_freq):
     widget(at, "button_group", "level").set_value(level).run()
     at.slider(key="min_freq").set_value(min_freq).run()
     assert_ok(at)
-    tokens = bpe.encode(bpe.learn(TM, 500).truncated(200), TM) if level == "bpe" else tokenize(TM, level)
+    tokens = (
+        bpe.encode(bpe.learn(TM, 500).truncated(200), TM) if level == "bpe" else tokenize(TM, level)
+    )
     vocab = Vocab(tokens, min_freq=min_freq)
     n_unk = sum(1 for t in tokens if t not in vocab)
     assert f"{100 * n_unk / len(tokens):.2f}\\%" in latex(at)
@@ -79,7 +81,9 @@ def test_partition_controls(open_page, mode, B, T, N):
 
 
 @pytest.mark.parametrize(
-    "text", ["word", "🙂🙂🙂 héllo 世界", "a", "aaaa bbbb aaaa"], ids=["one-word", "emoji", "one-char", "repeats"]
+    "text",
+    ["word", "🙂🙂🙂 héllo 世界", "a", "aaaa bbbb aaaa"],
+    ids=["one-word", "emoji", "one-char", "repeats"],
 )
 def test_odd_own_texts(open_page, text):
     at = own_text(open_page(PAGE), text)

@@ -18,7 +18,9 @@ def test_sequential_reads_every_token_once_and_rows_continue(args):
     assert all(0 <= p < n - 1 for p in covered)  # room for the target
     assert 0 <= part.offset <= T
     for i in range(1, part.num_batches):  # row b of batch i continues row b of batch i-1
-        assert all(s == prev + T for s, prev in zip(part.starts[i], part.starts[i - 1], strict=True))
+        assert all(
+            s == prev + T for s, prev in zip(part.starts[i], part.starts[i - 1], strict=True)
+        )
     if part.num_batches:
         # the read positions of each row form one contiguous stream
         L = (n - part.offset - 1) // B

@@ -32,14 +32,20 @@ def independent_mean_ce(model: CharModel, ids: torch.Tensor) -> float:
 
 def test_mean_cross_entropy_equals_the_independent_computation(lstm):
     ids = lstm.encode("the time traveller smiled round at us").ids
-    assert lm.mean_cross_entropy(lstm, ids) == pytest.approx(independent_mean_ce(lstm, ids), rel=1e-5)
+    assert lm.mean_cross_entropy(lstm, ids) == pytest.approx(
+        independent_mean_ce(lstm, ids), rel=1e-5
+    )
 
 
 def test_perplexity_is_exp_of_the_loss(lstm):
     text = load_time_machine()[-3000:]
     ids = lstm.encode(text).ids
-    assert lm.perplexity(lstm, text, n_streams=1) == pytest.approx(math.exp(lm.mean_cross_entropy(lstm, ids)))
-    assert lm.perplexity(lstm, text) == pytest.approx(pretrained.info("lstm")["heldout_perplexity"], rel=0.2)
+    assert lm.perplexity(lstm, text, n_streams=1) == pytest.approx(
+        math.exp(lm.mean_cross_entropy(lstm, ids))
+    )
+    assert lm.perplexity(lstm, text) == pytest.approx(
+        pretrained.info("lstm")["heldout_perplexity"], rel=0.2
+    )
 
 
 def test_training_step_loss_is_the_mean_cross_entropy_of_its_batch():
@@ -76,7 +82,9 @@ def test_trainer_matches_a_plain_pytorch_loop_step_for_step():
 
 
 def test_sequential_mode_carries_the_state_between_batches():
-    trainer = lm.Trainer(lm.LMConfig(kind="rnn", hidden_size=8, batch_size=2, num_steps=5, lr=0.0), TEXT)
+    trainer = lm.Trainer(
+        lm.LMConfig(kind="rnn", hidden_size=8, batch_size=2, num_steps=5, lr=0.0), TEXT
+    )
     trainer.step()
     carried = trainer._state.detach().clone()
     X, _ = trainer._batches[0]
@@ -101,7 +109,9 @@ def test_run_stops_on_steps_seconds_and_callback():
 
 
 def test_training_lowers_the_loss():
-    trainer = lm.Trainer(lm.LMConfig(kind="lstm", hidden_size=64, batch_size=16, num_steps=20), TEXT)
+    trainer = lm.Trainer(
+        lm.LMConfig(kind="lstm", hidden_size=64, batch_size=16, num_steps=20), TEXT
+    )
     first = lm.perplexity(trainer.model, trainer.heldout_text)
     trainer.run(max_steps=150)
     assert trainer.history.recent_perplexity(20) < 0.7 * first
@@ -110,7 +120,9 @@ def test_training_lowers_the_loss():
 
 def test_start_from_copies_and_never_touches_the_shared_model(lstm):
     before = {k: v.clone() for k, v in lstm.state_dict().items()}
-    trainer = lm.Trainer(lm.LMConfig(kind="lstm", hidden_size=128, batch_size=4, num_steps=5), TEXT, start_from=lstm)
+    trainer = lm.Trainer(
+        lm.LMConfig(kind="lstm", hidden_size=128, batch_size=4, num_steps=5), TEXT, start_from=lstm
+    )
     trainer.run(max_steps=2)
     assert all(torch.equal(before[k], v) for k, v in lstm.state_dict().items())
     assert not lstm.training

@@ -29,8 +29,12 @@ def test_probabilities_sum_to_one(counts, method, n, k):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.sampled_from("abc "), min_size=1, max_size=60), st.integers(1, 3),
-       st.floats(0.01, 2), st.sampled_from(ngram.METHODS))
+@given(
+    st.lists(st.sampled_from("abc "), min_size=1, max_size=60),
+    st.integers(1, 3),
+    st.floats(0.01, 2),
+    st.sampled_from(ngram.METHODS),
+)
 def test_any_corpus_gives_a_distribution(tokens, n, k, method):
     model = ngram.NGram(ngram.count(tokens, 3), n, k, method)
     assert model.distribution(tokens[-2:]).sum() == pytest.approx(1.0)
@@ -56,14 +60,18 @@ def test_interpolation_mixes_orders(counts):
     lambdas = (0.2, 0.3, 0.5)
     model = ngram.NGram(counts, 3, k=1.0, method="interpolation", lambdas=lambdas)
     parts = [ngram.NGram(counts, m + 1, k=1.0, method="backoff") for m in range(3)]
-    expect = sum(lam * part.terms(list("th"), "e")[0].p for lam, part in zip(lambdas, parts, strict=True))
+    expect = sum(
+        lam * part.terms(list("th"), "e")[0].p for lam, part in zip(lambdas, parts, strict=True)
+    )
     assert model.prob(list("th"), "e") == pytest.approx(expect)
 
 
 def test_perplexity_is_exp_of_mean_negative_log_likelihood(counts):
     model = ngram.NGram(counts, 3, k=0.1)
     heldout = list("the rat")
-    logs = [math.log(model.prob(heldout[max(0, t - 2) : t], heldout[t])) for t in range(1, len(heldout))]
+    logs = [
+        math.log(model.prob(heldout[max(0, t - 2) : t], heldout[t])) for t in range(1, len(heldout))
+    ]
     assert model.perplexity(heldout) == pytest.approx(math.exp(-sum(logs) / len(logs)))
 
 

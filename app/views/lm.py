@@ -108,7 +108,10 @@ if len(chars) < 2:
 else:
     urlstate.clamp("pos", 1, len(chars) - 1)
     urlstate.start_value("pos", len(chars) - 1)
-    t = st.slider("Predict the character at position t", 1, len(chars) - 1, key="pos", **BOUND)
+    if len(chars) > 2:
+        t = st.slider("Predict the character at position t", 1, len(chars) - 1, key="pos", **BOUND)
+    else:
+        t = 1  # one position to predict: no slider
     lesson.chart(
         lfigs.markov_window(chars, t, n),
         key="markov",

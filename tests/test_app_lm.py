@@ -1,0 +1,140 @@
+"""The Language models lab under AppTest: controls moved, numbers checked against the core."""
+
+import math
+
+import pytest
+from apptools import assert_ok, charts, latex, shown, widget
+
+from seqviz import lm, ngram, pretrained
+from seqviz.text import load_time_machine, tokenize
+
+PAGE = "views/lm.py"
+TRAIN, HELDOUT = lm.split(load_time_machine())
+
+
+@pytest.fixture(scope="module")
+def counts():
+    return ngram.count(tokenize(TRAIN, "char"), 6, pretrained.load("lstm").vocab)
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label.startswith(label))
+
+
+def test_default_view_compares_ngram_and_lstm(open_page, counts):
+    at = open_page(PAGE)
+    assert_ok(at)
+    model = ngram.NGram(counts, 3, 0.1, "backoff")
+    assert metric(at, "3-gram held-out") == f"{model.perplexity(tokenize(HELDOUT, 'char')):.2f}"
+    assert (
+        metric(at, "LSTM (pretrained)") == f"{lm.perplexity(pretrained.load('lstm'), HELDOUT):.2f}"
+    )
+    assert metric(at, "3-gram: counts") == f"{counts.num_counts(3):,}"
+    # the live n-gram equation for "d" after "le" in "the time traveller smiled"
+    p = model.prob(list("le"), "d")
+    assert f"{p:.4f}" in latex(at)
+    assert len(charts(at)) >= 6
+
+
+@pytest.mark.parametrize("n", [1, 6])
+@pytest.mark.parametrize("method", ngram.METHODS)
+@pytest.mark.parametrize("k", [0.0, 1.0])
+def test_ngram_controls_at_both_ends(open_page, counts, n, method, k):
+    at = open_page(PAGE)
+    at.slider(key="n").set_value(n).run()
+    widget(at, "button_group", "method").set_value(method).run()
+    at.select_slider(key="k").set_value(k).run()
+    assert_ok(at)
+    ppl = ngram.NGram(counts, n, k, method).perplexity(tokenize(HELDOUT, "char"))
+    assert metric(at, f"{n}-gram held-out") == ("∞" if math.isinf(ppl) else f"{ppl:.2f}")
+    if math.isinf(ppl):
+        assert any("infinite" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("sentence", ["", "a", "ab", "🙂🙂 x", "zzzz qqqq"])
+def test_odd_sentences(open_page, sentence):
+    at = open_page(PAGE)
+    at.text_input(key="sentence").input(sentence).run()
+    assert not at.exception
+    if len(sentence) < 2:
+        assert "at least two" in shown(at)
+    else:
+        if len(sentence) > 2:
+            at.slider(key="pos").set_value(1).run()
+        assert_ok(at)
+
+
+def test_generation_controls(open_page):
+    at = open_page(PAGE)
+    at.slider(key="temperature").set_value(0.0).run()
+    assert_ok(at)
+    greedy = lm.generate(pretrained.load("lstm"), "the time traveller ", 200, temperature=0)
+    assert any(greedy in c.value for c in at.code)
+    assert "greedy" in latex(at)
+    at.slider(key="temperature").set_value(2.0).run()
+    at.slider(key="top_k").set_value(27).run()
+    at.number_input(key="gen_seed").set_value(999).run()
+    assert_ok(at)
+    at.slider(key="top_k").set_value(1).run()
+    assert_ok(at)
+    assert any(greedy in c.value for c in at.code)  # top-1 sampling is greedy
+
+
+def test_teacher_forcing_numbers(open_page):
+    at = open_page(PAGE)
+    text = "the time traveller smiled round at us then still smiling faintly"
+    model = pretrained.load("lstm")
+    forced, free = lm.rollout(model, text), lm.rollout(model, text, free_from=8)
+    eq = latex(at)
+    assert f"{forced.mean_loss:.3f}" in eq and f"{free.mean_loss:.3f}" in eq
+    last = len(text) - 2
+    at.slider(key="free_from").set_value(1).run()
+    at.slider(key="tf_step").set_value(last).run()
+    assert_ok(at)
+    assert f"{lm.rollout(model, text, free_from=1).mean_loss:.3f}" in latex(at)
+    at.text_input(key="tf_text").input("ab").run()
+    assert "at least three" in shown(at)
+
+
+def test_live_training_then_generation_with_my_model(open_page):
+    at = open_page(PAGE)
+    widget(at, "button_group", "kind").set_value("gru").run()
+    at.select_slider(key="hidden").set_value(32).run()
+    at.select_slider(key="batch").set_value(8).run()
+    at.slider(key="bptt").set_value(5).run()
+    at.slider(key="budget").set_value(2).run()
+    widget(at, "button_group", "lm_mode").set_value("random").run()
+    at.select_slider(key="lr").set_value(0.03).run()
+    at.button(key="lm_train").click().run()
+    assert_ok(at)
+    run = at.session_state["lm_run"]
+    h = run["trainer"].history
+    assert (
+        run["config"].kind == "gru"
+        and run["config"].hidden_size == 32
+        and run["config"].mode == "random"
+    )
+    assert len(h.steps) > 10 and h.heldout_ppl and run["samples"]
+    L = sum(h.losses[-50:]) / len(h.losses[-50:])
+    assert f"\\exp({L:.4f}) = {math.exp(L):.3f}" in latex(at)
+    assert "Stopped after" in shown(at) or at.get("progress")
+    widget(at, "button_group", "gen_model").set_value("my model").run()
+    assert_ok(at)
+    at.button(key="lm_reset").click().run()
+    assert_ok(at)
+    assert "lm_run" not in at.session_state
+
+
+def test_training_from_the_pretrained_checkpoint(open_page):
+    at = open_page(PAGE)
+    widget(at, "button_group", "init").set_value("pretrained").run()
+    widget(at, "button_group", "kind").set_value("rnn").run()
+    at.slider(key="budget").set_value(2).run()
+    at.select_slider(key="batch").set_value(1).run()
+    at.slider(key="bptt").set_value(100).run()
+    at.button(key="lm_train").click().run()
+    assert_ok(at)
+    run = at.session_state["lm_run"]
+    assert run["config"].hidden_size == 128 and run["config"].kind == "rnn"
+    # a pretrained start is already good: held-out perplexity far below the untrained ~28
+    assert run["trainer"].history.heldout_ppl[-1] < 10
