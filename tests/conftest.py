@@ -107,10 +107,12 @@ def app_url():
             server.kill()
             raise RuntimeError(f"the app server did not start; see {log.name}")
         time.sleep(0.3)
-    yield url
-    server.terminate()
     try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
