@@ -136,6 +136,15 @@ def _unroll(
     return _Unrolled(hs=hs, cs=cs, output=torch.cat(hs, dim=0))
 
 
+def norm(g: Tensor, dim: int = -1) -> Tensor:
+    """||g||_2 along ``dim``, computed in float64.
+
+    In float32, squaring components of size 1e-23 underflows to 0 and the norm of a
+    non-zero gradient would come out as exactly 0; float64 holds every float32 square.
+    """
+    return torch.linalg.vector_norm(g.double(), dim=dim)
+
+
 # --- gradients of L with respect to every h_t and every x_t --------------------------
 
 
@@ -147,18 +156,19 @@ class GradientFlow:
     output: Tensor  # (T, H) top-layer h_t; equals module(x)[0]
     loss: float  # L
     hidden_grad: Tensor  # (T, H) dL/dh_t, total (direct + through the recurrence)
+    direct_grad: Tensor  # (T, H) ∂L/∂h_t through the loss alone (0 for t < T-1 by default)
     cell_grad: Tensor | None  # (T, H) dL/dc_t through the next step (h_t held fixed), LSTM only
     input_grad: Tensor  # (T, D) dL/dx_t: how much input t still moves L (connectivity)
 
     @property
     def hidden_norms(self) -> Tensor:
-        """(T,) ||dL/dh_t||_2."""
-        return torch.linalg.vector_norm(self.hidden_grad, dim=-1)
+        """(T,) ||dL/dh_t||_2, float64 (see :func:`norm`)."""
+        return norm(self.hidden_grad)
 
     @property
     def input_norms(self) -> Tensor:
-        """(T,) ||dL/dx_t||_2."""
-        return torch.linalg.vector_norm(self.input_grad, dim=-1)
+        """(T,) ||dL/dx_t||_2, float64 (see :func:`norm`)."""
+        return norm(self.input_grad)
 
 
 def backprop(
@@ -182,7 +192,7 @@ def backprop(
     with torch.enable_grad():
         run = _unroll(kind, module, _weights(module), x, xi)
         L = loss_fn(run.output)
-        grads = torch.autograd.grad(L, [*run.hs, *run.cs, x], allow_unused=True)
+        grads = torch.autograd.grad(L, [*run.hs, *run.cs, x, run.output], allow_unused=True)
     T = x.shape[0]
     hidden = [
         g if g is not None else torch.zeros_like(h) for g, h in zip(grads[:T], run.hs, strict=True)
@@ -196,12 +206,14 @@ def backprop(
                 for g, c in zip(cell_g, run.cs, strict=True)
             ]
         )
-    input_grad = grads[-1] if grads[-1] is not None else torch.zeros_like(x)
+    input_grad = grads[-2] if grads[-2] is not None else torch.zeros_like(x)
+    direct = grads[-1] if grads[-1] is not None else torch.zeros_like(run.output)
     return GradientFlow(
         kind=kind,
         output=run.output.detach(),
         loss=float(L.detach()),
         hidden_grad=torch.cat(hidden).detach(),
+        direct_grad=direct.detach(),
         cell_grad=cell.detach() if cell is not None else None,
         input_grad=input_grad.detach(),
     )

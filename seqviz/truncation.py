@@ -89,7 +89,9 @@ def truncated_bptt(
 
 def global_norm(grads: dict[str, Tensor]) -> float:
     """||g|| of a dict of gradients, as if they were one vector."""
-    return float(torch.linalg.vector_norm(torch.cat([g.flatten() for g in grads.values()])))
+    return float(
+        torch.linalg.vector_norm(torch.cat([g.flatten() for g in grads.values()]).double())
+    )
 
 
 def cosine(a: dict[str, Tensor], b: dict[str, Tensor]) -> float:

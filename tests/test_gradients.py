@@ -94,9 +94,23 @@ def test_float32_module_and_frozen_parameters_work():
     m = make("lstm", dtype=torch.float32).requires_grad_(False)
     x = inputs(dtype=torch.float32)
     norms = G.hidden_grad_norms(m, x)
-    assert norms.shape == (7,) and norms.dtype == torch.float32
+    assert norms.shape == (7,) and norms.dtype == torch.float64
     assert torch.isfinite(norms).all()
     assert all(not p.requires_grad for p in m.parameters())  # untouched
+
+
+def test_tiny_float32_gradients_keep_a_nonzero_norm():
+    # components of 1e-23: their float32 squares underflow, their norm must not
+    g = torch.full((3, 4), 1e-23, dtype=torch.float32)
+    norms = G.norm(g)
+    torch.testing.assert_close(
+        norms, torch.full((3,), 2e-23, dtype=torch.float64), rtol=1e-6, atol=0
+    )
+    x = inputs(T=120, D=4, dtype=torch.float32)
+    m = build("rnn", 4, 16, scheme="scaled", radius=0.5, seed=0)
+    flow = G.backprop(m, x)
+    nonzero = (flow.hidden_grad != 0).any(-1)
+    assert ((G.hidden_grad_norms(m, x) > 0) == nonzero).all()
 
 
 def test_bad_input_is_rejected_clearly():
@@ -180,6 +194,8 @@ def test_step_jacobians_give_the_bptt_recursion(kind, act):
     for t in range(len(x) - 1):
         # dL/ds_t = (ds_{t+1}/ds_t)^T dL/ds_{t+1}   (L at the last step: no direct term)
         torch.testing.assert_close(J.step[t + 1].T @ g[t + 1], g[t])
+        assert (flow.direct_grad[t] == 0).all()
+    torch.testing.assert_close(flow.direct_grad[-1], torch.ones(5, dtype=x.dtype))
     if kind == "rnn" and act == "tanh":
         h_prev = torch.cat([torch.zeros(1, 5, dtype=x.dtype), flow.output[:-1]])
         for t in range(len(x)):

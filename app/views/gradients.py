@@ -35,6 +35,22 @@ def sci(v: float, digits: int = 3) -> str:
     return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 
 
+def choose(where, widget: str, label: str, options, key: str, default, **kwargs):
+    """A choice widget bound to the URL; a value the options do not hold falls back to default."""
+    start_value(key, default)
+    if widget == "segmented_control":
+        kwargs["required"] = True
+    value = getattr(where, widget)(label, options, key=key, **BOUND, **kwargs)
+    return default if value is None else value
+
+
+def clamp_float(key: str, low: float, high: float) -> None:
+    """Keep a float slider's value (e.g. from a hand-edited link) within [low, high]."""
+    value = st.session_state.get(key)
+    if isinstance(value, int | float) and not low <= value <= high:
+        st.session_state[key] = float(min(max(value, low), high))
+
+
 def loss_fn(kind: str):
     return gradients.last_step_sum if kind == "last" else lambda out: out.sum()
 
@@ -92,14 +108,14 @@ st.title("Gradient flow: vanishing & exploding")
 lesson.intro("grad_intro")
 
 chars = loaders.untrained_model("rnn")  # vocabulary and one-hot encoding of the char models
-start_value("grad_input", "text")
-source = st.segmented_control(
+source = choose(
+    st,
+    "segmented_control",
     "Input",
     ["text", "random"],
+    "grad_input",
+    "text",
     format_func={"text": "Your text", "random": "Random characters"}.get,
-    required=True,
-    key="grad_input",
-    **BOUND,
 )
 if source == "text":
     text = controls.text_input()
@@ -120,32 +136,38 @@ T = len(ids)
 
 with st.container(border=True, key="grad_controls"):
     c1, c2, c3 = st.columns([1.3, 1, 1.4])
-    start_value("grad_init", "default")
-    init = c1.selectbox(
-        "Initialisation of W_hh", list(INITS), format_func=INITS.get, key="grad_init", **BOUND
+    init = choose(
+        c1,
+        "selectbox",
+        "Initialisation of W_hh",
+        list(INITS),
+        "grad_init",
+        "default",
+        format_func=INITS.get,
     )
     trained = init == "trained"
-    start_value("grad_act", "tanh")
-    act = c2.segmented_control(
+    act = choose(
+        c2,
+        "segmented_control",
         "RNN activation",
         ["tanh", "relu"],
+        "grad_act",
+        "tanh",
         format_func={"tanh": "tanh", "relu": "ReLU"}.get,
-        required=True,
-        key="grad_act",
         disabled=trained,
         help="The plain RNN's f in h_t = f(W_xh x_t + W_hh h_{t-1} + b). GRU and LSTM keep σ/tanh.",
-        **BOUND,
     )
-    start_value("grad_hidden", 32)
-    hidden = c3.segmented_control(
+    hidden = choose(
+        c3,
+        "segmented_control",
         "Hidden size H",
         [8, 16, 32, 64, 128],
-        required=True,
-        key="grad_hidden",
+        "grad_hidden",
+        32,
         disabled=trained,
-        **BOUND,
     )
     c4, c5, c6 = st.columns([1.3, 1, 1.4])
+    clamp_float("grad_radius", 0.1, 3.0)
     start_value("grad_radius", 1.0)
     radius = c4.slider(
         "W_hh scale r (spectral radius)",
@@ -157,8 +179,9 @@ with st.container(border=True, key="grad_controls"):
         help="Every eigenvalue of W_hh (each gate's block for GRU/LSTM) has |λ| <= r.",
         **BOUND,
     )
-    start_value("grad_loss", "last")
-    loss = c5.selectbox("Loss L", list(LOSSES), format_func=LOSSES.get, key="grad_loss", **BOUND)
+    loss = choose(
+        c5, "selectbox", "Loss L", list(LOSSES), "grad_loss", "last", format_func=LOSSES.get
+    )
     start_value("grad_f64", False)
     f64 = c6.toggle(
         "float64 (see below float32's limits)",
@@ -252,9 +275,8 @@ with tab_eig:
 # --- the BPTT recursion at one step, with its numbers ----------------------------------
 with tab_bptt:
     c_kind, c_step = st.columns([1, 3])
-    start_value("grad_kind", "rnn")
-    kind = c_kind.segmented_control(
-        "Model", list(KINDS), format_func=NAMES.get, required=True, key="grad_kind", **BOUND
+    kind = choose(
+        c_kind, "segmented_control", "Model", list(KINDS), "grad_kind", "rnn", format_func=NAMES.get
     )
     if T < 2:
         st.info("The sequence has one step: there is no earlier step to send a gradient to.")
@@ -267,9 +289,10 @@ with tab_bptt:
         state = "s" if kind == "lstm" else "h"
         g = f.hidden_grad if kind != "lstm" else torch.cat([f.hidden_grad, f.cell_grad], -1)
         g_next, g_t = g[t + 1], g[t]
-        pulled = J.step[t + 1].T @ g_next  # (dh_{t+1}/dh_t)^T dL/dh_{t+1}
-        direct = g_t - pulled
-        n = lambda v: sci(float(torch.linalg.vector_norm(v)))  # noqa: E731
+        direct = f.direct_grad[t]
+        if kind == "lstm":
+            direct = torch.cat([direct, torch.zeros_like(direct)])  # L reads h, not c
+        n = lambda v: sci(float(gradients.norm(v)))  # noqa: E731
         st.latex(
             rf"\frac{{\partial L}}{{\partial {state}_{{{t}}}}} = "
             rf"\underbrace{{\frac{{\partial L}}{{\partial {state}_{{{t}}}}}\Big|_{{\text{{direct}}}}}}_{{\|\cdot\| = {n(direct)}}}"
@@ -290,6 +313,7 @@ with tab_bptt:
         lesson.chart(
             gfigs.norm_curves(
                 {"step": J.step_norms, "product": J.product_norms},
+                colors={"step": gfigs.NEUTRAL, "product": gfigs.ACCENT},
                 names={
                     "step": "‖∂s_t/∂s_{t−1}‖₂, one step",
                     "product": "‖∂h_T/∂h_t‖₂, product of Jacobians",
@@ -325,16 +349,22 @@ with tab_bptt:
 with tab_clip:
     st.markdown(lesson.prose("grad_clipping"))
     c_model, c_theta, c_button = st.columns([1, 2, 1.3], vertical_alignment="bottom")
-    start_value("grad_clip_kind", "rnn")
-    clip_kind = c_model.segmented_control(
-        "Model", list(KINDS), format_func=NAMES.get, required=True, key="grad_clip_kind", **BOUND
+    clip_kind = choose(
+        c_model,
+        "segmented_control",
+        "Model",
+        list(KINDS),
+        "grad_clip_kind",
+        "rnn",
+        format_func=NAMES.get,
     )
-    start_value("grad_clip", 1.0)
-    theta = c_theta.select_slider(
+    theta = choose(
+        c_theta,
+        "select_slider",
         "Clipping threshold θ",
         [0.01, 0.1, 0.5, 1.0, 5.0, 10.0, 100.0, 1000.0],
-        key="grad_clip",
-        **BOUND,
+        "grad_clip",
+        1.0,
     )
     c_button.button(
         "Make it explode",
@@ -352,8 +382,8 @@ with tab_clip:
     )
     pg = param_grads(setup, ids, loss, clip_kind)
     clipped = clipping.clip_global_norm(list(pg.values()), theta)
-    before = [float(torch.linalg.vector_norm(g)) for g in pg.values()]
-    after = [float(torch.linalg.vector_norm(g)) for g in clipped.grads]
+    before = [float(gradients.norm(g.flatten())) for g in pg.values()]
+    after = [float(gradients.norm(g.flatten())) for g in clipped.grads]
     st.latex(
         rf"g \leftarrow \min\Big(1, \frac{{\theta}}{{\|g\| + 10^{{-6}}}}\Big)\, g:\qquad "
         rf"\|g\| = {sci(clipped.norm_before)} \;\to\; \min(1, {sci(theta)} / {sci(clipped.norm_before)})"
@@ -378,13 +408,19 @@ with tab_clip:
 with tab_trunc:
     st.markdown(lesson.prose("grad_truncation"))
     c_tk, c_k, c_p = st.columns([1, 2, 2])
-    start_value("grad_trunc_kind", "rnn")
-    trunc_kind = c_tk.segmented_control(
-        "Model", list(KINDS), format_func=NAMES.get, required=True, key="grad_trunc_kind", **BOUND
+    trunc_kind = choose(
+        c_tk,
+        "segmented_control",
+        "Model",
+        list(KINDS),
+        "grad_trunc_kind",
+        "rnn",
+        format_func=NAMES.get,
     )
     urlstate.clamp("grad_k", 1, T)
     start_value("grad_k", min(T, 10))
     k = c_k.slider("Truncation length k", 1, max(T, 2), key="grad_k", disabled=T < 2, **BOUND)
+    clamp_float("grad_keep", 0.05, 1.0)
     start_value("grad_keep", 0.9)
     keep = c_p.slider(
         "Randomized: keep probability π", 0.05, 1.0, step=0.05, key="grad_keep", **BOUND
@@ -425,9 +461,8 @@ with tab_memory:
     c_lag, c_steps, c_mseed, c_go = st.columns([2, 1, 1, 1.2], vertical_alignment="bottom")
     start_value("grad_lag", 60)
     lag = c_lag.slider("Lag (steps to remember across)", 2, 150, key="grad_lag", **BOUND)
-    start_value("grad_steps", 1000)
-    steps = c_steps.selectbox(
-        "Training steps", [100, 250, 500, 1000, 2000], key="grad_steps", **BOUND
+    steps = choose(
+        c_steps, "selectbox", "Training steps", [100, 250, 500, 1000, 2000], "grad_steps", 1000
     )
     start_value("grad_mseed", 0)
     mseed = c_mseed.number_input("Seed", 0, 9999, key="grad_mseed", **BOUND)

@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from seqviz.figures.style import (
+from seqviz.figures.style import (  # noqa: F401  (ACCENT, NEUTRAL re-exported for pages)
     ACCENT,
     NEUTRAL,
     OKABE_ITO,
@@ -68,6 +68,7 @@ def norm_curves(
     cut: int | None = None,
     height: int = 460,
     names: dict[str, str] | None = None,
+    colors: dict[str, str] | None = None,
 ) -> go.Figure:
     """One log-scale line per curve (name -> (T,) values) over time t.
 
@@ -83,6 +84,7 @@ def norm_curves(
         t = np.arange(T)
         ok = np.isfinite(a) & (a > 0)
         label = (names or MODEL_NAMES).get(name, name)
+        color = (colors or MODEL_COLORS).get(name, ACCENT)
         hover = [
             f"t = {i}" + (f" ({token_label(tokens[i])})" if tokens else "") + f"<br>{_status(v)}"
             for i, v in enumerate(a)
@@ -93,7 +95,7 @@ def norm_curves(
                 y=np.where(ok, a, np.nan),
                 mode="lines+markers" if T <= 60 else "lines",
                 name=label,
-                line=dict(color=MODEL_COLORS.get(name, ACCENT), width=3, dash=MODEL_DASH.get(name)),
+                line=dict(color=color, width=3, dash=MODEL_DASH.get(name)),
                 marker=dict(size=6),
                 text=hover,
                 hovertemplate="%{text}<extra>" + label + "</extra>",
@@ -121,7 +123,7 @@ def norm_curves(
                     y=np.full(zero.sum(), 10**lo),
                     mode="markers",
                     name=f"{label}: exactly 0",
-                    marker=dict(symbol="triangle-down", size=10, color=MODEL_COLORS.get(name)),
+                    marker=dict(symbol="triangle-down", size=10, color=color),
                     text=[hover[i] for i in np.flatnonzero(zero)],
                     hovertemplate="%{text}<extra>" + label + "</extra>",
                 )
@@ -133,7 +135,13 @@ def norm_curves(
         fig.add_annotation(
             x=step, y=1.0, yref="paper", text=f"t = {step}", showarrow=False, yanchor="bottom"
         )
-    fig.update_yaxes(type="log", range=[lo, hi], title=y_title, exponentformat="power")
+    fig.update_yaxes(
+        type="log",
+        range=[lo, hi],
+        title=y_title,
+        exponentformat="power",
+        dtick=1 if hi - lo < 12 else 3,
+    )
     fig.update_xaxes(title="time step t")
     apply_layout(fig, title, height)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
@@ -279,7 +287,13 @@ def clipping_bars(
         textposition="outside",
     )
     lo, hi = _log_range([np.array(before, dtype=float), np.array(after, dtype=float)])
-    fig.update_yaxes(type="log", title="‖dL/dθ‖ of each tensor", range=[lo, hi + 0.5])
+    fig.update_yaxes(
+        type="log",
+        title="‖dL/dθ‖ of each tensor",
+        range=[lo, hi + 0.5],
+        dtick=1,
+        exponentformat="power",
+    )
     apply_layout(fig, title, 420)
     fig.update_layout(barmode="group", legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     return fig
