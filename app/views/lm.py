@@ -275,9 +275,8 @@ def training_area() -> None:
         lr=lr,
         mode=mode,
     )
-    b1, b2, b3, _ = st.columns([1.3, 1, 1, 3])
+    b1, b3, _ = st.columns([1.3, 1, 4])
     train = b1.button("Train", key="lm_train", type="primary", icon=":material/play_arrow:")
-    b2.button("Stop", key="lm_stop", icon=":material/stop:")
     reset = b3.button("Reset", key="lm_reset", icon=":material/restart_alt:")
     if reset:
         st.session_state.pop("lm_run", None)
@@ -288,7 +287,7 @@ def training_area() -> None:
     if not train:
         if run is None:
             st.info(
-                "Press **Train**: the curves, perplexity and samples update as it learns. It stops by itself after the seconds chosen, or press **Stop**.",
+                "Press **Train**: the curves, perplexity and samples update as it learns. It stops by itself after the seconds chosen, or press **Stop training**.",
                 icon=":material/model_training:",
             )
         else:
@@ -314,8 +313,9 @@ def training_area() -> None:
     while (elapsed := time.perf_counter() - t0) < budget:
         trainer.run(max_seconds=min(0.5, budget - elapsed))
         steps = len(trainer.history.steps)
-        if steps >= run["next_eval"]:
-            run["next_eval"] = steps + EVAL_EVERY
+        if steps >= run["next_eval"]:  # held-out perplexity and a sample, >= 2 s apart
+            steps_per_s = trainer.history.tokens_per_second / (config.batch_size * config.num_steps)
+            run["next_eval"] = steps + max(EVAL_EVERY, int(2 * steps_per_s))
             trainer.evaluate()
             run["samples"].append(
                 (steps, lm.generate(trainer.model, "the ", 100, temperature=0.8, seed=steps))
@@ -336,6 +336,14 @@ def training_area() -> None:
     st.rerun(scope="app")  # the sections below can now use the trained model
 
 
+# Stop lives outside the fragment on purpose: a click inside a fragment waits for the
+# running fragment to finish, a click outside it interrupts the run at once.
+st.button(
+    "Stop training",
+    key="lm_stop",
+    icon=":material/stop:",
+    help="Stops the run at once; the model keeps what it has learned.",
+)
 training_area()
 lesson.how_to_read(
     "left: the loss of every minibatch (grey) and its running mean; right: perplexity = exp(loss), training (blue) and held-out (red). A growing gap means overfitting. Samples are printed every few hundred steps."
