@@ -10,6 +10,7 @@ from app import controls, lesson, loaders, urlstate
 from app.urlstate import BOUND, start_value
 from seqviz import clipping, gradients, initialisation, memory_task, truncation
 from seqviz.figures import gradients as gfigs
+from seqviz.figures.gradients import latex_number as sci
 
 KINDS = ("rnn", "gru", "lstm")
 NAMES = gfigs.MODEL_NAMES
@@ -21,18 +22,6 @@ INITS = {
     "trained": "Trained on The Time Machine",
 }
 LOSSES = {"last": "last step: L = Σⱼ h_T,j", "all": "every step: L = Σₜ Σⱼ h_t,j"}
-
-
-def sci(v: float, digits: int = 3) -> str:
-    """A number for LaTeX: 3.2 \\times 10^{-5}; inf and NaN spelled out."""
-    if math.isnan(v):
-        return r"\text{NaN}"
-    if math.isinf(v):
-        return r"\infty"
-    if v == 0 or 1e-3 <= abs(v) < 1e4:
-        return f"{v:.{digits}g}"
-    mantissa, exponent = f"{v:.{digits - 1}e}".split("e")
-    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 
 
 def choose(where, widget: str, label: str, options, key: str, default, **kwargs):
@@ -281,9 +270,13 @@ with tab_bptt:
     if T < 2:
         st.info("The sequence has one step: there is no earlier step to send a gradient to.")
     else:
-        urlstate.clamp("grad_t", 0, T - 2)
+        urlstate.clamp("grad_t", 0, max(T - 2, 0))
         start_value("grad_t", max(0, T - 11))
-        t = c_step.slider("Step t", 0, T - 2, key="grad_t", format="t = %d", **BOUND)
+        if T > 2:
+            t = c_step.slider("Step t", 0, T - 2, key="grad_t", format="t = %d", **BOUND)
+        else:
+            t = 0
+            c_step.markdown("Step **t = 0** (two steps: one link back)")
         J = jacobians(setup, ids, kind)
         f = flow[kind]
         state = "s" if kind == "lstm" else "h"

@@ -1,0 +1,229 @@
+"""The gradient-flow lab under AppTest: every control moved, numbers checked against the core."""
+
+import base64
+import math
+
+import numpy as np
+import pytest
+import torch
+from apptools import assert_ok, charts, latex, shown, widget
+
+from app.controls import DEFAULT_TEXT
+from seqviz import clipping, gradients, initialisation, pretrained
+from seqviz.figures.gradients import latex_number as sci
+
+PAGE = "views/gradients.py"
+MODELS = ("RNN", "GRU", "LSTM")
+
+
+def values(y) -> np.ndarray:
+    """A Plotly data array from the chart JSON (plain list or base64 typed array)."""
+    if isinstance(y, dict) and "bdata" in y:
+        return np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"]))
+    return np.array([np.nan if v is None else v for v in y], dtype=float)
+
+
+def curves(at) -> dict[str, np.ndarray]:
+    """The main chart's three lines, by model name."""
+    for fig in charts(at):
+        names = [tr.get("name") for tr in fig["data"]]
+        if {"RNN", "GRU", "LSTM"} <= set(names):
+            return {tr["name"]: values(tr["y"]) for tr in fig["data"] if tr["name"] in MODELS}
+    raise AssertionError("no chart with the three models")
+
+
+def default_input() -> torch.Tensor:
+    chars = pretrained.untrained("rnn")
+    return chars.one_hot(chars.encode(DEFAULT_TEXT).ids)
+
+
+def reference_norms(kind, hidden=32, act="tanh", init="default", radius=1.0, x=None):
+    module = initialisation.build(kind, 28, hidden, act if kind == "rnn" else "tanh", init, radius)
+    return gradients.hidden_grad_norms(module, default_input() if x is None else x)
+
+
+def test_default_view_draws_the_three_real_curves(open_page):
+    at = open_page(PAGE)
+    assert_ok(at)
+    lines = curves(at)
+    for kind, name in [("rnn", "RNN"), ("gru", "GRU"), ("lstm", "LSTM")]:
+        ref = reference_norms(kind).numpy()
+        np.testing.assert_allclose(lines[name], ref, rtol=1e-6)
+    assert "What you are looking at" in shown(at)
+    assert "Try this" in shown(at)
+
+
+@pytest.mark.parametrize("init", ["orthogonal", "scaled", "identity"])
+@pytest.mark.parametrize("radius", [0.1, 3.0])
+def test_initialisation_and_radius_at_both_ends(open_page, init, radius):
+    at = open_page(PAGE)
+    at.selectbox(key="grad_init").set_value(init).run()
+    at.slider(key="grad_radius").set_value(radius).run()
+    assert not at.exception
+    ref = reference_norms("rnn", init=init, radius=radius).numpy()
+    got = curves(at)["RNN"]
+    finite = np.isfinite(ref) & (ref > 0)
+    np.testing.assert_allclose(got[finite], ref[finite], rtol=1e-6)
+
+
+def test_every_other_control_moves_without_error(open_page):
+    at = open_page(PAGE)
+    widget(at, "button_group", "grad_act").set_value("relu").run()
+    assert not at.exception
+    widget(at, "button_group", "grad_hidden").set_value(8).run()
+    assert_ok(at)
+    ref = reference_norms("rnn", hidden=8, act="relu").numpy()
+    drawn = np.where(ref > 0, ref, np.nan)  # exact zeros (dead ReLUs) are marked, not drawn
+    np.testing.assert_allclose(curves(at)["RNN"], drawn, rtol=1e-6)
+    widget(at, "button_group", "grad_hidden").set_value(128).run()
+    at.selectbox(key="grad_loss").set_value("all").run()
+    assert not at.exception
+    at.toggle(key="grad_f64").set_value(True).run()
+    assert not at.exception
+    at.selectbox(key="grad_init").set_value("trained").run()
+    assert not at.exception
+    model = pretrained.load("rnn")
+    ref = gradients.hidden_grad_norms(
+        model.rnn.double(), default_input().double(), lambda out: out.sum()
+    )
+    np.testing.assert_allclose(curves(at)["RNN"], ref.numpy(), rtol=1e-9)
+
+
+@pytest.mark.parametrize("length", [2, 400])
+def test_random_input_at_both_lengths(open_page, length):
+    at = open_page(PAGE)
+    widget(at, "button_group", "grad_input").set_value("random").run()
+    at.slider(key="grad_len").set_value(length).run()
+    assert_ok(at)
+    assert all(len(v) == length for v in curves(at).values())
+    at.number_input(key="grad_seed").set_value(9999).run()
+    assert_ok(at)
+
+
+def test_an_overflowing_run_says_so_and_keeps_working(open_page):
+    at = open_page(PAGE)
+    widget(at, "button_group", "grad_input").set_value("random").run()
+    at.slider(key="grad_len").set_value(400).run()
+    widget(at, "button_group", "grad_act").set_value("relu").run()
+    at.selectbox(key="grad_init").set_value("identity").run()
+    at.slider(key="grad_radius").set_value(3.0).run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "RNN: the gradient overflowed at step t =" in errors
+    assert "clipping" in errors.lower()
+    rnn = curves(at)["RNN"]
+    assert np.isnan(rnn).any()  # not drawn on the log axis…
+    fig = next(f for f in charts(at) if any(tr.get("name") == "RNN" for tr in f["data"]))
+    assert any("overflow" in (tr.get("name") or "") for tr in fig["data"])  # …but marked
+    # every tab still renders: the Jacobians, the clipping and the truncation of that run
+    assert any("overflowed before clipping" in e.value for e in at.error)
+    widget(at, "button_group", "grad_kind").set_value("lstm").run()
+    at.slider(key="grad_k").set_value(1).run()
+    assert not at.exception
+
+
+def test_make_it_explode_button(open_page):
+    at = open_page(PAGE)
+    at.button(key="grad_explode").click().run()
+    assert not at.exception
+    assert at.selectbox(key="grad_init").value == "orthogonal"
+    assert widget(at, "button_group", "grad_act").value == "relu"
+    ref_module = initialisation.build("rnn", 28, 32, "relu", "orthogonal", 1.3)
+    assert gradients.pascanu_verdict(ref_module.weight_hh_l0, "relu").outcome == "may explode"
+    assert "gradients can explode" in " ".join(box.value for box in at.warning)
+
+
+@pytest.mark.parametrize(
+    "radius,words", [(0.5, "guaranteed to make gradients vanish"), (1.5, "can explode")]
+)
+def test_pascanu_verdict_in_words(open_page, radius, words):
+    at = open_page(PAGE)
+    at.selectbox(key="grad_init").set_value("orthogonal").run()
+    at.slider(key="grad_radius").set_value(radius).run()
+    assert_ok(at)
+    assert words in " ".join(box.value for box in [*at.success, *at.warning])
+    assert f"{radius:.3g}" in latex(at)  # σ_max of r × orthogonal is r
+
+
+@pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
+def test_bptt_equation_shows_the_real_norms(open_page, kind):
+    at = open_page(PAGE)
+    widget(at, "button_group", "grad_kind").set_value(kind).run()
+    at.slider(key="grad_t").set_value(50).run()
+    assert_ok(at)
+    module = initialisation.build(kind, 28, 32)
+    flow = gradients.backprop(module, default_input())
+    g = flow.hidden_grad if kind != "lstm" else torch.cat([flow.hidden_grad, flow.cell_grad], -1)
+    eq = latex(at)
+    assert sci(float(gradients.norm(g[50]))) in eq
+    assert sci(float(gradients.norm(g[51]))) in eq
+    J = gradients.jacobians(module, default_input())
+    assert sci(float(J.product_norms[50])) in eq
+    at.slider(key="grad_t").set_value(0).run()
+    assert_ok(at)
+
+
+@pytest.mark.parametrize("theta", [0.01, 1000.0])
+def test_clipping_numbers_are_clip_grad_norm(open_page, theta):
+    at = open_page(PAGE)
+    at.select_slider(key="grad_clip").set_value(theta).run()
+    assert_ok(at)
+    module = initialisation.build("rnn", 28, 32).requires_grad_(True)
+    module(default_input())[0][-1].sum().backward()
+    total = torch.nn.utils.clip_grad_norm_(module.parameters(), theta)
+    after = clipping.clip_global_norm([p.grad for p in module.parameters()], theta)
+    eq = latex(at)
+    assert sci(float(total)) in eq
+    assert sci(min(theta, float(total)), 3) in eq or sci(after.norm_before) in eq
+
+
+@pytest.mark.parametrize("k", [1, 104])
+def test_truncation_ends(open_page, k):
+    at = open_page(PAGE)
+    at.slider(key="grad_k").set_value(k).run()
+    assert_ok(at)
+    metrics = [m for m in at.get("metric") if "full" in m.label or "truncated" in m.label]
+    deltas = {m.label: m.proto.delta for m in metrics}
+    if k == 104:
+        assert deltas["‖dL/dθ‖, truncated"] == "cos to full = 1.000"
+
+
+def test_long_memory_trains_in_the_session(open_page):
+    at = open_page(PAGE)
+    at.slider(key="grad_lag").set_value(3).run()
+    at.selectbox(key="grad_steps").set_value(100).run()
+    assert any("Train all three" in i.value for i in at.info)
+    at.button(key="grad_train").click().run()
+    assert_ok(at)
+    runs = at.session_state["grad_memory_runs"]
+    (config,) = runs
+    assert config.lag == 3 and config.steps == 100
+    assert set(runs[config]) == {"rnn", "gru", "lstm"}
+    names = [tr.get("name") for f in charts(at) for tr in f["data"]]
+    assert names.count("LSTM") >= 3  # main chart, training curves, trained gradient curves
+    at.run()  # a rerun keeps the result without training again
+    assert "grad_memory_runs" in at.session_state
+
+
+def test_bad_links_fall_back_to_defaults(open_page):
+    at = open_page(
+        PAGE,
+        query={"grad_act": "bogus", "grad_radius": "99", "grad_hidden": "7", "grad_t": "5000"},
+    )
+    assert not at.exception
+
+
+def test_empty_text_gets_a_prompt(open_page):
+    at = open_page(PAGE)
+    at.text_area(key="text").input("").run()
+    assert not at.exception
+    assert at.info and "Type a sentence" in at.info[0].value
+    at.text_area(key="text").input("a").run()
+    assert_ok(at)
+    assert "no earlier step" in shown(at)
+
+
+def test_hidden_grad_norms_is_what_the_page_draws():
+    x = default_input()
+    module = initialisation.build("gru", 28, 32)
+    assert math.isfinite(float(gradients.hidden_grad_norms(module, x)[0]))
