@@ -1,0 +1,62 @@
+"""The copy / reverse bridge: task, both solvers, attention vs LSTM connectivity by autograd."""
+
+import dataclasses
+
+import pytest
+import torch
+
+from seqviz import bridge, gradients
+
+
+def test_batches_hold_the_task():
+    config = bridge.BridgeConfig(n=5)
+    inputs, y = bridge.make_batch(config, 8, torch.Generator().manual_seed(0))
+    assert inputs.shape == (8, 10) and y.shape == (8, 5)
+    assert (inputs[:, 5] == 0).all()  # the separator
+    assert torch.equal(y, inputs[:, :5].flip(-1))
+    assert torch.equal(inputs[:, 6:], y[:, :-1])  # teacher forcing
+    with pytest.raises(ValueError):
+        bridge.encode("abz")
+
+
+def test_connectivity_is_the_autograd_gradient_of_the_log_probability():
+    config = bridge.BridgeConfig(n=4, steps=1)
+    pair = bridge.Pair(config, bridge.LSTMSolver(config), bridge.make_transformer(config), 0, 0)
+    x = bridge.encode("abca")
+    a = bridge.align(pair, x)
+    y = bridge.answer(x, "reverse")
+    inputs = torch.cat([x, torch.zeros(1, dtype=torch.long), y[:-1]])
+    e = pair.lstm.emb(inputs).detach().requires_grad_(True)
+    out, _ = pair.lstm.lstm(e)  # an independent path: the module's own forward
+    for k in range(4):
+        pos = 3 + k
+        (g,) = torch.autograd.grad(
+            pair.lstm.head(out[pos]).log_softmax(-1)[y[k]], e, retain_graph=True
+        )
+        torch.testing.assert_close(a.connectivity[k], g.norm(dim=-1), rtol=1e-4, atol=1e-6)
+        assert (a.connectivity[k, pos + 1 :] == 0).all()  # the future never matters
+    torch.testing.assert_close(a.attention.sum(-1), torch.ones(1, 2, 4))
+    assert gradients.backprop  # the shared autograd routine is the one used
+
+
+@pytest.mark.parametrize("task", bridge.TASKS)
+def test_the_pretrained_pair_solves_the_task_and_attention_finds_the_source(task):
+    if not bridge.available(task):
+        pytest.skip("run `python -m seqviz.bridge`")
+    pair = bridge.load(task)
+    assert pair.transformer_accuracy > 0.95 and pair.lstm_accuracy > 0.9
+    assert bridge.accuracy(pair.transformer, pair.config) == pytest.approx(
+        pair.transformer_accuracy
+    )
+    a = bridge.align(pair, bridge.encode("hgabcf"))
+    assert a.transformer_pred == a.targets
+    source = a.attention[0].mean(0).argmax(-1).tolist()  # where the answer was looked up
+    n = pair.config.n
+    assert source == (list(range(n - 1, -1, -1)) if task == "reverse" else list(range(n)))
+
+
+def test_training_is_deterministic_per_seed():
+    config = dataclasses.replace(bridge.BridgeConfig(), steps=5, n=3)
+    a, b = bridge.train_pair(config), bridge.train_pair(config)
+    for pa, pb in zip(a.transformer.parameters(), b.transformer.parameters(), strict=True):
+        assert torch.equal(pa, pb)
