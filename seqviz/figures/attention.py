@@ -1,0 +1,338 @@
+"""Figures for the attention and Transformer labs: matrices, attention maps, model view.
+
+Pure builders: (arrays, tokens, options) -> ``go.Figure``. Attention weights use the
+sequential 0..1 scale, signed values (Q, K, V, scores, encodings) the diverging
+scale centred on 0 (see :mod:`seqviz.figures.style`). Every hover shows the exact
+value and, for attention, the (query, key) token pair.
+
+Dimension letters: ``T_q`` queries, ``T_k`` keys, ``d`` columns, ``L`` layers, ``nh`` heads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from seqviz.figures.style import (
+    ACCENT,
+    DIVERGING,
+    NEUTRAL,
+    SEQUENTIAL,
+    STEP_LINE,
+    TICK_SIZE,
+    apply_layout,
+    token_label,
+)
+from seqviz.figures.timeaxis import as_array
+
+
+def _labels(tokens: Sequence[str]) -> list[str]:
+    """Unique tick labels (Plotly merges equal categories): 'word·i'."""
+    return [f"{token_label(t)}·{i}" for i, t in enumerate(tokens)]
+
+
+def _height(rows: int, base: int = 200, per_row: int = 26, cap: int = 900) -> int:
+    return int(min(max(base + per_row * rows, 300), cap))
+
+
+def _outline_row(fig: go.Figure, row: int, n_cols: int, **subplot) -> None:
+    fig.add_shape(
+        type="rect",
+        x0=-0.5,
+        x1=n_cols - 0.5,
+        y0=row - 0.5,
+        y1=row + 0.5,
+        line=dict(color=STEP_LINE, width=3),
+        **subplot,
+    )
+
+
+def matrix(
+    values,
+    row_tokens: Sequence[str],
+    col_labels: Sequence[str] | None = None,
+    *,
+    title: str | None = None,
+    value_name: str = "value",
+    highlight_row: int | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """A signed (T, d) or (T_q, T_k) matrix on the diverging scale, rows = tokens.
+
+    NaN / -inf cells (masked scores) are left blank and hover as "-inf (masked)".
+    """
+    v = as_array(values).astype(float)
+    T, d = v.shape
+    cols = list(col_labels) if col_labels is not None else [str(j) for j in range(d)]
+    finite = np.isfinite(v)
+    zmax = float(np.abs(v[finite]).max()) if finite.any() else 1.0
+    text = np.where(finite, np.char.mod("%.3f", np.where(finite, v, 0.0)), "−∞ (masked)")
+    rows = _labels(row_tokens)
+    fig = go.Figure(
+        go.Heatmap(
+            z=np.where(finite, v, np.nan),
+            x=cols,
+            y=rows,
+            colorscale=DIVERGING,
+            zmid=0.0,
+            zmin=-zmax or -1,
+            zmax=zmax or 1,
+            customdata=text,
+            hovertemplate=f"row %{{y}}<br>column %{{x}}<br>{value_name} = %{{customdata}}<extra></extra>",
+            colorbar=dict(title=value_name, thickness=14),
+        )
+    )
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category")
+    if highlight_row is not None and 0 <= highlight_row < T:
+        _outline_row(fig, highlight_row, d)
+    return apply_layout(fig, title=title, height=height or _height(T))
+
+
+def attention_map(
+    weights,
+    q_tokens: Sequence[str],
+    k_tokens: Sequence[str] | None = None,
+    *,
+    title: str | None = None,
+    highlight_row: int | None = None,
+    height: int | None = None,
+    show_values: bool | None = None,
+) -> go.Figure:
+    """(T_q, T_k) attention weights on the sequential 0..1 scale; rows are queries.
+
+    Hover: 'query “x” (i) → key “y” (j): weight 0.123'. Values are printed in the
+    cells when the matrix is small enough to read them (at most 16 x 16).
+    """
+    w = as_array(weights).astype(float)
+    T_q, T_k = w.shape
+    k_tokens = q_tokens if k_tokens is None else k_tokens
+    qs, ks = _labels(q_tokens), _labels(k_tokens)
+    pair = np.array([[f"“{qs[i]}” → “{ks[j]}”" for j in range(T_k)] for i in range(T_q)])
+    show = (T_q <= 16 and T_k <= 16) if show_values is None else show_values
+    fig = go.Figure(
+        go.Heatmap(
+            z=w,
+            x=ks,
+            y=qs,
+            zmin=0.0,
+            zmax=1.0,
+            colorscale=SEQUENTIAL,
+            customdata=pair,
+            text=np.char.mod("%.2f", w) if show else None,
+            texttemplate="%{text}" if show else None,
+            textfont=dict(size=TICK_SIZE - 2),
+            hovertemplate="query → key: %{customdata}<br>weight = %{z:.4f}<extra></extra>",
+            colorbar=dict(title="weight", thickness=14),
+        )
+    )
+    fig.update_yaxes(autorange="reversed", type="category", title="query (row)")
+    fig.update_xaxes(type="category", title="key (column)")
+    if highlight_row is not None and 0 <= highlight_row < T_q:
+        _outline_row(fig, highlight_row, T_k)
+    return apply_layout(fig, title=title, height=height or _height(T_q, base=260))
+
+
+def weight_bars(
+    row, k_tokens: Sequence[str], *, title: str | None = None, height: int = 360
+) -> go.Figure:
+    """One query's weights over the keys, as bars (the heaviest key in the accent colour)."""
+    w = as_array(row).astype(float)
+    labels = _labels(k_tokens)
+    colours = (
+        [ACCENT if j == int(np.argmax(w)) else NEUTRAL for j in range(len(w))] if len(w) else []
+    )
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=w,
+            marker_color=colours,
+            text=np.char.mod("%.3f", w),
+            textposition="outside",
+            hovertemplate="key %{x}<br>weight = %{y:.4f}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(range=[0, 1.1], title="weight")
+    fig.update_xaxes(type="category")
+    return apply_layout(fig, title=title, height=height)
+
+
+def entropy_bars(
+    entropy, tokens: Sequence[str], max_entropy: Sequence[float], *, title: str | None = None
+) -> go.Figure:
+    """Entropy of each query's weights (bars) against the uniform maximum (line)."""
+    h = as_array(entropy).astype(float)
+    labels = _labels(tokens)
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=labels,
+                y=h,
+                name="entropy of the row",
+                marker_color=ACCENT,
+                hovertemplate="query %{x}<br>entropy = %{y:.3f} nats<extra></extra>",
+            ),
+            go.Scatter(
+                x=labels,
+                y=list(max_entropy),
+                name="uniform (log of keys allowed)",
+                mode="lines+markers",
+                line=dict(color=NEUTRAL, dash="dash"),
+                hovertemplate="query %{x}<br>uniform = %{y:.3f} nats<extra></extra>",
+            ),
+        ]
+    )
+    fig.update_yaxes(title="nats", rangemode="tozero")
+    fig.update_xaxes(type="category")
+    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    return apply_layout(fig, title=title, height=380)
+
+
+def model_view(
+    weights,
+    tokens: Sequence[str],
+    *,
+    selected: tuple[int, int] | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """A grid of small attention maps: one row per layer, one column per head.
+
+    Args:
+        weights: (L, nh, T, T).
+        tokens: T tokens (hover labels).
+        selected: (layer, head) outlined, or None.
+    """
+    w = as_array(weights).astype(float)
+    L, nh, T, _ = w.shape
+    labels = _labels(tokens)
+    pair = np.array([[f"“{labels[i]}” → “{labels[j]}”" for j in range(T)] for i in range(T)])
+    fig = make_subplots(
+        rows=L,
+        cols=nh,
+        subplot_titles=[f"layer {l + 1} · head {h + 1}" for l in range(L) for h in range(nh)],
+        horizontal_spacing=0.03,
+        vertical_spacing=0.08 if L > 1 else 0.0,
+    )
+    for l in range(L):
+        for h in range(nh):
+            fig.add_trace(
+                go.Heatmap(
+                    z=w[l, h],
+                    zmin=0.0,
+                    zmax=1.0,
+                    colorscale=SEQUENTIAL,
+                    showscale=(l == 0 and h == nh - 1),
+                    colorbar=dict(title="weight", thickness=14),
+                    customdata=pair,
+                    hovertemplate=f"layer {l + 1}, head {h + 1}<br>%{{customdata}}"
+                    "<br>weight = %{z:.4f}<extra></extra>",
+                ),
+                row=l + 1,
+                col=h + 1,
+            )
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(showticklabels=False, autorange="reversed")
+    if selected is not None:
+        l, h = selected
+        idx = l * nh + h + 1
+        suffix = "" if idx == 1 else str(idx)
+        fig.add_shape(
+            type="rect",
+            x0=-0.5,
+            x1=T - 0.5,
+            y0=-0.5,
+            y1=T - 0.5,
+            xref=f"x{suffix}",
+            yref=f"y{suffix}",
+            line=dict(color=STEP_LINE, width=4),
+        )
+    apply_layout(fig, height=height or min(260 * L + 80, 900))
+    fig.update_layout(margin=dict(l=20, r=20, t=50, b=20))
+    return fig
+
+
+def positions_heatmap(pe, *, title: str | None = None, height: int = 420) -> go.Figure:
+    """The (n, dim) positional-encoding matrix: positions down, dimensions across."""
+    v = as_array(pe).astype(float)
+    n, d = v.shape
+    fig = go.Figure(
+        go.Heatmap(
+            z=v,
+            x=list(range(d)),
+            y=list(range(n)),
+            colorscale=DIVERGING,
+            zmid=0,
+            zmin=-1,
+            zmax=1,
+            hovertemplate="position %{y}<br>dimension %{x}<br>PE = %{z:.4f}<extra></extra>",
+            colorbar=dict(title="PE", thickness=14),
+        )
+    )
+    fig.update_yaxes(autorange="reversed", title="position pos")
+    fig.update_xaxes(title="dimension (even: sin, odd: cos)")
+    return apply_layout(fig, title=title, height=height)
+
+
+def similarity_heatmap(sim, *, title: str | None = None, height: int = 420) -> go.Figure:
+    """(n, n) dot products PE_i · PE_j between positions."""
+    v = as_array(sim).astype(float)
+    n = v.shape[0]
+    fig = go.Figure(
+        go.Heatmap(
+            z=v,
+            x=list(range(n)),
+            y=list(range(n)),
+            colorscale=DIVERGING,
+            zmid=0,
+            hovertemplate="positions %{y} and %{x}<br>PE·PE = %{z:.3f}<extra></extra>",
+            colorbar=dict(title="dot", thickness=14),
+        )
+    )
+    fig.update_yaxes(autorange="reversed", title="position i")
+    fig.update_xaxes(title="position j")
+    return apply_layout(fig, title=title, height=height)
+
+
+def alignment_pair(
+    attention, connectivity, tokens: Sequence[str], targets: Sequence[str], *, height: int = 420
+) -> go.Figure:
+    """Transformer attention next to LSTM connectivity, both (n answers, T inputs).
+
+    Each connectivity row is divided by its maximum so both panels share the 0..1 scale.
+    """
+    a = as_array(attention).astype(float)
+    c = as_array(connectivity).astype(float)
+    c = c / np.maximum(c.max(axis=1, keepdims=True), 1e-12)
+    xs = _labels(tokens)
+    ys = [f"y{k + 1}={token_label(t)}" for k, t in enumerate(targets)]
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.08,
+        subplot_titles=(
+            "Transformer: attention weights",
+            "LSTM: ‖∂ log p(y_k) / ∂ e_s‖ (row / row max)",
+        ),
+    )
+    for col, (z, what) in enumerate(((a, "weight"), (c, "relative gradient norm")), start=1):
+        fig.add_trace(
+            go.Heatmap(
+                z=z,
+                x=xs,
+                y=ys,
+                zmin=0,
+                zmax=1,
+                colorscale=SEQUENTIAL,
+                showscale=col == 2,
+                colorbar=dict(title="0..1", thickness=14),
+                hovertemplate=f"answer %{{y}}<br>input %{{x}}<br>{what} = %{{z:.3f}}<extra></extra>",
+            ),
+            row=1,
+            col=col,
+        )
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category", title="input position s")
+    return apply_layout(fig, height=height)
