@@ -22,6 +22,9 @@ from seqviz.figures import (
     unit_ranking_bar,
     unrolled,
 )
+from seqviz.figures.gates import text_step_marker
+from seqviz.figures.overlay import freeze, overlay
+from seqviz.figures.recurrent import trajectory_step_marker
 from seqviz.figures.style import (
     ACCENT,
     DIVERGING,
@@ -32,6 +35,7 @@ from seqviz.figures.style import (
     apply_layout,
     token_label,
 )
+from seqviz.figures.timeaxis import step_marker
 from seqviz.units import UnitScore
 
 TEXT = 'the "time" machine'
@@ -105,8 +109,11 @@ def test_hidden_heatmap_structure(h):
     assert step_labels(fig) == ["<b>t = 4</b>"]
     assert list(fig.layout.xaxis.ticktext) == [token_label(c) for c in TOKENS]
     assert "␣" in fig.layout.xaxis.ticktext
+    # hover: unit (y), t and token (the column's category), value (z)
     assert "%{z:.3f}" in hm.hovertemplate and "unit %{y}" in hm.hovertemplate
-    assert np.asarray(hm.customdata)[2, 4] == token_label(TOKENS[4], compact=False)
+    assert "%{x}" in hm.hovertemplate and fig.layout.xaxis.type == "category"
+    assert hm.x[4] == f"t = 4<br>token {token_label(TOKENS[4], compact=False)}"
+    assert len(set(hm.x)) == T and hm.customdata is None  # one label per column, not per cell
     assert_serialisable(fig)
 
 
@@ -144,8 +151,8 @@ def test_hidden_heatmap_nan_inf_drawn_blank(h):
     z = np.asarray(fig.data[0].z, dtype=float)
     assert np.isnan(z[2, 1]) and np.isnan(z[0, 3])
     assert np.isfinite(fig.data[0].zmax)
-    assert np.asarray(fig.data[0].customdata)[0, 3, 1] == "inf"
-    assert "%{customdata[1]}" in fig.data[0].hovertemplate
+    assert np.asarray(fig.data[0].customdata)[0, 3] == "inf"
+    assert "%{customdata}" in fig.data[0].hovertemplate and "%{x}" in fig.data[0].hovertemplate
     assert any("NaN" in (a.text or "") for a in fig.layout.annotations)
     assert_serialisable(fig)
 
@@ -377,6 +384,60 @@ def test_unit_ranking_bar():
     assert tuple(fig.layout.xaxis.range) == (-1.15, 1.15)
     assert "is a space" in fig.layout.title.text
     assert len(unit_ranking_bar([]).data) == 0
+
+
+# --- step overlays and payload size ----------------------------------------
+
+
+def spec(fig):
+    """What the browser receives (Streamlit sends ``plotly.io.to_json``), as a dict."""
+    return json.loads(fig.to_json())
+
+
+def test_overlay_draws_what_the_builder_draws_for_the_step(h, gate, rng):
+    built, base = hidden_heatmap(h, TOKENS, step=6), freeze(hidden_heatmap(h, TOKENS))
+    assert spec(overlay(base, **step_marker(6))) == spec(built)
+    series = {"input": gate[:, 0], "forget": gate[:, 1]}
+    built = gate_timeseries(series, TOKENS, step=3, unit=1)
+    base = freeze(gate_timeseries(series, TOKENS, unit=1))
+    assert spec(overlay(base, **step_marker(3))) == spec(built)
+    built = text_activation(TOKENS, h[:, 0], width=7, step=9)
+    base = freeze(text_activation(TOKENS, h[:, 0], width=7))
+    assert spec(overlay(base, **text_step_marker(TOKENS, 9, width=7))) == spec(built)
+    P = rng.normal(size=(T, 2))
+    built = trajectory(P, TOKENS, step=5)
+    assert spec(overlay(freeze(trajectory(P, TOKENS)), **trajectory_step_marker(P, TOKENS, 5))) == (
+        spec(built)
+    )
+    # the frozen base is left alone, and an overlay of nothing is the base
+    assert spec(overlay(base)) == spec(text_activation(TOKENS, h[:, 0], width=7))
+
+
+def test_step_markers_clip_and_handle_empty():
+    assert text_step_marker(list("abc"), 99)["shapes"][0]["x0"] == 1.5
+    assert text_step_marker([], 0) == {"shapes": []}
+    assert trajectory_step_marker(np.zeros((0, 2)), [], 0) == {"traces": []}
+    (point,) = trajectory_step_marker(np.array([[1.0, np.nan]]), ["a"], 5)["traces"]
+    assert point["x"] == [1.0] and point["name"] == "current step"
+
+
+# Streamlit re-sends a step-marked heatmap on every step click. At the longest text
+# (300 characters) and the models' 128 units it was ~705 KB of JSON with a per-cell
+# hover label and float64 values. Now ~272 KB: float32 values as base64 (205 KB, plus
+# ~50 KB because plotly.io.to_json escapes every "/" of it as \u002f), one hover label
+# per column, the ticks and the template.
+HEATMAP_JSON_BOUND = 290_000
+
+
+@pytest.mark.parametrize("builder", [hidden_heatmap, gate_heatmap])
+def test_heatmap_json_stays_small_at_300_steps(builder, rng):
+    tokens = list(("the time traveller <unk>" * 20)[:300])
+    values = rng.uniform(0, 1, size=(300, 128))
+    fig = builder(values, tokens, step=150)
+    assert len(fig.to_json()) < HEATMAP_JSON_BOUND
+    assert len(overlay(freeze(builder(values, tokens)), **step_marker(150)).to_json()) < (
+        HEATMAP_JSON_BOUND
+    )
 
 
 # --- architecture -----------------------------------------------------------

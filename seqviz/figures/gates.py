@@ -52,6 +52,7 @@ __all__ = [
     "gate_timeseries",
     "saturation_scatter",
     "text_activation",
+    "text_step_marker",
     "unit_ranking_bar",
 ]
 
@@ -151,7 +152,11 @@ def _time_lines(
         range=[-0.5, T - 0.5],
     )
     fig.update_yaxes(title_text=y_title)
-    fig.update_layout(legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"))
+    # beside the plot, top right: above it, the legend ran into the title at half width
+    fig.update_layout(
+        legend=dict(orientation="v", x=1.01, xanchor="left", y=1.0, yanchor="top"),
+        showlegend=True,
+    )
     if step is not None:
         mark_step(fig, step)
     note_non_finite(fig, n_bad)
@@ -406,7 +411,21 @@ def text_activation(
                 "t = %{customdata[0]}<br>token %{customdata[1]}<br>"
                 f"{value_name} = %{{customdata[2]}}<extra></extra>"
             ),
-            colorbar=dict(title=dict(text=value_name, font=dict(size=FONT_SIZE)), thickness=22),
+            # a horizontal bar under the text: an upright one is squeezed into the
+            # height of one or two rows of characters
+            colorbar=dict(
+                title=dict(text=value_name, font=dict(size=FONT_SIZE), side="right"),
+                orientation="h",
+                thickness=16,
+                len=320,
+                lenmode="pixels",
+                x=1.0,
+                xanchor="right",
+                yref="container",
+                y=0.0,
+                yanchor="bottom",
+                ypad=8,
+            ),
         )
     )
     fig.update_xaxes(visible=False, range=[-0.5, width - 0.5])
@@ -417,14 +436,32 @@ def text_activation(
         title_text=None,
     )
     if step is not None:
-        r = next(i for i, row in enumerate(rows) if step in row)
-        c = rows[r].index(step)
-        fig.add_shape(
-            type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
-            line=dict(color=STEP_LINE, width=3), layer="above", name="current step",
-        )  # fmt: skip
+        for shape in text_step_marker(tokens, step, width)["shapes"]:
+            fig.add_shape(**shape)
     note_non_finite(fig, n_bad)
-    return apply_layout(fig, title, height if height is not None else 160 + 34 * n_rows)
+    fig = apply_layout(fig, title, height if height is not None else 190 + 34 * n_rows)
+    fig.update_layout(margin=dict(b=80))  # room for the colour bar under the text
+    return fig
+
+
+def text_step_marker(tokens: Sequence[str], step: int, width: int = 40) -> dict[str, list[dict]]:
+    """The outline of character ``step`` in ``text_activation(tokens, ..., width)``, as dicts.
+
+    Returns ``{"shapes": [rect]}`` for ``seqviz.figures.overlay.overlay``; ``step``
+    is clipped to ``0 .. T-1`` like the figure's.
+    """
+    tokens = [str(tok) for tok in tokens]
+    step = clip_step(step, len(tokens))
+    if step is None:
+        return {"shapes": []}
+    rows = _wrap(tokens, max(1, int(width)))
+    r = next(i for i, row in enumerate(rows) if step in row)
+    c = rows[r].index(step)
+    rect = dict(
+        type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
+        line=dict(color=STEP_LINE, width=3), layer="above", name="current step",
+    )  # fmt: skip
+    return {"shapes": [rect]}
 
 
 def unit_ranking_bar(

@@ -64,22 +64,22 @@ def units_by_time(
     step = clip_step(step, T)
     z, n_bad = finite(v.T)  # (H, T)
 
-    labels = np.array([token_label(tok, compact=False) for tok in tokens], dtype=object)
+    # The hover's "t = k, token c" lives in the x categories, one string per column:
+    # a per-cell label array would be most of the figure's JSON (~250 KB for 100
+    # characters). Ticks and the step marker address the columns by index 0 .. T-1.
+    columns = column_labels(tokens)
     if n_bad:
         # the raw value as text, so NaN and inf cells still say what they are in the hover
-        customdata = np.empty((H, T, 2), dtype=object)
-        customdata[:, :, 0] = labels[None, :]
-        customdata[:, :, 1] = np.vectorize(lambda x: f"{x:.3f}", otypes=[object])(v.T)
-        token_ref, value_ref = "%{customdata[0]}", "%{customdata[1]}"
+        customdata = np.vectorize(lambda x: f"{x:.3f}", otypes=[object])(v.T)  # (H, T)
+        value_ref = "%{customdata}"
     else:
-        # (H, T) token labels only: a third of the payload of the two-field version
-        customdata = np.broadcast_to(labels, (H, T))
-        token_ref, value_ref = "%{customdata}", "%{z:.3f}"
+        customdata, value_ref = None, "%{z:.3f}"
 
     fig = go.Figure(
         go.Heatmap(
-            z=z,
-            x=np.arange(T),
+            # float32 goes to the browser as a base64 typed array: 4 bytes a cell
+            z=z.astype(np.float32),
+            x=columns,
             y=np.arange(H),
             customdata=customdata,
             colorscale=colorscale,
@@ -87,10 +87,7 @@ def units_by_time(
             zmax=zmax,
             zmid=zmid,
             hoverongaps=True,
-            hovertemplate=(
-                f"unit %{{y}}<br>t = %{{x}}<br>token {token_ref}<br>"
-                f"{value_name} = {value_ref}<extra></extra>"
-            ),
+            hovertemplate=f"unit %{{y}}<br>%{{x}}<br>{value_name} = {value_ref}<extra></extra>",
             colorbar=dict(
                 title=dict(text=colorbar_title, font=dict(size=FONT_SIZE)),
                 thickness=22,
@@ -104,6 +101,7 @@ def units_by_time(
         # characters stay upright; word tokens may need Plotly's automatic rotation
         tickangle=0 if all(len(tok) <= 1 for tok in tokens) else None,
         title_text=time_axis_title(stride),
+        type="category",
         range=[-0.5, T - 0.5],
     )
     fig.update_yaxes(title_text="hidden unit", autorange="reversed")
@@ -111,6 +109,11 @@ def units_by_time(
         mark_step(fig, step)
     note_non_finite(fig, n_bad)
     return apply_layout(fig, title, height if height is not None else default_height(H))
+
+
+def column_labels(tokens: Sequence[str]) -> list[str]:
+    """One hover label per time step, ``t = k<br>token c``: the categories of a time axis."""
+    return [f"t = {t}<br>token {token_label(tok, compact=False)}" for t, tok in enumerate(tokens)]
 
 
 def symmetric_limit(values, zmax: float | None) -> float:

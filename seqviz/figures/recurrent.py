@@ -42,7 +42,14 @@ from seqviz.figures.timeaxis import (
     time_ticks,
 )
 
-__all__ = ["hidden_heatmap", "norms_over_time", "topk_bar", "trajectory", "unrolled"]
+__all__ = [
+    "hidden_heatmap",
+    "norms_over_time",
+    "topk_bar",
+    "trajectory",
+    "trajectory_step_marker",
+    "unrolled",
+]
 
 
 # ---------------------------------------------------------------------------
@@ -178,20 +185,7 @@ def trajectory(
         )
     )
     if step is not None:
-        fig.add_trace(
-            go.Scatter(
-                x=[x[step]],
-                y=[y[step]],
-                mode="markers+text",
-                text=[f"<b>t = {step}</b>"],
-                textposition="bottom center",
-                textfont=dict(size=ANNOTATION_SIZE, color=STEP_LINE),
-                marker=dict(size=28, color=STEP_FILL, line=dict(color=STEP_LINE, width=3)),
-                hovertemplate=f"current step t = {step}<br>token {labels[step]}<extra></extra>",
-                showlegend=False,
-                name="current step",
-            )
-        )
+        fig.add_trace(_current_point(x[step], y[step], step, labels[step]))
     ratios = as_array(explained).reshape(-1) if explained is not None else None
     for axis, j in (("xaxis", 0), ("yaxis", 1)):
         name = f"PC{j + 1}"
@@ -200,6 +194,38 @@ def trajectory(
         fig.update_layout({axis: dict(title_text=name, zeroline=True)})
     note_non_finite(fig, n_bad)
     return apply_layout(fig, title, height)
+
+
+def _current_point(x: float, y: float, step: int, label: str) -> go.Scatter:
+    return go.Scatter(
+        x=[x],
+        y=[y],
+        mode="markers+text",
+        text=[f"<b>t = {step}</b>"],
+        textposition="bottom center",
+        textfont=dict(size=ANNOTATION_SIZE, color=STEP_LINE),
+        marker=dict(size=28, color=STEP_FILL, line=dict(color=STEP_LINE, width=3)),
+        hovertemplate=f"current step t = {step}<br>token {label}<extra></extra>",
+        showlegend=False,
+        name="current step",
+    )
+
+
+def trajectory_step_marker(points, tokens: Sequence[str] | None, step: int) -> dict[str, list]:
+    """The big ``t = k`` marker of ``trajectory(points, tokens, step)``, as a plain trace dict.
+
+    Returns ``{"traces": [scatter]}`` for ``seqviz.figures.overlay.overlay``
+    (empty if there are no points); ``step`` is clipped to ``0 .. T-1``.
+    """
+    P = as_array(points)
+    T = P.shape[0]
+    step = clip_step(step, T)
+    if step is None:
+        return {"traces": []}
+    tokens = check_tokens(tokens, T)
+    xy, _ = finite(P[step, :2])
+    label = token_label(tokens[step], compact=False)
+    return {"traces": [_current_point(xy[0], xy[1], step, label).to_plotly_json()]}
 
 
 def norms_over_time(

@@ -89,9 +89,13 @@ def time_axis_title(stride: int) -> str:
     return f"time step t (character and t shown every {stride} steps)"
 
 
-def mark_step(fig: go.Figure, step: int) -> None:
-    """Draw the current step: a band from ``step - 0.5`` to ``step + 0.5`` and ``t = k``."""
-    fig.add_shape(
+def step_marker(step: int) -> dict[str, list[dict]]:
+    """The current-step marker as plain Plotly dicts: ``{"shapes": [band], "annotations": [label]}``.
+
+    A band from ``step - 0.5`` to ``step + 0.5`` over the whole plot height and
+    ``t = k`` above it; pass to ``seqviz.figures.overlay.overlay(base, **marker)``.
+    """
+    band = dict(
         type="rect",
         x0=step - 0.5,
         x1=step + 0.5,
@@ -103,7 +107,7 @@ def mark_step(fig: go.Figure, step: int) -> None:
         layer="above",
         name="current step",
     )
-    fig.add_annotation(
+    label = dict(
         x=step,
         y=1.0,
         yref="y domain",
@@ -113,6 +117,16 @@ def mark_step(fig: go.Figure, step: int) -> None:
         font=dict(size=ANNOTATION_SIZE, color=STEP_LINE),
         name="current step",
     )
+    return {"shapes": [band], "annotations": [label]}
+
+
+def mark_step(fig: go.Figure, step: int) -> None:
+    """Draw the current step: a band from ``step - 0.5`` to ``step + 0.5`` and ``t = k``."""
+    marker = step_marker(step)
+    for shape in marker["shapes"]:
+        fig.add_shape(**shape)
+    for label in marker["annotations"]:
+        fig.add_annotation(**label)
 
 
 def note_non_finite(fig: go.Figure, n_bad: int) -> None:
