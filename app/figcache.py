@@ -1,15 +1,18 @@
 """Step-through figures, built once and shared by every session.
 
-A step click must only re-slice what was computed when the text changed. Two
-kinds of cache make that true:
+A step click must only re-slice what was computed when the text changed:
 
-- heatmaps over the whole text (the big figures) are built once per reading
-  without a step; a step click copies one and outlines column t
-  (``seqviz.figures.timeaxis.mark_step``, exactly what the builder does for ``step=t``);
-- the small per-step figures are cached per (model, weights, text, step[, unit]), so
-  stepping back and forth, and every student who opens the lecturer's link, reuse them.
+- every figure over the whole text (heatmaps, a unit's gate time series, cell vs
+  hidden state, the coloured text, the PCA path) is built once per reading without
+  a step and kept frozen as plain JSON-ready data (``seqviz.figures.overlay.freeze``);
+  a step click adds the step's marker as a few plain dicts (``overlay``): no figure
+  validation, no numpy, no re-encoding of the big arrays;
+- the figures that change as a whole with the step (the unrolled window, the top-5
+  bars) are cached per step, so stepping back and forth, and every student who opens
+  the lecturer's link, reuse them.
 
-Figures are never modified after they are cached: ``with_step`` works on a copy.
+Cache keys are short: (model name, weights, text, ...), never token tuples or arrays.
+Frozen figures are never modified: ``overlay`` builds a new figure around them.
 """
 
 import plotly.graph_objects as go
@@ -19,21 +22,29 @@ from app import loaders
 from seqviz import units
 from seqviz.figures import gates as gfigs
 from seqviz.figures import recurrent as rfigs
-from seqviz.figures.timeaxis import mark_step
+from seqviz.figures.overlay import freeze, overlay
+from seqviz.figures.timeaxis import clip_step, step_marker
 
-# A Plotly figure object is 100-450 KiB in memory: bound the caches (about 130 MiB at
-# most for the per-step figures), and let idle entries expire.
-_STEP_CACHE = dict(max_entries=128, ttl=1800, show_spinner=False)
-
-
-def with_step(base: go.Figure, t: int) -> go.Figure:
-    """A copy of a cached time-axis figure with step t outlined."""
-    fig = go.Figure(base)
-    mark_step(fig, t)
-    return fig
+# A frozen heatmap is 50-250 KiB (float32 values); a per-step figure 10-40 KiB.
+_TEXT_CACHE = dict(max_entries=64, ttl=1800, show_spinner=False)
+_STEP_CACHE = dict(max_entries=256, ttl=1800, show_spinner=False)
 
 
-@st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
+def _marker(t: int | None, T: int) -> dict:
+    t = clip_step(t, T)
+    return step_marker(t) if t is not None else {}
+
+
+@st.cache_resource(**_TEXT_CACHE)
+def _hidden_heatmap(name, trained, text, layer, direction, title, height) -> tuple[dict, int]:
+    reading = loaders.read(name, trained, text)
+    layer_trace = reading.trace.layers[layer]
+    h = layer_trace.hidden if direction is None else layer_trace.directions[direction].h
+    tokens = reading.encoded.tokens
+    fig = rfigs.hidden_heatmap(h, tokens, step=None, title=title, zmax=1.0, height=height)
+    return freeze(fig), len(tokens)
+
+
 def hidden_heatmap(
     name: str,
     trained: bool,
@@ -42,79 +53,127 @@ def hidden_heatmap(
     direction: int | None = None,
     title: str | None = None,
     height: int | None = None,
+    step: int | None = None,
 ) -> go.Figure:
-    """Units x time heatmap of one layer (or one direction of it), no step marked."""
-    tr = loaders.read(name, trained, text).trace
-    h = tr.layers[layer].hidden if direction is None else tr.layers[layer].directions[direction].h
-    tokens = loaders.read(name, trained, text).encoded.tokens
-    return rfigs.hidden_heatmap(h, tokens, step=None, title=title, zmax=1.0, height=height)
+    """Units x time heatmap of one layer (or one direction of it), step ``step`` outlined."""
+    base, T = _hidden_heatmap(name, trained, text, layer, direction, title, height)
+    return overlay(base, **_marker(step, T))
 
 
-@st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
-def gate_heatmap(cell: str, trained: bool, text: str, gate: str) -> go.Figure:
+@st.cache_resource(**_TEXT_CACHE)
+def _gate_heatmap(cell: str, trained: bool, text: str, gate: str) -> dict:
     reading = loaders.read(cell, trained, text)
-    return gfigs.gate_heatmap(reading.trace.gates[gate], reading.encoded.tokens, gate=gate)
+    return freeze(gfigs.gate_heatmap(reading.trace.gates[gate], reading.encoded.tokens, gate=gate))
+
+
+def gate_heatmap(cell: str, trained: bool, text: str, gate: str) -> go.Figure:
+    """Units x time heatmap of one gate over the whole text (no step)."""
+    return overlay(_gate_heatmap(cell, trained, text, gate))
 
 
 @st.cache_resource(**_STEP_CACHE)
-def unrolled(tokens: tuple[str, ...], t: int, num_layers: int, bidirectional: bool) -> go.Figure:
-    return rfigs.unrolled(list(tokens), step=t, num_layers=num_layers, bidirectional=bidirectional)
+def _unrolled(name: str, trained: bool, text: str, t: int, num_layers: int, bidirectional: bool):
+    tokens = loaders.read(name, trained, text).encoded.tokens
+    return freeze(
+        rfigs.unrolled(tokens, step=t, num_layers=num_layers, bidirectional=bidirectional)
+    )
+
+
+def unrolled(
+    name: str, trained: bool, text: str, t: int, num_layers: int, bidirectional: bool
+) -> go.Figure:
+    """The unrolled network around step t (a window of 9 steps on a long text)."""
+    return overlay(_unrolled(name, trained, text, t, num_layers, bidirectional))
 
 
 @st.cache_resource(**_STEP_CACHE)
-def topk(name: str, trained: bool, text: str, t: int, title: str | None) -> go.Figure:
-    """Top-5 predictions at step t; the accent bar is the true next (or blanked) character."""
+def _topk(name: str, trained: bool, text: str, t: int, title: str | None) -> dict:
     reading = loaders.read(name, trained, text)
     tokens = reading.encoded.tokens
     if reading.model.config.objective == "blank":
         actual = tokens[t]
     else:
         actual = tokens[t + 1] if t + 1 < len(tokens) else None
-    return rfigs.topk_bar(
-        reading.probs[t], reading.model.vocab.idx_to_token, k=5, actual=actual, title=title
+    return freeze(
+        rfigs.topk_bar(
+            reading.probs[t], reading.model.vocab.idx_to_token, k=5, actual=actual, title=title
+        )
     )
 
 
-@st.cache_resource(**_STEP_CACHE)
-def trajectory(name: str, trained: bool, text: str, t: int) -> go.Figure:
+def topk(name: str, trained: bool, text: str, t: int, title: str | None) -> go.Figure:
+    """Top-5 predictions at step t; the accent bar is the true next (or blanked) character."""
+    return overlay(_topk(name, trained, text, t, title))
+
+
+@st.cache_resource(**_TEXT_CACHE)
+def _trajectory(name: str, trained: bool, text: str) -> dict:
     reading = loaders.read(name, trained, text)
-    return rfigs.trajectory(
-        reading.pca.points, reading.encoded.tokens, step=t, explained=reading.pca.explained
+    return freeze(
+        rfigs.trajectory(
+            reading.pca.points, reading.encoded.tokens, step=None, explained=reading.pca.explained
+        )
     )
 
 
-@st.cache_resource(**_STEP_CACHE)
-def unit_figures(cell: str, trained: bool, text: str, unit: int, t: int) -> tuple[go.Figure, ...]:
-    """Gates lab, unit j at step t: gate time series, cell vs hidden (LSTM), coloured text."""
+def trajectory(name: str, trained: bool, text: str, t: int) -> go.Figure:
+    """The PCA path of h_t over the text, with the big marker on step t."""
+    reading = loaders.read(name, trained, text)
+    marker = rfigs.trajectory_step_marker(reading.pca.points, reading.encoded.tokens, t)
+    return overlay(_trajectory(name, trained, text), **marker)
+
+
+@st.cache_resource(**_TEXT_CACHE)
+def _unit_figures(cell: str, trained: bool, text: str, unit: int) -> tuple[dict | None, ...]:
     reading = loaders.read(cell, trained, text)
     tr, tokens = reading.trace, reading.encoded.tokens
-    series = gfigs.gate_timeseries(
-        {g: tr.gates[g][:, unit] for g in tr.gates}, tokens, step=t, unit=unit
-    )
+    series = gfigs.gate_timeseries({g: tr.gates[g][:, unit] for g in tr.gates}, tokens, unit=unit)
     text_fig = gfigs.text_activation(
-        tokens,
-        tr.hidden[:, unit],
-        step=t,
-        title=f"Your text, coloured by unit {unit}'s h<sub>t</sub>",
+        tokens, tr.hidden[:, unit], title=f"Your text, coloured by unit {unit}'s h<sub>t</sub>"
     )
-    if tr.cell is None:
-        return series, None, text_fig
-    cell_fig = gfigs.cell_vs_hidden(tr.cell[:, unit], tr.hidden[:, unit], tokens, step=t, unit=unit)
-    return series, cell_fig, text_fig
+    cell_fig = (
+        None
+        if tr.cell is None
+        else gfigs.cell_vs_hidden(tr.cell[:, unit], tr.hidden[:, unit], tokens, unit=unit)
+    )
+    return freeze(series), (None if cell_fig is None else freeze(cell_fig)), freeze(text_fig)
+
+
+def unit_figures(
+    cell: str, trained: bool, text: str, unit: int, t: int
+) -> tuple[go.Figure, go.Figure | None, go.Figure]:
+    """Gates lab, unit j at step t: gate time series, cell vs hidden (LSTM), coloured text."""
+    series, cell_fig, text_fig = _unit_figures(cell, trained, text, unit)
+    tokens = loaders.read(cell, trained, text).encoded.tokens
+    marker = _marker(t, len(tokens))
+    return (
+        overlay(series, **marker),
+        None if cell_fig is None else overlay(cell_fig, **marker),
+        overlay(text_fig, **gfigs.text_step_marker(tokens, t)),
+    )
 
 
 @st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
-def saturation(cell: str, trained: bool, text: str, gate: str, title: str) -> go.Figure:
-    """Fraction of steps each unit's gate is closed (< 0.1) / open (> 0.9), one dot per unit."""
+def _saturation(cell: str, trained: bool, text: str, gate: str, title: str) -> dict:
     reading = loaders.read(cell, trained, text)
     frac_low, frac_high = units.saturation(reading.trace.gates[gate])
-    return gfigs.saturation_scatter(frac_low, frac_high, gate=gate, height=420, title=title)
+    return freeze(gfigs.saturation_scatter(frac_low, frac_high, gate=gate, height=420, title=title))
+
+
+def saturation(cell: str, trained: bool, text: str, gate: str, title: str) -> go.Figure:
+    """Fraction of steps each unit's gate is closed (< 0.1) / open (> 0.9), one dot per unit."""
+    return overlay(_saturation(cell, trained, text, gate, title))
 
 
 @st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
-def unit_ranking(cell: str, trained: bool, text: str, feature: str):
-    """``units.rank_units`` of h_t against a text feature, and its bar chart."""
+def _unit_ranking(cell: str, trained: bool, text: str, feature: str):
     reading = loaders.read(cell, trained, text)
     features = units.text_features(list(text.lower()))  # the T characters the model read
     ranking = units.rank_units(reading.trace.hidden, features[feature], top=8)
-    return ranking, gfigs.unit_ranking_bar(ranking, feature=feature)
+    return ranking, freeze(gfigs.unit_ranking_bar(ranking, feature=feature))
+
+
+def unit_ranking(cell: str, trained: bool, text: str, feature: str):
+    """``units.rank_units`` of h_t against a text feature, and its bar chart."""
+    ranking, fig = _unit_ranking(cell, trained, text, feature)
+    return ranking, overlay(fig)

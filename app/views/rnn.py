@@ -85,7 +85,7 @@ def describe(t: int) -> str:
 def show_step(t: int) -> None:
     """Everything that depends on the time step (redrawn by the step control alone)."""
     lesson.chart(
-        figcache.unrolled(tuple(enc.tokens), t, model.config.num_layers, bidirectional),
+        figcache.unrolled(name, trained, text, t, model.config.num_layers, bidirectional),
         key="unrolled",
         how="each column is one time step; every column uses the *same* W_xh, W_hh and "
         "W_hq (shared weights); the highlighted column is step t.",
@@ -157,30 +157,26 @@ def show_states(t: int) -> None:
         fwd_col, bwd_col = st.columns(2)
         with fwd_col:
             lesson.chart(
-                figcache.with_step(
-                    figcache.hidden_heatmap(
-                        name,
-                        trained,
-                        text,
-                        direction=0,
-                        title="Forward h→<sub>t</sub> (left to right)",
-                    ),
-                    t,
+                figcache.hidden_heatmap(
+                    name,
+                    trained,
+                    text,
+                    direction=0,
+                    title="Forward h→<sub>t</sub> (left to right)",
+                    step=t,
                 ),
                 key="heat_fwd",
                 how="a column is h→_t, everything left of and including t.",
             )
         with bwd_col:
             lesson.chart(
-                figcache.with_step(
-                    figcache.hidden_heatmap(
-                        name,
-                        trained,
-                        text,
-                        direction=1,
-                        title="Backward h←<sub>t</sub> (right to left)",
-                    ),
-                    t,
+                figcache.hidden_heatmap(
+                    name,
+                    trained,
+                    text,
+                    direction=1,
+                    title="Backward h←<sub>t</sub> (right to left)",
+                    step=t,
                 ),
                 key="heat_bwd",
                 how="a column is h←_t, everything right of and including t.",
@@ -191,16 +187,14 @@ def show_states(t: int) -> None:
                 f"Layer {l + 1}: h<sub>t</sub><sup>({l + 1})</sup>" if len(tr.layers) > 1 else None
             )
             lesson.chart(
-                figcache.with_step(
-                    figcache.hidden_heatmap(
-                        name,
-                        trained,
-                        text,
-                        layer=l,
-                        title=title,
-                        height=380 if len(tr.layers) > 1 else None,
-                    ),
-                    t,
+                figcache.hidden_heatmap(
+                    name,
+                    trained,
+                    text,
+                    layer=l,
+                    title=title,
+                    height=380 if len(tr.layers) > 1 else None,
+                    step=t,
                 ),
                 key=f"heat_{l}",
                 how="one row per unit, one column per character; red is positive, blue "
