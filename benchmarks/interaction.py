@@ -194,11 +194,46 @@ def browser_step_timings(repeat: int) -> dict:
     return results
 
 
+def chart_sizes() -> dict:
+    """KB of JSON each Plotly chart sends (what the browser parses and redraws), per page.
+
+    Taken from an AppTest run at step 5 of the default text and of a 300-character text
+    (the longest the labs read): the spec Streamlit puts on the wire for each chart key.
+    """
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    long_text = ("the time traveller for so it will be convenient to speak of him " * 5)[:300]
+    results = {}
+    for label, text in (("default text", None), ("300 characters", long_text)):
+        for page in ("views/rnn.py", "views/gates.py"):
+            st.cache_data.clear()
+            st.cache_resource.clear()
+            at = AppTest.from_file(ENTRY, default_timeout=120)
+            at.run()
+            at.switch_page(page)
+            at.run()
+            if text is not None:
+                at.text_area(key="text").input(text).run()
+            at.slider(key="step").set_value(5).run()
+            sizes = {}
+            for chart in at.get("plotly_chart"):
+                sizes[_chart_key(chart)] = round(len(chart.proto.spec) / 1024, 1)
+            results[f"{page} ({label}) KB"] = sizes
+    return results
+
+
+def _chart_key(chart) -> str:
+    """The user key of a chart element: Streamlit's element id ends with ``-<key>``."""
+    return (chart.proto.id or "?").split("-", 2)[-1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "interaction.json"))
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--no-sizes", action="store_true")
     args = parser.parse_args()
 
     report = {
@@ -206,10 +241,12 @@ def main() -> None:
         "targets": {"step click median ms": 50, "other control median ms": 150},
         "apptest full rerun": apptest_timings(args.repeat),
     }
+    if not args.no_sizes:
+        report["chart JSON"] = chart_sizes()
     if not args.no_browser:
         report["browser"] = browser_step_timings(args.repeat)
 
-    for section in ("apptest full rerun", "browser"):
+    for section in ("apptest full rerun", "chart JSON", "browser"):
         for page, rows in report.get(section, {}).items():
             print(f"\n{section}: {page}")
             for label, value in rows.items():
