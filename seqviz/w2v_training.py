@@ -1,0 +1,391 @@
+"""Training a skip-gram model fast: batched, vectorised SGD with the word2vec schedule.
+
+Dimension letters: ``N`` tokens in the corpus, ``P`` pairs in an epoch, ``B``
+pairs in a minibatch, ``K`` negatives per pair, ``V`` vocabulary, ``E`` embedding.
+
+One epoch = every (centre, context) pair of the corpus (with a fresh dynamic
+window and subsampling draw, as word2vec does), shuffled, cut into minibatches
+of B pairs. Each minibatch is one plain SGD step whose gradients come from the
+formulas in :mod:`seqviz.word2vec` (no autograd: the updates touch only the
+rows that were used, like word2vec.c). The learning rate falls linearly from
+``lr`` to ``lr * 1e-4`` over the whole run, as in word2vec.c and gensim.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from seqviz.text import Vocab
+from seqviz.word2vec import DEFAULT_SAMPLE, SkipGram, noise_distribution
+
+__all__ = [
+    "Corpus",
+    "build_corpus",
+    "TrainConfig",
+    "epoch_pairs",
+    "Progress",
+    "Trainer",
+    "train",
+    "fit_pairs",
+    "alias_table",
+    "alias_draw",
+    "negative_sgd_step",
+    "softmax_sgd_step",
+]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Sentences as word ids; words below ``min_count`` are removed (not mapped to <unk>)."""
+
+    vocab: Vocab  # index 0 is <unk> (count 0, never trained)
+    ids: Tensor  # (N,) int64 word ids of the kept tokens, sentence after sentence
+    sentence: Tensor  # (N,) int64 sentence index of each token (windows stop at its ends)
+    counts: Tensor  # (V,) int64 occurrences of each word in ``ids``
+    min_count: int  # words seen fewer times were dropped
+
+    @property
+    def n_words(self) -> int:
+        return int(self.ids.numel())
+
+
+def build_corpus(sentences: Sequence[Sequence[str]], min_count: int = 5) -> Corpus:
+    """Vocabulary and id stream of a list of tokenised sentences."""
+    vocab = Vocab([list(s) for s in sentences], min_freq=max(min_count, 1))
+    ids, sent = [], []
+    for n, sentence in enumerate(sentences):
+        kept = [vocab.token_to_idx[w] for w in sentence if w in vocab.token_to_idx]
+        ids += kept
+        sent += [n] * len(kept)
+    ids_t = torch.tensor(ids, dtype=torch.long)
+    counts = torch.bincount(ids_t, minlength=len(vocab))  # (V,)
+    return Corpus(vocab, ids_t, torch.tensor(sent, dtype=torch.long), counts, min_count)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyperparameters; the defaults are gensim's (except E and epochs)."""
+
+    objective: str = "negative"  # "negative" (sampling) or "softmax" (full)
+    E: int = 50  # embedding size
+    window: int = 5  # largest window on either side
+    dynamic: bool = True  # window drawn from 1..window per centre
+    sample: float | None = DEFAULT_SAMPLE  # subsampling threshold t (None: off)
+    negatives: int = 5  # K
+    lr: float = 0.025  # starting learning rate (alpha)
+    epochs: int = 5
+    batch_size: int = 1024  # B
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.objective not in ("negative", "softmax"):
+            raise ValueError(f"objective must be 'negative' or 'softmax', not {self.objective!r}")
+
+
+def epoch_pairs(
+    corpus: Corpus, window: int, dynamic: bool, sample: float | None, seed: int
+) -> tuple[Tensor, Tensor]:
+    """All (centre, context) id pairs of one pass over the corpus, in order of j then i.
+
+    The same draws as :func:`seqviz.word2vec.draw_windows` with the same ``seed``
+    (one uniform per token for subsampling, then one window per kept token), made
+    for all tokens at once: row j of an (n, 2 window) table holds the positions
+    j - window .. j + window (j itself left out), and a mask keeps the ones inside
+    the centre's window and sentence. Returns centres (P,) and contexts (P,), int64.
+    """
+    rng = np.random.default_rng(seed)
+    ids = corpus.ids.numpy()
+    sent = corpus.sentence.numpy()
+    if sample is not None:
+        f = corpus.counts.numpy() / max(corpus.n_words, 1)  # (V,) relative frequency
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # P_keep = (sqrt(f / t) + 1) * t / f, capped at 1 (word2vec.c)
+            p_keep = np.minimum(1.0, (np.sqrt(f / sample) + 1.0) * sample / f)
+        keep = rng.random(len(ids)) < p_keep[ids]
+        ids, sent = ids[keep], sent[keep]
+    n = len(ids)
+    # window actually used: window - b with b uniform in 0..window-1
+    width = window - rng.integers(0, window, size=n) if dynamic else np.full(n, window)
+    offsets = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)])  # (2 window,)
+    i = np.arange(n)[:, None] + offsets  # (n, 2 window) context positions
+    inside = (i >= 0) & (i < n) & (np.abs(offsets) <= width[:, None])
+    i_safe = np.clip(i, 0, max(n - 1, 0))
+    inside &= sent[i_safe] == sent[:, None]  # windows stop at sentence ends
+    j = np.broadcast_to(np.arange(n)[:, None], i.shape)
+    return torch.from_numpy(ids[j[inside]]), torch.from_numpy(ids[i_safe[inside]])
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a training callback is told."""
+
+    words: int  # corpus words processed so far (over all epochs)
+    total_words: int  # corpus words x epochs
+    epoch: int  # current epoch, 0-based
+    loss: float  # mean loss per pair over the last report interval
+    lr: float  # current learning rate
+    seconds: float  # training time so far
+
+    @property
+    def fraction(self) -> float:
+        return self.words / max(self.total_words, 1)
+
+
+@dataclass
+class Trainer:
+    """A skip-gram model being trained; :meth:`run` continues where it stopped.
+
+    Deterministic per ``config.seed``: the draws of epoch e come from generators
+    seeded with (seed, e), so stopping and resuming gives the same numbers.
+    ``track`` lists word ids whose embedding rows are copied at every report
+    (the frames of the animated map); snapshot 0 is the initial state.
+    """
+
+    corpus: Corpus
+    config: TrainConfig
+    track: tuple[int, ...] = ()
+    model: SkipGram = field(init=False)
+    noise: Tensor = field(init=False)  # (V,) unigram^0.75
+    epoch: int = 0
+    batch: int = 0  # next minibatch within the epoch
+    words: int = 0
+    seconds: float = 0.0
+    losses: list[float] = field(default_factory=list)  # one per report
+    loss_words: list[int] = field(default_factory=list)  # words processed at each report
+    snapshots: list[Tensor] = field(default_factory=list)  # (len(track), E) per report
+    _pairs: tuple[Tensor, Tensor] | None = None
+    n_reports: int = 50  # loss points and snapshots per run (at fixed word counts)
+    _rng: np.random.Generator | None = None
+    _reported: int = 0
+    _loss_sum: float = 0.0
+    _loss_n: int = 0
+    _alias: tuple[np.ndarray, np.ndarray] = field(init=False)
+
+    def __post_init__(self) -> None:
+        V = len(self.corpus.vocab)
+        self.model = SkipGram(V, self.config.E, seed=self.config.seed).requires_grad_(False)
+        self.noise = noise_distribution(self.corpus.counts)
+        self._alias = alias_table(self.noise)
+        self._snapshot()
+
+    @property
+    def total_words(self) -> int:
+        return self.corpus.n_words * self.config.epochs
+
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.config.epochs
+
+    def _snapshot(self) -> None:
+        if self.track:
+            self.snapshots.append(self.model.W[list(self.track)].clone())
+
+    def _load_epoch(self) -> None:
+        """The pairs of the current epoch (regenerated identically after a pause)."""
+        c = self.config
+        seed = c.seed * 1_000_003 + self.epoch
+        # In corpus order, like word2vec.c: a minibatch holds ~B / (2 window) neighbouring
+        # centres. (A full shuffle costs ~10% of the time and learns no better.)
+        self._pairs = epoch_pairs(self.corpus, c.window, c.dynamic, c.sample, seed)
+        if self.batch == 0:
+            self._rng = np.random.default_rng([c.seed, self.epoch, 1])  # negatives
+
+    def run(
+        self,
+        max_seconds: float | None = None,
+        callback: Callable[[Progress], bool | None] | None = None,
+    ) -> bool:
+        """Train until done, ``max_seconds`` pass, or ``callback`` returns True.
+
+        Every 1/``n_reports`` of the run the mean loss is recorded, the tracked rows
+        are copied, and ``callback`` is called with a :class:`Progress`. Returns True
+        when all epochs are done.
+        """
+        c = self.config
+        start = time.perf_counter()
+        every = max(1, self.total_words // self.n_reports)  # words between reports
+        try:
+            while not self.done:
+                if self._pairs is None:
+                    self._load_epoch()
+                centers, contexts = self._pairs
+                n_batches = max(1, -(-len(centers) // c.batch_size))
+                progress = (self.epoch + self.batch / n_batches) / c.epochs
+                # alpha falls linearly to alpha * 1e-4 (word2vec.c)
+                lr = c.lr * max(1.0 - progress, 1e-4)
+                lo, hi = self.batch * c.batch_size, (self.batch + 1) * c.batch_size
+                if lo < len(centers):
+                    self._loss_sum += self._step(centers[lo:hi], contexts[lo:hi], lr)
+                    self._loss_n += len(centers[lo:hi])
+                self.batch += 1
+                self.words = round(self.corpus.n_words * (self.epoch + self.batch / n_batches))
+                if self.batch >= n_batches:
+                    self.epoch, self.batch, self._pairs = self.epoch + 1, 0, None
+                now = time.perf_counter()
+                if self.words // every > self._reported or self.done:
+                    self._reported = self.words // every
+                    self.seconds += now - start
+                    start = now
+                    if self._report(lr, callback):
+                        break
+                if max_seconds is not None and self.seconds + now - start >= max_seconds:
+                    break
+        finally:
+            self.seconds += time.perf_counter() - start
+            self._pairs = None  # ~16 bytes per pair: not kept between runs
+        return self.done
+
+    def _step(self, centers: Tensor, contexts: Tensor, lr: float) -> float:
+        W, W_out = self.model.W.data, self.model.W_out.data
+        if self.config.objective == "softmax":
+            return softmax_sgd_step(W, W_out, centers, contexts, lr)
+        negatives = alias_draw(*self._alias, (len(centers), self.config.negatives), self._rng)
+        return negative_sgd_step(W, W_out, centers, contexts, negatives, lr)
+
+    def _report(self, lr: float, callback) -> bool:
+        loss = self._loss_sum / max(self._loss_n, 1)
+        self._loss_sum, self._loss_n = 0.0, 0
+        self.losses.append(loss)
+        self.loss_words.append(self.words)
+        self._snapshot()
+        if callback is None:
+            return False
+        p = Progress(self.words, self.total_words, self.epoch, loss, lr, self.seconds)
+        return bool(callback(p))
+
+
+def alias_table(p: Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Walker's alias method (Vose's construction): O(1) exact draws from ``p`` (V,).
+
+    Column w is chosen uniformly; it returns w with probability ``accept[w]`` and
+    ``alias[w]`` otherwise. Every column holds mass 1/V split between two words, so
+    P(w) = (accept[w] + sum_{v: alias[v] = w} (1 - accept[v])) / V = p[w].
+    """
+    p = np.asarray(p, dtype=np.float64)
+    V = len(p)
+    scaled = p / p.sum() * V  # (V,) mass of each word in units of one column
+    accept = np.ones(V)
+    alias = np.arange(V)
+    small = [w for w in range(V) if scaled[w] < 1.0]
+    large = [w for w in range(V) if scaled[w] >= 1.0]
+    while small and large:
+        s, l = small.pop(), large[-1]
+        accept[s], alias[s] = scaled[s], l  # column s: s with scaled[s], the rest is l
+        scaled[l] -= 1.0 - scaled[s]
+        if scaled[l] < 1.0:
+            small.append(large.pop())
+    return accept, alias
+
+
+def alias_draw(
+    accept: np.ndarray, alias: np.ndarray, shape: tuple[int, ...], rng: np.random.Generator
+) -> Tensor:
+    """Draws from an :func:`alias_table`, int64 tensor of ``shape``."""
+    column = rng.integers(0, len(accept), size=shape)
+    return torch.from_numpy(np.where(rng.random(shape) < accept[column], column, alias[column]))
+
+
+def negative_sgd_step(
+    W: Tensor, W_out: Tensor, centers: Tensor, contexts: Tensor, negatives: Tensor, lr: float
+) -> float:
+    """One SGD step of negative sampling on B pairs, in place; returns the summed loss.
+
+    Args:
+        W, W_out: (V, E) the embedding matrix and W'^T, updated in place.
+        centers, contexts: (B,) word ids of the pairs.
+        negatives: (B, K) sampled negative ids.
+    """
+    B, E = len(centers), W.shape[1]
+    targets = torch.cat([contexts[:, None], negatives], dim=1)  # (B, 1 + K)
+    h = W.index_select(0, centers)  # (B, E)   (index_select: faster than W[centers])
+    v = W_out.index_select(0, targets.view(-1)).view(B, -1, E)  # (B, 1 + K, E)
+    # s = v' · h for the true context and each negative
+    s = (v * h[:, None, :]).sum(-1)  # (B, 1 + K)
+    # L = -log σ(s_c) - sum_k log σ(-s_k)
+    loss = -F.logsigmoid(s[:, 0]).sum() - F.logsigmoid(-s[:, 1:]).sum()
+    # dL/ds = σ(s) - label   (label 1 for the context, 0 for the negatives)
+    g = torch.sigmoid(s)
+    g[:, 0] -= 1.0  # (B, 1 + K)
+    g.mul_(-lr)  # the SGD step -lr * dL/ds, folded in once for both updates below
+    # dL/dh = sum over targets of (dL/ds) v'
+    step_h = torch.einsum("bk,bke->be", g, v)  # (B, E)
+    # dL/dv' = (dL/ds) h
+    step_v = (g[:, :, None] * h[:, None, :]).view(-1, E)  # (B (1 + K), E)
+    # scatter_add_ rather than index_add_: several times faster on one CPU thread
+    W.scatter_add_(0, centers[:, None].expand(-1, E), step_h)
+    W_out.scatter_add_(0, targets.view(-1, 1).expand(-1, E), step_v)
+    return float(loss)
+
+
+def softmax_sgd_step(
+    W: Tensor, W_out: Tensor, centers: Tensor, contexts: Tensor, lr: float
+) -> float:
+    """One SGD step of the full softmax on B pairs, in place; returns the summed loss."""
+    B = len(centers)
+    h = W[centers]  # (B, E)
+    # u = h W'
+    u = h @ W_out.T  # (B, V)
+    log_y = torch.log_softmax(u, dim=1)  # (B, V)
+    rows = torch.arange(B)
+    # H = -log y_hat[c]
+    loss = -log_y[rows, contexts].sum()
+    # dH/du = y_hat - onehot(c)
+    g = log_y.exp_()
+    g[rows, contexts] -= 1.0  # (B, V)
+    grad_h = g @ W_out  # (B, E)
+    # dH/dW' = h^T (dH/du)   (stored transposed, as W_out)
+    grad_W_out = g.T @ h  # (V, E)
+    W.scatter_add_(0, centers[:, None].expand(-1, h.shape[1]), grad_h.mul_(-lr))
+    W_out.add_(grad_W_out, alpha=-lr)
+    return float(loss)
+
+
+def fit_pairs(
+    model: SkipGram,
+    centers: Tensor,
+    contexts: Tensor,
+    objective: str = "softmax",
+    steps: int = 100,
+    lr: float = 0.1,
+    noise: Tensor | None = None,
+    k: int = 5,
+    seed: int = 0,
+) -> list[float]:
+    """Full-batch gradient descent on a few pairs (one sentence): ``steps`` steps.
+
+    Every step uses all pairs at once (fresh negatives each step for negative
+    sampling). Updates ``model`` in place; returns the mean loss per pair before
+    each step.
+    """
+    W, W_out = model.W.data, model.W_out.data
+    if len(centers) == 0:
+        return []
+    rng = np.random.default_rng(seed)
+    alias = alias_table(noise) if objective == "negative" else None
+    losses = []
+    for _ in range(steps):
+        if objective == "softmax":
+            loss = softmax_sgd_step(W, W_out, centers, contexts, lr)
+        else:
+            negatives = alias_draw(*alias, (len(centers), k), rng)
+            loss = negative_sgd_step(W, W_out, centers, contexts, negatives, lr)
+        losses.append(loss / len(centers))
+    return losses
+
+
+def train(
+    corpus: Corpus,
+    config: TrainConfig,
+    callback: Callable[[Progress], bool | None] | None = None,
+) -> Trainer:
+    """Train to the end (or until ``callback`` returns True); returns the :class:`Trainer`."""
+    trainer = Trainer(corpus, config)
+    trainer.run(callback=callback)
+    return trainer

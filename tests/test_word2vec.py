@@ -1,0 +1,348 @@
+"""Skip-gram core: pairs, dynamic windows, subsampling, negatives, gradients, training."""
+
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+import torch
+
+from seqviz import word2vec as w2v
+from seqviz.embeddings import neighbour_precision
+from seqviz.planted import planted_corpus
+from seqviz.w2v_training import (
+    TrainConfig,
+    Trainer,
+    alias_draw,
+    alias_table,
+    build_corpus,
+    epoch_pairs,
+    fit_pairs,
+    negative_sgd_step,
+    softmax_sgd_step,
+)
+
+LECTURE = "Mining web data for business insights is an useful course".split()
+
+
+def brute_pairs(tokens, window):
+    """An independent spelling of the definition."""
+    n = len(tokens)
+    return [(tokens[j], tokens[i]) for j in range(n) for i in range(n) if 0 < abs(i - j) <= window]
+
+
+def chi2_critical(df: int, z: float = 3.719) -> float:
+    """Upper chi-square quantile (Wilson-Hilferty); z = 3.719 is the 0.9999 normal quantile."""
+    a = 2 / (9 * df)
+    return df * (1 - a + z * math.sqrt(a)) ** 3
+
+
+def chi2(observed, expected) -> float:
+    observed, expected = np.asarray(observed, float), np.asarray(expected, float)
+    return float(((observed - expected) ** 2 / expected).sum())
+
+
+# --- pairs ----------------------------------------------------------------------------
+
+
+def test_window_1_and_2_pairs_written_out():
+    tokens = ["a", "b", "c", "d"]
+    assert w2v.skipgram_pairs(tokens, 1) == [
+        ("a", "b"),
+        ("b", "a"),
+        ("b", "c"),
+        ("c", "b"),
+        ("c", "d"),
+        ("d", "c"),
+    ]
+    pairs = w2v.skipgram_pairs(LECTURE, 2)
+    # the lecture's example centre "business" (j = 4): C = {j-2, j-1, j+1, j+2}
+    assert [c for center, c in pairs if center == "business"] == ["data", "for", "insights", "is"]
+    assert pairs[:2] == [("Mining", "web"), ("Mining", "data")]
+    # 10 words: each has min(j, 2) words on its left and as many pairs on the right
+    assert len(pairs) == 2 * sum(min(j, 2) for j in range(10)) == 34
+
+
+@pytest.mark.parametrize("window", [1, 2, 3, 5, 9, 20])
+def test_pairs_match_the_definition(window):
+    assert w2v.skipgram_pairs(LECTURE, window) == brute_pairs(LECTURE, window)
+
+
+def test_tiny_inputs():
+    assert w2v.skipgram_pairs([], 2) == []
+    assert w2v.skipgram_pairs(["alone"], 2) == []
+    assert w2v.skipgram_pairs(["a", "a"], 1) == [("a", "a"), ("a", "a")]
+    with pytest.raises(ValueError):
+        w2v.skipgram_pairs(LECTURE, 0)
+
+
+def test_dynamic_window_pairs_are_a_subset_with_uniform_widths():
+    window, n_seeds = 4, 2000
+    tokens = [f"w{i}" for i in range(9)]  # distinct words: pairs identify positions
+    full = set(w2v.skipgram_pairs(tokens, window))
+    widths = Counter()
+    far = Counter()
+    for seed in range(n_seeds):
+        w = w2v.draw_windows(tokens, window, dynamic=True, seed=seed)
+        pairs = [(tokens[j], tokens[i]) for j, i in w.positions]
+        assert set(pairs) <= full and len(set(pairs)) == len(pairs)
+        assert w2v.skipgram_pairs(tokens, window, dynamic=True, seed=seed) == pairs
+        widths[w.effective[4]] += 1  # the middle word: its whole window fits
+        far.update(abs(i - j) for j, i in w.positions if j == 4)
+    # effective window uniform on 1..window
+    assert sorted(widths) == [1, 2, 3, 4]
+    assert chi2([widths[b] for b in range(1, 5)], [n_seeds / 4] * 4) < chi2_critical(3)
+    # so a context d away is used with probability (window - d + 1) / window, on each side
+    for d in range(1, 5):
+        expected = 2 * n_seeds * (window - d + 1) / window
+        assert abs(far[d] - expected) < 5 * math.sqrt(expected)
+
+
+def test_subsampling_keep_probability_is_word2vec_c():
+    counts = {"the": 5000, "time": 100, "machine": 1}
+    total = sum(counts.values())
+    t = 1e-3
+    for c in counts.values():
+        # word2vec.c: ran = (sqrt(cn / (sample * train_words)) + 1) * (sample * train_words) / cn
+        ran = (math.sqrt(c / (t * total)) + 1) * (t * total) / c
+        assert w2v.keep_probability(c, total, t) == pytest.approx(min(1.0, ran), rel=1e-12)
+    assert w2v.keep_probability(5000, total, t) == pytest.approx(0.0330, abs=1e-4)
+    assert w2v.keep_probability(1, total, t) == 1.0  # rarer than t: always kept
+
+
+def test_subsampling_keeps_words_at_that_rate():
+    tokens = ["the"] * 30 + ["time", "machine"] * 5
+    counts = {"the": 5000, "time": 100, "machine": 1}
+    p_the = w2v.keep_probability(5000, 5101, 0.001)
+    kept = Counter()
+    for seed in range(400):
+        w = w2v.draw_windows(tokens, 2, sample=0.001, counts=counts, seed=seed)
+        assert w.keep_prob[0] == pytest.approx(p_the)
+        kept.update(t for t, k in zip(tokens, w.kept, strict=True) if k)
+        # pairs only between kept words, and windows count kept words only
+        alive = [j for j, k in enumerate(w.kept) if k]
+        expected = [
+            (alive[a], alive[b])
+            for a in range(len(alive))
+            for b in range(len(alive))
+            if 0 < abs(a - b) <= 2
+        ]
+        assert list(w.positions) == expected
+    n = 400 * 30
+    assert abs(kept["the"] - n * p_the) < 5 * math.sqrt(n * p_the * (1 - p_the))
+    p_time = w2v.keep_probability(100, 5101, 0.001)
+    assert abs(kept["time"] - 2000 * p_time) < 5 * math.sqrt(2000 * p_time * (1 - p_time))
+    assert kept["machine"] == 2000  # rarer than t: always kept
+
+
+@pytest.mark.parametrize("dynamic,sample", [(False, None), (True, None), (True, 0.05)])
+def test_vectorised_epoch_pairs_equal_the_readable_ones(dynamic, sample):
+    tokens = (LECTURE * 3)[:25]
+    corpus = build_corpus([tokens], min_count=1)
+    counts = {w: int(corpus.counts[i]) for w, i in corpus.vocab.token_to_idx.items()}
+    for seed in range(5):
+        c, x = epoch_pairs(corpus, 3, dynamic, sample, seed)
+        got = list(zip(corpus.vocab.to_tokens(c), corpus.vocab.to_tokens(x), strict=True))
+        want = w2v.skipgram_pairs(
+            tokens, 3, dynamic=dynamic, sample=sample, counts=counts, seed=seed
+        )
+        assert got == want
+
+
+def test_epoch_pairs_stop_at_sentence_ends():
+    corpus = build_corpus([["a", "b"], ["c", "d"]], min_count=1)
+    c, x = epoch_pairs(corpus, 5, False, None, 0)
+    got = set(zip(corpus.vocab.to_tokens(c), corpus.vocab.to_tokens(x), strict=True))
+    assert got == {("a", "b"), ("b", "a"), ("c", "d"), ("d", "c")}
+
+
+# --- negatives ------------------------------------------------------------------------
+
+
+def test_noise_distribution_is_unigram_to_the_three_quarters():
+    counts = torch.tensor([0, 100, 10, 1])
+    p = w2v.noise_distribution(counts)
+    z = 100**0.75 + 10**0.75 + 1
+    assert torch.allclose(p, torch.tensor([0, 100**0.75 / z, 10**0.75 / z, 1 / z]).double())
+
+
+@pytest.mark.parametrize("sampler", ["multinomial", "alias"])
+def test_negative_samples_follow_unigram_075(sampler):
+    counts = torch.tensor([0, 500, 200, 90, 40, 10, 5, 3, 1])
+    p = w2v.noise_distribution(counts)
+    n = 200_000
+    if sampler == "multinomial":
+        draws = w2v.sample_negatives(p, (n,), torch.Generator().manual_seed(0))
+    else:
+        draws = alias_draw(*alias_table(p), (n,), np.random.default_rng(0))
+    observed = torch.bincount(draws, minlength=len(p)).numpy()
+    assert observed[0] == 0  # a word never seen is never drawn
+    stat = chi2(observed[1:], n * p[1:].numpy())
+    assert stat < chi2_critical(len(p) - 2)
+
+
+def test_alias_table_reproduces_the_distribution_exactly():
+    p = w2v.noise_distribution(torch.tensor([7, 1, 0, 30, 2, 2]))
+    accept, alias = alias_table(p)
+    V = len(p)
+    mass = accept / V
+    np.add.at(mass, alias, (1 - accept) / V)
+    assert np.allclose(mass, p.numpy(), atol=1e-12)
+
+
+# --- one step, every number -------------------------------------------------------------
+
+
+def autograd_softmax(model, center, contexts):
+    W = model.W.detach().clone().requires_grad_(True)
+    W_out = model.W_out.detach().clone().requires_grad_(True)
+    u = W[center] @ W_out.T
+    H = -torch.log_softmax(u, 0)[list(contexts)].sum()
+    H.backward()
+    return float(H.detach()), W.grad, W_out.grad.T
+
+
+def test_softmax_step_values_and_gradients_against_autograd():
+    model = w2v.SkipGram(9, 4, seed=3, init="random")
+    step = w2v.softmax_step(model, 4, [2, 3, 5, 6])
+    H, gW, gWp = autograd_softmax(model, 4, [2, 3, 5, 6])
+    assert step.x.sum() == 1 and step.x[4] == 1
+    assert torch.allclose(step.h, model.W[4])
+    assert torch.allclose(step.u, model(torch.tensor([4]))[0])
+    assert torch.allclose(
+        step.y_hat, torch.softmax(step.u, 0)
+    ) and step.y_hat.sum() == pytest.approx(1)
+    assert torch.allclose(step.losses, -torch.log(step.y_hat[[2, 3, 5, 6]]))
+    assert step.loss == pytest.approx(H, rel=1e-6)
+    assert torch.allclose(step.grad_W, gW, atol=1e-6)
+    assert torch.allclose(step.grad_W_prime, gWp, atol=1e-6)
+    assert step.grad_W_prime.shape == model.W_prime.shape == (4, 9)
+
+
+def test_softmax_step_with_a_repeated_context_word():
+    model = w2v.SkipGram(5, 3, seed=1, init="random")
+    step = w2v.softmax_step(model, 0, [1, 1, 2])
+    H, gW, gWp = autograd_softmax(model, 0, [1, 1, 2])
+    assert step.loss == pytest.approx(H, rel=1e-6)
+    assert torch.allclose(step.grad_W_prime, gWp, atol=1e-6)
+
+
+def test_negative_sampling_step_against_autograd():
+    model = w2v.SkipGram(12, 5, seed=2, init="random")
+    noise = w2v.noise_distribution(torch.arange(12) + 1)
+    step = w2v.neg_sampling_step(model, 3, [1, 7], noise, k=4, seed=9)
+    assert step.negatives.shape == (2, 4)
+    W = model.W.detach().clone().requires_grad_(True)
+    W_out = model.W_out.detach().clone().requires_grad_(True)
+    h = W[3]
+    loss = 0
+    for c, negs in zip([1, 7], step.negatives, strict=True):
+        loss = loss - torch.log(torch.sigmoid(W_out[c] @ h))
+        loss = loss - torch.log(torch.sigmoid(-(W_out[negs] @ h))).sum()
+    loss.backward()
+    assert step.loss == pytest.approx(float(loss.detach()), rel=1e-5)
+    assert torch.allclose(step.grad_h, W.grad[3], atol=1e-6)
+    # the gradient on each used vector of W', summed where a word is used twice
+    g = torch.zeros_like(W_out)
+    g.index_add_(0, torch.tensor([1, 7]), step.grad_pos)
+    g.index_add_(0, step.negatives.reshape(-1), step.grad_neg.reshape(-1, 5))
+    assert torch.allclose(g, W_out.grad, atol=1e-6)
+    assert torch.all((step.neg_score > 0) & (step.neg_score < 1))
+
+
+def test_batched_sgd_steps_are_minus_lr_times_the_autograd_gradient():
+    torch.manual_seed(0)
+    W0, Wo0 = torch.randn(10, 6), torch.randn(10, 6)
+    centers = torch.tensor([1, 1, 4, 9])
+    contexts = torch.tensor([2, 3, 1, 1])
+    negatives = torch.tensor([[5, 5], [2, 0], [1, 7], [9, 3]])
+    lr = 0.05
+    for kind in ("softmax", "negative"):
+        W, Wo = W0.clone().requires_grad_(True), Wo0.clone().requires_grad_(True)
+        s = W[centers] @ Wo.T  # (B, V)
+        if kind == "softmax":
+            loss = -torch.log_softmax(s, 1)[torch.arange(4), contexts].sum()
+        else:
+            pos = s.gather(1, contexts[:, None])
+            neg = s.gather(1, negatives)
+            loss = -torch.nn.functional.logsigmoid(pos).sum()
+            loss = loss - torch.nn.functional.logsigmoid(-neg).sum()
+        loss.backward()
+        W1, Wo1 = W0.clone(), Wo0.clone()
+        if kind == "softmax":
+            got = softmax_sgd_step(W1, Wo1, centers, contexts, lr)
+        else:
+            got = negative_sgd_step(W1, Wo1, centers, contexts, negatives, lr)
+        assert got == pytest.approx(float(loss.detach()), rel=1e-5)
+        assert torch.allclose(W1, W0 - lr * W.grad, atol=1e-6)
+        assert torch.allclose(Wo1, Wo0 - lr * Wo.grad, atol=1e-6)
+
+
+def test_fit_pairs_lowers_the_loss_for_both_objectives():
+    corpus = build_corpus([LECTURE], min_count=1)
+    c, x = epoch_pairs(corpus, 2, False, None, 0)
+    for objective in ("softmax", "negative"):
+        model = w2v.SkipGram(len(corpus.vocab), 4, seed=0, init="random")
+        noise = w2v.noise_distribution(corpus.counts)
+        losses = fit_pairs(model, c, x, objective, steps=60, lr=0.2, noise=noise, k=3)
+        assert losses[-1] < 0.8 * losses[0]
+
+
+# --- training ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return planted_corpus(n_clusters=6, words_per_cluster=8, n_sentences=800, seed=1)
+
+
+def test_training_lowers_the_loss_and_recovers_the_planted_clusters(planted):
+    corpus = build_corpus(planted.sentences, min_count=1)
+    for objective in ("negative", "softmax"):
+        config = TrainConfig(objective=objective, E=20, epochs=5, batch_size=256, seed=0)
+        seen = []
+        trainer = Trainer(corpus, config, track=(1, 2, 3))
+        assert trainer.run(callback=seen.append)
+        assert trainer.losses[-1] < 0.9 * trainer.losses[0]
+        assert seen and seen[-1].fraction == 1.0 and seen[-1].words == corpus.n_words * 5
+        assert len(trainer.snapshots) == len(trainer.losses) + 1  # + the initial state
+        precision = neighbour_precision(trainer.model.W, corpus.vocab, planted.cluster_of(), k=5)
+        assert precision >= 0.9, (objective, precision)
+
+
+def test_training_is_deterministic_and_resumable(planted):
+    corpus = build_corpus(planted.sentences[:300], min_count=1)
+    config = TrainConfig(E=8, epochs=3, batch_size=64, seed=5)
+    whole = Trainer(corpus, config)
+    whole.run()
+    pieces = Trainer(corpus, config)
+    calls = 0
+
+    def stop_every_time(progress):
+        nonlocal calls
+        calls += 1
+        return True
+
+    while not pieces.run(callback=stop_every_time):
+        pass
+    assert calls > 3
+    assert torch.equal(whole.model.W, pieces.model.W)
+    assert torch.equal(whole.model.W_out, pieces.model.W_out)
+    other = Trainer(corpus, TrainConfig(E=8, epochs=3, batch_size=64, seed=6))
+    other.run()
+    assert not torch.equal(whole.model.W, other.model.W)
+
+
+def test_max_seconds_stops_early(planted):
+    corpus = build_corpus(planted.sentences, min_count=1)
+    trainer = Trainer(corpus, TrainConfig(objective="softmax", E=8, epochs=200, batch_size=16))
+    assert not trainer.run(max_seconds=0.05)
+    assert 0 < trainer.words < trainer.total_words
+
+
+def test_min_count_drops_rare_words():
+    corpus = build_corpus([["a", "a", "b", "c", "a"]], min_count=2)
+    assert "b" not in corpus.vocab and corpus.n_words == 3
+    assert corpus.counts[corpus.vocab["a"]] == 3 and corpus.counts[0] == 0
+    with pytest.raises(ValueError):
+        TrainConfig(objective="hierarchical")
