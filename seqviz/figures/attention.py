@@ -336,3 +336,43 @@ def alignment_pair(
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category", title="input position s")
     return apply_layout(fig, height=height)
+
+
+def prefix_attention(
+    weights, tokens: Sequence[str], position: int, *, height: int | None = None
+) -> go.Figure:
+    """Every head's attention from one position over the prefix it can see.
+
+    Args:
+        weights: (L, nh, T, T) attention weights of a causal model.
+        tokens: T tokens.
+        position: the query position p; columns 0..p are drawn.
+    """
+    w = as_array(weights).astype(float)
+    L, nh = w.shape[:2]
+    rows = w[:, :, position, : position + 1].reshape(L * nh, position + 1)
+    names = [f"L{l + 1} H{h + 1}" for l in range(L) for h in range(nh)]
+    cols = _labels(tokens[: position + 1])
+    pair = np.array(
+        [[f"{names[r]}: “{cols[-1]}” → “{c}”" for c in cols] for r in range(len(names))]
+    )
+    fig = go.Figure(
+        go.Heatmap(
+            z=rows,
+            x=cols,
+            y=names,
+            zmin=0.0,
+            zmax=1.0,
+            colorscale=SEQUENTIAL,
+            customdata=pair,
+            hovertemplate="%{customdata}<br>weight = %{z:.4f}<extra></extra>",
+            colorbar=dict(title="weight", thickness=14),
+        )
+    )
+    fig.update_yaxes(autorange="reversed", type="category", title="layer, head")
+    fig.update_xaxes(type="category", title="characters it can see")
+    return apply_layout(
+        fig,
+        title=f"Attention of position {position} over its prefix",
+        height=height or 200 + 34 * len(names),
+    )

@@ -1,0 +1,157 @@
+"""Cached, read-only results and figures for the attention labs, shared by every session.
+
+Everything here is a pure function of its arguments (sentence, sizes, seed,
+toggles), so one student's view never depends on another's; nothing cached is
+ever modified (figures are copied before a row is outlined).
+"""
+
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+
+from seqviz import attention, bridge, self_attention, transformer_lm
+from seqviz.figures import attention as afigs
+
+_CACHE = dict(max_entries=64, ttl=1800, show_spinner=False)
+
+
+@st.cache_resource(show_spinner="Loading the random embeddings…")
+def weights(D: int, d_k: int, seed: int) -> self_attention.Weights:
+    return self_attention.random_weights(len(self_attention.word_vocab()), D, d_k, seed)
+
+
+@st.cache_resource(**_CACHE)
+def sentence(text: str) -> self_attention.Sentence:
+    return self_attention.read_sentence(text)
+
+
+@st.cache_resource(**_CACHE)
+def run(text: str, D: int, d_k: int, seed: int, positions: bool, scale: bool, causal: bool):
+    s = sentence(text)
+    return self_attention.self_attention(
+        s.ids, weights(D, d_k, seed), positions=positions, scale=scale, causal=causal
+    )
+
+
+@st.cache_resource(**_CACHE)
+def mean_entropy(text: str, D: int, d_k: int, seed: int, positions: bool, causal: bool) -> tuple:
+    """Mean row entropy with and without the 1/sqrt(d_k) scaling (for the comparison)."""
+    on = run(text, D, d_k, seed, positions, True, causal).steps.entropy.mean()
+    off = run(text, D, d_k, seed, positions, False, causal).steps.entropy.mean()
+    return float(on), float(off)
+
+
+@st.cache_resource(**_CACHE)
+def step_figures(
+    text: str, D: int, d_k: int, seed: int, positions: bool, scale: bool, causal: bool
+):
+    """Every heatmap of the step-by-step section, without a highlighted row."""
+    sa = run(text, D, d_k, seed, positions, scale, causal)
+    tok = sentence(text).tokens
+    dims = [f"d{j}" for j in range(D)]
+    kdims = [f"d{j}" for j in range(d_k)]
+    st_ = sa.steps
+    return {
+        "E": afigs.matrix(sa.embeddings, tok, dims, title="E[w]: word embeddings"),
+        "P": afigs.matrix(
+            sa.positions, tok, dims, title="P: positions" + ("" if positions else " (off)")
+        ),
+        "X": afigs.matrix(sa.X, tok, dims, title="X = E[w] + P"),
+        "Q": afigs.matrix(sa.Q, tok, kdims, title="Q = X W<sub>q</sub>"),
+        "K": afigs.matrix(sa.K, tok, kdims, title="K = X W<sub>k</sub>"),
+        "V": afigs.matrix(sa.V, tok, kdims, title="V = X W<sub>v</sub>"),
+        "scores": afigs.matrix(
+            st_.scores, tok, afigs._labels(tok), title="Q K<sup>T</sup>", value_name="score"
+        ),
+        "scaled": afigs.matrix(
+            st_.scaled,
+            tok,
+            afigs._labels(tok),
+            title="Q K<sup>T</sup> / √d<sub>k</sub>" if scale else "Q K<sup>T</sup> (not scaled)",
+            value_name="score",
+        ),
+        "masked": afigs.matrix(
+            st_.masked,
+            tok,
+            afigs._labels(tok),
+            title="masked (causal)" if causal else "no mask",
+            value_name="score",
+        ),
+        "weights": afigs.attention_map(st_.weights, tok, title="softmax: attention weights α"),
+        "entropy": afigs.entropy_bars(
+            st_.entropy,
+            tok,
+            [
+                float(torch.log(torch.tensor(float(n))))
+                for n in torch.isfinite(st_.masked).sum(-1).clamp(min=1).tolist()
+            ],
+            title="Entropy of each row",
+        ),
+    }
+
+
+def with_row(fig: go.Figure, row: int) -> go.Figure:
+    """A copy of a cached matrix figure with row ``row`` outlined."""
+    out = go.Figure(fig)
+    n_cols = len(out.data[0].x)
+    afigs._outline_row(out, row, n_cols)
+    return out
+
+
+@st.cache_resource(**_CACHE)
+def query_bars(
+    text: str, D: int, d_k: int, seed: int, positions: bool, scale: bool, causal: bool, i: int
+):
+    sa = run(text, D, d_k, seed, positions, scale, causal)
+    tok = sentence(text).tokens
+    return afigs.weight_bars(sa.steps.weights[i], tok, title=f"α for query {i}: where it looks")
+
+
+@st.cache_resource(**_CACHE)
+def positions_figures(n: int, dim: int):
+    pe = attention.sinusoidal_positions(n, dim)
+    return (
+        afigs.positions_heatmap(
+            pe, title=f"Sinusoidal encodings: {n} positions × {dim} dimensions"
+        ),
+        afigs.similarity_heatmap(
+            pe @ pe.T, title="P<sub>i</sub> · P<sub>j</sub>: similarity of positions"
+        ),
+    )
+
+
+@st.cache_resource(**_CACHE)
+def order(text: str, D: int, d_k: int, seed: int, perm_seed: int):
+    """The order test without and with positions, and the two figures of the first."""
+    s = sentence(text)
+    w = weights(D, d_k, seed)
+    off = self_attention.order_test(s.ids, w, positions=False, seed=perm_seed)
+    on = self_attention.order_test(s.ids, w, positions=True, seed=perm_seed)
+    shuffled = [s.tokens[int(k)] for k in off.perm]
+    figs = (
+        afigs.attention_map(off.original, s.tokens, title="Original order, no positions"),
+        afigs.attention_map(off.shuffled, shuffled, title="Shuffled, no positions"),
+        afigs.attention_map(
+            on.unshuffled, s.tokens, title="Shuffled with positions, put back in order"
+        ),
+    )
+    return off, on, shuffled, figs
+
+
+# --- the Transformer lab -------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Loading the tiny Transformer…")
+def pretrained_lm() -> transformer_lm.CharLM:
+    """The checked-in checkpoint (shared by every user: never modify it)."""
+    return transformer_lm.load()
+
+
+@st.cache_resource(show_spinner=False)
+def untrained_lm(seed: int = 0) -> transformer_lm.CharLM:
+    return transformer_lm.untrained(seed)
+
+
+@st.cache_resource(show_spinner="Loading the copy / reverse models…")
+def bridge_pair(task: str) -> bridge.Pair:
+    return bridge.load(task)

@@ -1,0 +1,243 @@
+"""Transformer lab: every head of a tiny character LM, generation step by step, RNN vs attention."""
+
+import streamlit as st
+
+from app import lesson, stepper, urlstate
+from app.controls import md_escape
+from app.urlstate import BOUND
+from app.views import attention_tex as tex
+from app.views import transformer_parts as parts
+from seqviz import bridge, transformer, transformer_lm
+from seqviz.figures import attention as afigs
+from seqviz.figures.recurrent import topk_bar
+
+DEFAULT_TEXT = "the time traveller smiled round at us then he began the time traveller"
+WEIGHTS = {"pretrained": "Pretrained", "untrained": "Untrained", "mine": "My model"}
+
+st.title("Transformer: many heads and a tiny language model")
+lesson.intro("attn_tf_intro")
+
+# --- which weights -------------------------------------------------------------------
+run = st.session_state.get("tf_run")  # the user's own model, if they trained one below
+options = [k for k in WEIGHTS if k != "mine" or run]
+urlstate.start_value("weights", "pretrained")
+if st.session_state.pop("_tf_show_mine", False) and run is not None:
+    st.session_state["weights"] = "mine"  # just trained: show it
+if st.session_state.get("weights") not in options:
+    st.session_state["weights"] = "pretrained"
+which = st.segmented_control(
+    "Weights",
+    options,
+    format_func=WEIGHTS.get,
+    required=True,
+    key="weights",
+    help="Pretrained: trained on The Time Machine (checkpoint in assets/models). Untrained: "
+    "the same network, random weights. My model: the one you train in section 3.",
+    **BOUND,
+)
+lm = parts.model(which, run)
+cfg = lm.model.config
+st.caption(
+    f"{cfg.n_layers} layers × {cfg.n_heads} heads, d_model = {cfg.d_model}, d_h = "
+    f"{cfg.d_model // cfg.n_heads}, {cfg.positions} positions, {cfg.norm}-LN, context "
+    f"{cfg.context} characters, {transformer.num_parameters(lm.model):,} parameters."
+)
+lesson.try_this("attn_tf_try")
+
+# === 1. model view ==========================================================================
+st.header("1 · Model view: every head of every layer")
+text = parts.text_box(DEFAULT_TEXT, cfg.context)
+if text is not None:
+    tokens, tr = parts.trace(which, run, text)
+    T = len(tokens)
+    parts.show_read(tokens)
+    L, nh = cfg.n_layers, cfg.n_heads
+    urlstate.clamp("pos", 0, T - 1)
+    urlstate.start_value("pos", T - 1)
+    c_l, c_h, c_p = st.columns([1, 1.6, 3], vertical_alignment="bottom")
+    layer = c_l.segmented_control(
+        "Layer", list(range(1, L + 1)), default=1, required=True, key="layer", **BOUND
+    )
+    head = c_h.segmented_control(
+        "Head", list(range(1, nh + 1)), default=1, required=True, key="head", **BOUND
+    )
+    pos = c_p.slider("Query position t", 0, T - 1, key="pos", **BOUND) if T > 1 else 0
+    l, h = min(layer, L) - 1, min(head, nh) - 1
+    lesson.chart(
+        parts.model_view_figure(which, run, text, (l, h)),
+        key="model_view",
+        how="row = the character attending (query), column = the character attended to (key); "
+        "the upper triangle is empty (causal). The outlined map is enlarged below.",
+    )
+    bt = tr.blocks[l]
+    st.latex(
+        tex.head_row(bt.weights[h, pos], bt.scaled[h, pos], tokens, pos, l, h, cfg.d_model // nh)
+    )
+    big, nxt = st.columns([3, 2])
+    with big:
+        lesson.chart(
+            afigs.attention_map(
+                bt.weights[h], tokens, title=f"Layer {l + 1}, head {h + 1}", highlight_row=pos
+            ),
+            key="head_big",
+            how="hover a cell for the exact weight and the (query → key) pair; the outlined row is position t.",
+        )
+    with nxt:
+        actual = tokens[pos + 1] if pos + 1 < T else None
+        lesson.chart(
+            topk_bar(
+                tr.probs[pos],
+                lm.vocab.idx_to_token,
+                k=8,
+                actual=actual,
+                title=f"After position {pos}: next character",
+            ),
+            key="next_char",
+            how="softmax(W_out LN(h_t)): the model's probabilities for the character after t; blue is the one that really follows.",
+        )
+
+# === 2. generation ==========================================================================
+st.header("2 · Generate, then step through each new character")
+for key, value in (
+    ("prompt", "the time traveller "),
+    ("n_gen", 40),
+    ("temperature", 0.8),
+    ("top_k", 0),
+    ("gen_seed", 0),
+):
+    urlstate.start_value(key, value)
+c_prompt, c_n = st.columns([3, 2])
+prompt = c_prompt.text_input("Prompt", key="prompt", max_chars=cfg.context - 1, **BOUND)
+room = max(1, cfg.context - max(len(prompt), 1))
+urlstate.clamp("n_gen", 1, min(100, room))
+n_gen = c_n.slider("Characters to generate", 1, max(2, min(100, room)), key="n_gen", **BOUND)
+c_t, c_k, c_s = st.columns(3)
+temperature = c_t.slider(
+    "Temperature",
+    0.0,
+    2.0,
+    step=0.1,
+    key="temperature",
+    help="0 = always the most likely character.",
+    **BOUND,
+)
+top_k = c_k.slider(
+    "Top-k (0 = all)",
+    0,
+    len(lm.vocab) - 1,
+    key="top_k",
+    help="Sample only among the k most likely characters.",
+    **BOUND,
+)
+gen_seed = c_s.number_input("Sampling seed", 0, 9999, step=1, key="gen_seed", **BOUND)
+gen, g_tokens, g_trace = parts.generate(which, run, prompt, n_gen, temperature, top_k, gen_seed)
+P = len(gen.prompt_ids)
+new = "".join(g_tokens[P:])
+st.markdown(f"**{md_escape(''.join(g_tokens[:P]))}**:blue-background[{md_escape(new)}]")
+k_shown = str(top_k) if top_k else rf"{len(lm.vocab) - 1}\ (\text{{all}})"
+st.latex(
+    r"P(c) = \frac{e^{o_c / \tau}}{\sum_{c' \in \text{top-}k} e^{o_{c'} / \tau}},\quad "
+    rf"\tau = {temperature:.1f},\ k = {k_shown}"
+    + (r"\quad(\tau = 0:\ \text{always the most likely})" if temperature == 0 else "")
+)
+
+
+def show_new_token(t: int) -> None:
+    """Character t of the generated text: where it looked, and what it was drawn from."""
+    p = P - 1 + t  # the position whose output produced it
+    att, prob = st.columns([3, 2])
+    with att:
+        lesson.chart(
+            parts.prefix_attention(g_trace, g_tokens, p),
+            key="gen_attention",
+            how=f"each row is one head; the columns are the {p + 1} characters the model could see when it wrote "
+            f"character {t + 1}; bright = where that head looked.",
+        )
+    with prob:
+        lesson.chart(
+            topk_bar(
+                gen.sampled_from[t],
+                lm.vocab.idx_to_token,
+                k=8,
+                actual=g_tokens[P + t],
+                title="Sampled from (τ, top-k)",
+            ),
+            key="gen_sampled",
+            how="the distribution after temperature and top-k; blue is the character that was drawn.",
+        )
+        lesson.chart(
+            topk_bar(
+                gen.probs[t],
+                lm.vocab.idx_to_token,
+                k=8,
+                actual=g_tokens[P + t],
+                title="The model's own softmax",
+            ),
+            key="gen_probs",
+            how="the raw next-character probabilities (τ = 1, no top-k).",
+        )
+
+
+stepper.step_through(
+    len(gen.ids),
+    show_new_token,
+    key="gen_step",
+    label=lambda t: (
+        f"**Generated character {t + 1} of {len(gen.ids)}:** "
+        f"{parts.char_md(g_tokens[P + t])}, written after reading {P + t} characters"
+    ),
+)
+
+# === 3. live training ========================================================================
+st.header("3 · Train your own tiny Transformer")
+lesson.more("What training does", "attn_training")
+config = parts.training_controls()
+if st.button("Train", key="tf_train", type="primary", icon=":material/play_arrow:"):
+    parts.train_live(config)
+    st.rerun()
+if run is not None:
+    parts.show_run(run)
+
+# === 4. RNN vs attention ====================================================================
+st.header("4 · RNN vs attention: reverse a sequence")
+lesson.more("What you are looking at", "attn_bridge", expanded=True)
+for key, value in (("task", "reverse"), ("symbols", "hgabcf"), ("bridge_seed", 0)):
+    urlstate.start_value(key, value)
+c_task, c_sym, c_bs = st.columns([1.3, 2, 1.2], vertical_alignment="bottom")
+task = c_task.segmented_control("Task", bridge.TASKS, required=True, key="task", **BOUND)
+symbols = c_sym.text_input(
+    f"{bridge.PRETRAINED.n} symbols from “{bridge.SYMBOLS}”", key="symbols", **BOUND
+)
+b_seed = c_bs.number_input(
+    "Training seed (0 = pretrained)", 0, 999, step=1, key="bridge_seed", **BOUND
+)
+pair = parts.bridge_pair(task, b_seed)
+if pair is not None:
+    x = parts.bridge_input(symbols, pair.config.n)
+    a = bridge.align(pair, x)
+    m1, m2 = st.columns(2)
+    m1.metric("Transformer accuracy (fresh problems)", f"{pair.transformer_accuracy:.1%}")
+    m2.metric("LSTM accuracy (fresh problems)", f"{pair.lstm_accuracy:.1%}")
+    st.markdown(
+        f"**Input:** `{''.join(a.tokens[: pair.config.n])}` → **answer:** `{''.join(a.targets)}` · "
+        f"Transformer says `{''.join(a.transformer_pred)}` · LSTM says `{''.join(a.lstm_pred)}`"
+    )
+    lesson.chart(
+        afigs.alignment_pair(a.attention[-1].mean(0), a.connectivity, a.tokens, a.targets),
+        key="bridge",
+        how="row k = the position that writes answer y_k; columns = the inputs it could use. Left: attention "
+        "(mean over heads); right: the LSTM's gradient norm, each row divided by its maximum.",
+    )
+
+lesson.show_code(
+    transformer.Block.trace,
+    transformer_lm.generate,
+    bridge.align,
+    note="`TinyTransformer.trace` runs `Block.trace` for every block; the plain forward uses "
+    "`nn.MultiheadAttention` directly and the tests check both give the same logits.",
+)
+c_prev, c_next = st.columns(2)
+c_prev.page_link(
+    "views/attention.py", label="Previous lab: Self-attention", icon=":material/arrow_back:"
+)
+c_next.page_link("views/home.py", label="Back to the course map", icon=":material/map:")

@@ -1,0 +1,266 @@
+"""The Transformer lab's building blocks: model choice, cached readings, live training.
+
+Shared models (pretrained, untrained) and everything computed from them are cached
+for every session and never modified. The user's own model lives in
+``st.session_state["tf_run"]`` and its results are computed for that session only.
+"""
+
+import dataclasses
+
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+
+from app import controls, lesson, urlstate
+from app.controls import md_escape
+from app.urlstate import BOUND
+from app.views import attention_cache as cache
+from seqviz import bridge, transformer_lm
+from seqviz.figures import attention as afigs
+from seqviz.figures import lm as lfigs
+from seqviz.text import load_time_machine
+
+_CACHE = dict(max_entries=64, ttl=1800, show_spinner=False)
+
+
+def model(which: str, run: dict | None) -> transformer_lm.CharLM:
+    if which == "mine" and run is not None:
+        return run["lm"]
+    if which == "untrained":
+        return cache.untrained_lm()
+    return cache.pretrained_lm()
+
+
+def char_md(token: str) -> str:
+    return controls.token_md(token)
+
+
+def text_box(default: str, context: int) -> str | None:
+    """The text the model reads (the labs' shared ``text``), capped at the context."""
+    urlstate.start_value("text", default)
+    text = st.text_area(
+        "Text for the model to read",
+        key="text",
+        height=80,
+        help=f"The model knows 26 lower-case letters and the space (everything else becomes "
+        f"<unk>) and reads at most {context} characters.",
+        **BOUND,
+    )
+    urlstate.remember("text", text)
+    if not text or not text.strip():
+        st.info(
+            "Type some text above (one letter is enough) to see every head read it.",
+            icon=":material/edit:",
+        )
+        return None
+    if len(text) > context:
+        st.warning(
+            f"Your text has {len(text):,} characters; the model's context is {context}, so it reads the "
+            f"first {context}.",
+            icon=":material/content_cut:",
+        )
+        text = text[:context]
+    return text
+
+
+def show_read(tokens: list[str]) -> None:
+    unknown = [t == "<unk>" for t in tokens]
+    controls.show_encoded(tokens, unknown)
+
+
+def _trace(lm: transformer_lm.CharLM, text: str):
+    tokens, ids, _ = lm.encode(text)
+    with torch.no_grad():
+        _, tr = lm.model(ids, return_trace=True)
+    return tokens, tr
+
+
+@st.cache_resource(**_CACHE)
+def _shared_trace(which: str, text: str):
+    return _trace(model(which, None), text)
+
+
+def trace(which: str, run: dict | None, text: str):
+    """(tokens, TransformerTrace) of the chosen model on ``text``."""
+    if which == "mine" and run is not None:
+        return _trace(run["lm"], text)
+    return _shared_trace(which, text)
+
+
+@st.cache_resource(**_CACHE)
+def _shared_model_view(which: str, text: str) -> go.Figure:
+    tokens, tr = _shared_trace(which, text)
+    return afigs.model_view(tr.weights, tokens)
+
+
+def model_view_figure(
+    which: str, run: dict | None, text: str, selected: tuple[int, int]
+) -> go.Figure:
+    if which == "mine" and run is not None:
+        tokens, tr = _trace(run["lm"], text)
+        return afigs.model_view(tr.weights, tokens, selected=selected)
+    fig = go.Figure(_shared_model_view(which, text))  # a copy: the cached one stays clean
+    nh = _heads(which)
+    T = len(fig.data[0].z)
+    idx = selected[0] * nh + selected[1] + 1
+    suffix = "" if idx == 1 else str(idx)
+    fig.add_shape(
+        type="rect",
+        x0=-0.5,
+        x1=T - 0.5,
+        y0=-0.5,
+        y1=T - 0.5,
+        xref=f"x{suffix}",
+        yref=f"y{suffix}",
+        line=dict(color="#000000", width=4),
+    )
+    return fig
+
+
+def _heads(which: str) -> int:
+    return model(which, None).model.config.n_heads
+
+
+def _generate(lm, prompt: str, n: int, temperature: float, top_k: int, seed: int):
+    gen = transformer_lm.generate(lm, prompt, n, temperature, top_k, seed)
+    with torch.no_grad():
+        _, tr = lm.model(gen.all_ids, return_trace=True)
+    return gen, lm.vocab.to_tokens(gen.all_ids), tr
+
+
+@st.cache_resource(**_CACHE)
+def _shared_generate(which: str, prompt: str, n: int, temperature: float, top_k: int, seed: int):
+    return _generate(model(which, None), prompt, n, temperature, top_k, seed)
+
+
+def generate(which, run, prompt, n, temperature, top_k, seed):
+    """(Generation, tokens of prompt + generated text, trace over all of it)."""
+    if which == "mine" and run is not None:
+        return _generate(run["lm"], prompt, n, temperature, top_k, seed)
+    with st.spinner("Generating…"):
+        return _shared_generate(which, prompt, n, temperature, top_k, seed)
+
+
+def prefix_attention(tr, tokens, position: int) -> go.Figure:
+    return afigs.prefix_attention(tr.weights, tokens, position)
+
+
+# --- live training -------------------------------------------------------------------------
+
+STEPS = (100, 200, 500, 1000)
+
+
+def training_controls() -> transformer_lm.TrainConfig:
+    for key, value in (
+        ("tf_steps", 200),
+        ("tf_d", 32),
+        ("tf_pos", "sinusoidal"),
+        ("tf_norm", "pre"),
+        ("tf_seed", 0),
+    ):
+        urlstate.start_value(key, value)
+    c1, c2, c3, c4, c5 = st.columns([2, 1.2, 2.4, 1.2, 1], vertical_alignment="bottom")
+    steps = c1.select_slider("Steps", STEPS, key="tf_steps", **BOUND)
+    d = c2.segmented_control("d_model", (32, 64), required=True, key="tf_d", **BOUND)
+    positions = c3.segmented_control(
+        "Positions", ("sinusoidal", "learned", "none"), required=True, key="tf_pos", **BOUND
+    )
+    norm = c4.segmented_control(
+        "Layer norm", ("pre", "post"), required=True, key="tf_norm", **BOUND
+    )
+    seed = c5.number_input("Seed", 0, 9999, step=1, key="tf_seed", **BOUND)
+    st.caption(
+        f"2 layers × 4 heads, d_ff = {4 * d}, windows of 128 characters, batches of 16; about "
+        f"{steps * (0.02 if d == 32 else 0.04):.0f}–{steps * (0.05 if d == 32 else 0.09):.0f} s. "
+        "The same settings and seed always give the same model."
+    )
+    return dataclasses.replace(
+        transformer_lm.PRETRAINED,
+        d_model=d,
+        d_ff=4 * d,
+        positions=positions,
+        norm=norm,
+        steps=steps,
+        warmup=min(100, steps // 5),
+        seed=int(seed),
+    )
+
+
+def train_live(config: transformer_lm.TrainConfig) -> None:
+    """Train in this session with a progress bar; the result goes to session_state only."""
+    bar = st.progress(0.0, text="Training…")
+
+    def progress(step: int, total: int, loss: float) -> None:
+        if step % 5 == 0 or step == total:
+            bar.progress(step / total, text=f"step {step}/{total} · loss {loss:.3f}")
+
+    lm, history = transformer_lm.train(
+        config, load_time_machine(), callback=progress, eval_every=max(1, config.steps // 4)
+    )
+    bar.empty()
+    st.session_state["tf_run"] = {"lm": lm, "history": history, "config": config}
+    st.session_state["_tf_show_mine"] = True  # the Weights widget switches on the next run
+
+
+def show_run(run: dict) -> None:
+    h, config = run["history"], run["config"]
+    st.success(
+        f"Your model ({config.steps} steps, d_model = {config.d_model}, {config.positions} positions, "
+        f"{config.norm}-LN, seed {config.seed}): held-out perplexity **{h.heldout_ppl[-1]:.2f}** after "
+        f"{h.seconds:.0f} s (the pretrained model: {transformer_lm.info()['heldout_perplexity']:.2f}). "
+        "Choose **My model** under Weights at the top to look inside it.",
+        icon=":material/check_circle:",
+    )
+    lesson.chart(
+        lfigs.training_curves(
+            list(range(1, len(h.losses) + 1)), h.losses, h.eval_steps, h.heldout_ppl
+        ),
+        key="tf_curves",
+        how="left: the loss of every batch; right: perplexity = exp(loss), with the held-out perplexity (red) "
+        "measured on text the model never trains on.",
+    )
+
+
+# --- RNN vs attention -----------------------------------------------------------------------
+
+
+def bridge_pair(task: str, seed: int) -> bridge.Pair | None:
+    """Seed 0: the pretrained pair (shared). Other seeds: trained in this session on request."""
+    if seed == 0 and bridge.available(task):
+        return cache.bridge_pair(task)
+    runs = st.session_state.setdefault("bridge_runs", {})
+    if (task, seed) in runs:
+        return runs[(task, seed)]
+    st.info(
+        f"No models for seed {seed} yet. Training an LSTM and a Transformer on “{task}” takes about "
+        "half a minute.",
+        icon=":material/model_training:",
+    )
+    if not st.button("Train both", key="bridge_train", icon=":material/play_arrow:"):
+        return None
+    bar = st.progress(0.0, text="Training…")
+    config = dataclasses.replace(bridge.PRETRAINED, task=task, seed=seed)
+    order = {"LSTM": 0, "Transformer": 1}
+
+    def progress(name: str, step: int, total: int) -> None:
+        if step % 10 == 0 or step == total:
+            bar.progress(
+                (order[name] * total + step) / (2 * total), text=f"{name}: step {step}/{total}"
+            )
+
+    runs[(task, seed)] = bridge.train_pair(config, progress)
+    bar.empty()
+    return runs[(task, seed)]
+
+
+def bridge_input(symbols: str, n: int) -> torch.Tensor:
+    """The user's symbols, or a clear message and a fixed example if they do not fit."""
+    cleaned = (symbols or "").strip().lower()
+    if len(cleaned) == n and all(c in bridge.SYMBOLS for c in cleaned):
+        return bridge.encode(cleaned)
+    example = "hgabcf"[:n]
+    st.warning(
+        f"“{md_escape(symbols or '')}” is not {n} symbols from “{bridge.SYMBOLS}”; showing “{example}” instead.",
+        icon=":material/error:",
+    )
+    return bridge.encode(example)
