@@ -110,25 +110,19 @@ def show_step(t: int) -> None:
         "sum into 0..1 (closed..open); bold numbers are the results at this step."
     )
     series_fig, cell_fig, text_fig = figcache.unit_figures(cell, trained, text, unit, t)
-    if cell_fig is not None:  # LSTM: gates and cell state side by side
-        series_col, cell_col = st.columns(2, gap="large")
-    else:
-        series_col, cell_col = st.container(), None
-    with series_col:
+    lesson.chart(
+        series_fig,
+        key="gate_series",
+        how="one line per gate of unit j over the text; near 1 the valve is open, near 0 "
+        "closed; the outlined column is step t.",
+    )
+    if cell_fig is not None:
         lesson.chart(
-            series_fig,
-            key="gate_series",
-            how="one line per gate of unit j over the text; near 1 the valve is open, near 0 "
-            "closed; the outlined column is step t.",
+            cell_fig,
+            key="cell_vs_hidden",
+            how="the cell state c_t (black) is the memory the forget gate keeps; h_t = "
+            "o_t ⊙ tanh(c_t) (grey, dashed) is what the rest of the network sees.",
         )
-    if cell_col is not None:
-        with cell_col:
-            lesson.chart(
-                cell_fig,
-                key="cell_vs_hidden",
-                how="the cell state c_t (black) is the memory the forget gate keeps; h_t = "
-                "o_t ⊙ tanh(c_t) (grey, dashed) is what the rest of the network sees.",
-            )
     lesson.chart(
         text_fig,
         key="text_activation",
