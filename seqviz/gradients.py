@@ -159,6 +159,7 @@ class GradientFlow:
     direct_grad: Tensor  # (T, H) ∂L/∂h_t through the loss alone (0 for t < T-1 by default)
     cell_grad: Tensor | None  # (T, H) dL/dc_t through the next step (h_t held fixed), LSTM only
     input_grad: Tensor  # (T, D) dL/dx_t: how much input t still moves L (connectivity)
+    param_grads: dict[str, Tensor] | None = None  # name -> dL/dθ, if asked for
 
     @property
     def hidden_norms(self) -> Tensor:
@@ -172,7 +173,11 @@ class GradientFlow:
 
 
 def backprop(
-    module: nn.Module, x: Tensor, loss_fn: LossFn | None = None, xi: Sequence[float] | None = None
+    module: nn.Module,
+    x: Tensor,
+    loss_fn: LossFn | None = None,
+    xi: Sequence[float] | None = None,
+    params: bool = False,
 ) -> GradientFlow:
     """Forward through ``module`` one step at a time, then one backward pass.
 
@@ -182,40 +187,44 @@ def backprop(
         x: (T, D) unbatched input.
         loss_fn: output (T, H) -> scalar L; default L = output[-1].sum().
         xi: optional (T,) gradient scales on the state entering each step (truncation).
+        params: also return dL/dθ for every parameter, from the same backward pass.
 
     Returns:
         A :class:`GradientFlow`. Overflow is kept: inf / NaN are returned as they are.
     """
     kind = _check(module, x)
     loss_fn = loss_fn or last_step_sum
+    w = _weights(module, requires_grad=params)
     x = x.detach().to(module.weight_hh_l0.dtype).requires_grad_(True)
     with torch.enable_grad():
-        run = _unroll(kind, module, _weights(module), x, xi)
+        run = _unroll(kind, module, w, x, xi)
         L = loss_fn(run.output)
-        grads = torch.autograd.grad(L, [*run.hs, *run.cs, x, run.output], allow_unused=True)
+        wrt = [*run.hs, *run.cs, x, run.output, *(w.values() if params else ())]
+        grads = torch.autograd.grad(L, wrt, allow_unused=True)
+
+    def given(g: Tensor | None, like: Tensor) -> Tensor:
+        return (g if g is not None else torch.zeros_like(like)).detach()
+
     T = x.shape[0]
-    hidden = [
-        g if g is not None else torch.zeros_like(h) for g, h in zip(grads[:T], run.hs, strict=True)
-    ]
+    hidden = [given(g, h) for g, h in zip(grads[:T], run.hs, strict=True)]
     cell = None
     if kind == "lstm":
-        cell_g = grads[T : 2 * T]
-        cell = torch.cat(
-            [
-                g if g is not None else torch.zeros_like(c)
-                for g, c in zip(cell_g, run.cs, strict=True)
-            ]
-        )
-    input_grad = grads[-2] if grads[-2] is not None else torch.zeros_like(x)
-    direct = grads[-1] if grads[-1] is not None else torch.zeros_like(run.output)
+        cell = torch.cat([given(g, c) for g, c in zip(grads[T : 2 * T], run.cs, strict=True)])
+    n = len(run.hs) + len(run.cs)
+    param_grads = None
+    if params:
+        param_grads = {
+            name: given(g, p) for (name, p), g in zip(w.items(), grads[n + 2 :], strict=True)
+        }
     return GradientFlow(
         kind=kind,
         output=run.output.detach(),
         loss=float(L.detach()),
-        hidden_grad=torch.cat(hidden).detach(),
-        direct_grad=direct.detach(),
-        cell_grad=cell.detach() if cell is not None else None,
-        input_grad=input_grad.detach(),
+        hidden_grad=torch.cat(hidden),
+        direct_grad=given(grads[n + 1], run.output),
+        cell_grad=cell,
+        input_grad=given(grads[n], x),
+        param_grads=param_grads,
     )
 
 
@@ -245,16 +254,7 @@ def parameter_grads(
     module: nn.Module, x: Tensor, loss_fn: LossFn | None = None, xi: Sequence[float] | None = None
 ) -> dict[str, Tensor]:
     """dL/dθ for every parameter θ of ``module`` (by PyTorch's names), module untouched."""
-    kind = _check(module, x)
-    loss_fn = loss_fn or last_step_sum
-    w = _weights(module, requires_grad=True)
-    with torch.enable_grad():
-        run = _unroll(kind, module, w, x.detach().to(module.weight_hh_l0.dtype), xi)
-        grads = torch.autograd.grad(loss_fn(run.output), list(w.values()), allow_unused=True)
-    return {
-        name: (g if g is not None else torch.zeros_like(p)).detach()
-        for (name, p), g in zip(w.items(), grads, strict=True)
-    }
+    return backprop(module, x, loss_fn, xi, params=True).param_grads
 
 
 # --- Jacobians of one step and their products ----------------------------------------

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from seqviz.gradients import LossFn, backprop, parameter_grads
+from seqviz.gradients import LossFn, backprop
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,9 @@ def truncated_bptt(
         "truncated": truncation_scales(T, k),
         "randomized": randomized_scales(T, keep_prob, gen),
     }
-    grads = {n: parameter_grads(module, x, loss_fn, xi) for n, xi in schemes.items()}
-    norms = {n: backprop(module, x, loss_fn, xi).hidden_norms for n, xi in schemes.items()}
+    flows = {n: backprop(module, x, loss_fn, xi, params=True) for n, xi in schemes.items()}
+    grads = {n: f.param_grads for n, f in flows.items()}
+    norms = {n: f.hidden_norms for n, f in flows.items()}
     return Truncation(
         k=k,
         keep_prob=keep_prob,

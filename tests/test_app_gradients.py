@@ -32,6 +32,12 @@ def curves(at) -> dict[str, np.ndarray]:
     raise AssertionError("no chart with the three models")
 
 
+def open_tab(at, name: str):
+    """Select a tab (only the open tab is computed and drawn)."""
+    at.session_state["grad_tab"] = name
+    return at.run()
+
+
 def default_input() -> torch.Tensor:
     chars = pretrained.untrained("rnn")
     return chars.one_hot(chars.encode(DEFAULT_TEXT).ids)
@@ -116,16 +122,23 @@ def test_an_overflowing_run_says_so_and_keeps_working(open_page):
     fig = next(f for f in charts(at) if any(tr.get("name") == "RNN" for tr in f["data"]))
     assert any("overflow" in (tr.get("name") or "") for tr in fig["data"])  # …but marked
     # every tab still renders: the Jacobians, the clipping and the truncation of that run
+    open_tab(at, "Clipping")
     assert any("overflowed before clipping" in e.value for e in at.error)
+    open_tab(at, "Inside BPTT")
     widget(at, "button_group", "grad_kind").set_value("lstm").run()
+    assert not at.exception
+    open_tab(at, "Truncated BPTT")
     at.slider(key="grad_k").set_value(1).run()
     assert not at.exception
 
 
 def test_make_it_explode_button(open_page):
     at = open_page(PAGE)
+    open_tab(at, "Clipping")
     at.button(key="grad_explode").click().run()
     assert not at.exception
+    assert any("overflowed" in e.value for e in at.error) or at.get("plotly_chart")
+    open_tab(at, "W_hh & the bound")
     assert at.selectbox(key="grad_init").value == "orthogonal"
     assert widget(at, "button_group", "grad_act").value == "relu"
     ref_module = initialisation.build("rnn", 28, 32, "relu", "orthogonal", 1.3)
@@ -148,6 +161,7 @@ def test_pascanu_verdict_in_words(open_page, radius, words):
 @pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
 def test_bptt_equation_shows_the_real_norms(open_page, kind):
     at = open_page(PAGE)
+    open_tab(at, "Inside BPTT")
     widget(at, "button_group", "grad_kind").set_value(kind).run()
     at.slider(key="grad_t").set_value(50).run()
     assert_ok(at)
@@ -166,6 +180,7 @@ def test_bptt_equation_shows_the_real_norms(open_page, kind):
 @pytest.mark.parametrize("theta", [0.01, 1000.0])
 def test_clipping_numbers_are_clip_grad_norm(open_page, theta):
     at = open_page(PAGE)
+    open_tab(at, "Clipping")
     at.select_slider(key="grad_clip").set_value(theta).run()
     assert_ok(at)
     module = initialisation.build("rnn", 28, 32).requires_grad_(True)
@@ -180,6 +195,7 @@ def test_clipping_numbers_are_clip_grad_norm(open_page, theta):
 @pytest.mark.parametrize("k", [1, 104])
 def test_truncation_ends(open_page, k):
     at = open_page(PAGE)
+    open_tab(at, "Truncated BPTT")
     at.slider(key="grad_k").set_value(k).run()
     assert_ok(at)
     metrics = [m for m in at.get("metric") if "full" in m.label or "truncated" in m.label]
@@ -190,6 +206,7 @@ def test_truncation_ends(open_page, k):
 
 def test_long_memory_trains_in_the_session(open_page):
     at = open_page(PAGE)
+    open_tab(at, "Long memory (train)")
     at.slider(key="grad_lag").set_value(3).run()
     at.selectbox(key="grad_steps").set_value(100).run()
     assert any("Train all three" in i.value for i in at.info)
@@ -219,6 +236,8 @@ def test_empty_text_gets_a_prompt(open_page):
     assert not at.exception
     assert at.info and "Type a sentence" in at.info[0].value
     at.text_area(key="text").input("a").run()
+    assert_ok(at)
+    open_tab(at, "Inside BPTT")
     assert_ok(at)
     assert "no earlier step" in shown(at)
 

@@ -7,6 +7,7 @@ import streamlit as st
 import torch
 
 from app import controls, lesson, loaders, urlstate
+from app.labs import LABS
 from app.urlstate import BOUND, start_value
 from seqviz import clipping, gradients, initialisation, memory_task, truncation
 from seqviz.figures import gradients as gfigs
@@ -24,7 +25,7 @@ INITS = {
 LOSSES = {"last": "last step: L = Σⱼ h_T,j", "all": "every step: L = Σₜ Σⱼ h_t,j"}
 
 
-def choose(where, widget: str, label: str, options, key: str, default, **kwargs):
+def choose(where, widget: str, label: str, options, *, key: str, default, **kwargs):
     """A choice widget bound to the URL; a value the options do not hold falls back to default."""
     start_value(key, default)
     if widget == "segmented_control":
@@ -67,17 +68,12 @@ def build_models(hidden: int, act: str, init: str, radius: float, seed: int, f64
 def flows(setup: tuple, ids: tuple[int, ...], loss: str):
     models = build_models(*setup)
     x = one_hot(ids)
-    return {k: gradients.backprop(m, x, loss_fn(loss)) for k, m in models.items()}
+    return {k: gradients.backprop(m, x, loss_fn(loss), params=True) for k, m in models.items()}
 
 
 @st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
 def jacobians(setup: tuple, ids: tuple[int, ...], kind: str):
     return gradients.jacobians(build_models(*setup)[kind], one_hot(ids))
-
-
-@st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
-def param_grads(setup: tuple, ids: tuple[int, ...], loss: str, kind: str):
-    return gradients.parameter_grads(build_models(*setup)[kind], one_hot(ids), loss_fn(loss))
 
 
 @st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
@@ -102,8 +98,8 @@ source = choose(
     "segmented_control",
     "Input",
     ["text", "random"],
-    "grad_input",
-    "text",
+    key="grad_input",
+    default="text",
     format_func={"text": "Your text", "random": "Random characters"}.get,
 )
 if source == "text":
@@ -130,8 +126,8 @@ with st.container(border=True, key="grad_controls"):
         "selectbox",
         "Initialisation of W_hh",
         list(INITS),
-        "grad_init",
-        "default",
+        key="grad_init",
+        default="default",
         format_func=INITS.get,
     )
     trained = init == "trained"
@@ -140,8 +136,8 @@ with st.container(border=True, key="grad_controls"):
         "segmented_control",
         "RNN activation",
         ["tanh", "relu"],
-        "grad_act",
-        "tanh",
+        key="grad_act",
+        default="tanh",
         format_func={"tanh": "tanh", "relu": "ReLU"}.get,
         disabled=trained,
         help="The plain RNN's f in h_t = f(W_xh x_t + W_hh h_{t-1} + b). GRU and LSTM keep σ/tanh.",
@@ -151,8 +147,8 @@ with st.container(border=True, key="grad_controls"):
         "segmented_control",
         "Hidden size H",
         [8, 16, 32, 64, 128],
-        "grad_hidden",
-        32,
+        key="grad_hidden",
+        default=32,
         disabled=trained,
     )
     c4, c5, c6 = st.columns([1.3, 1, 1.4])
@@ -169,7 +165,13 @@ with st.container(border=True, key="grad_controls"):
         **BOUND,
     )
     loss = choose(
-        c5, "selectbox", "Loss L", list(LOSSES), "grad_loss", "last", format_func=LOSSES.get
+        c5,
+        "selectbox",
+        "Loss L",
+        list(LOSSES),
+        key="grad_loss",
+        default="last",
+        format_func=LOSSES.get,
     )
     start_value("grad_f64", False)
     f64 = c6.toggle(
@@ -229,12 +231,11 @@ for col, kind in zip(st.columns(3), KINDS, strict=True):
 
 lesson.try_this("grad_try")
 
-tab_eig, tab_bptt, tab_clip, tab_trunc, tab_memory = st.tabs(
-    ["W_hh & the bound", "Inside BPTT", "Clipping", "Truncated BPTT", "Long memory (train)"]
-)
+TABS = ("W_hh & the bound", "Inside BPTT", "Clipping", "Truncated BPTT", "Long memory (train)")
+
 
 # --- eigenvalues of W_hh and the Pascanu verdict ---------------------------------------
-with tab_eig:
+def eig_tab() -> None:
     W_hh = models["rnn"].weight_hh_l0.detach()
     spec = gradients.spectrum(W_hh)
     verdict = gradients.pascanu_verdict(W_hh, act)
@@ -261,11 +262,18 @@ with tab_eig:
         box(verdict.sentence, icon=":material/gavel:")
         lesson.more("Why σ_max, and why only 'necessary' for exploding?", "grad_pascanu")
 
+
 # --- the BPTT recursion at one step, with its numbers ----------------------------------
-with tab_bptt:
+def bptt_tab() -> None:
     c_kind, c_step = st.columns([1, 3])
     kind = choose(
-        c_kind, "segmented_control", "Model", list(KINDS), "grad_kind", "rnn", format_func=NAMES.get
+        c_kind,
+        "segmented_control",
+        "Model",
+        list(KINDS),
+        key="grad_kind",
+        default="rnn",
+        format_func=NAMES.get,
     )
     if T < 2:
         st.info("The sequence has one step: there is no earlier step to send a gradient to.")
@@ -325,7 +333,7 @@ with tab_bptt:
             ),
             key="grad_heatmap",
             how="one row per hidden unit, one column per step; colour is log10 of the size of "
-            "each component of dL/dh_t. Blank cells are exactly 0 or inf/NaN (hover to see).",
+            "each component of dL/dh_t. Blank cells are exactly 0 (underflow or a dead ReLU) or inf/NaN (overflow).",
         )
     lesson.chart(
         gfigs.connectivity(
@@ -338,8 +346,9 @@ with tab_bptt:
         "(Distill, 'Memorization in RNNs'). Dark on the left = the model has forgotten those inputs.",
     )
 
+
 # --- clipping the same run -------------------------------------------------------------
-with tab_clip:
+def clip_tab() -> None:
     st.markdown(lesson.prose("grad_clipping"))
     c_model, c_theta, c_button = st.columns([1, 2, 1.3], vertical_alignment="bottom")
     clip_kind = choose(
@@ -347,8 +356,8 @@ with tab_clip:
         "segmented_control",
         "Model",
         list(KINDS),
-        "grad_clip_kind",
-        "rnn",
+        key="grad_clip_kind",
+        default="rnn",
         format_func=NAMES.get,
     )
     theta = choose(
@@ -356,8 +365,8 @@ with tab_clip:
         "select_slider",
         "Clipping threshold θ",
         [0.01, 0.1, 0.5, 1.0, 5.0, 10.0, 100.0, 1000.0],
-        "grad_clip",
-        1.0,
+        key="grad_clip",
+        default=1.0,
     )
     c_button.button(
         "Make it explode",
@@ -373,7 +382,7 @@ with tab_clip:
             grad_clip_kind="rnn",
         ),
     )
-    pg = param_grads(setup, ids, loss, clip_kind)
+    pg = flow[clip_kind].param_grads  # dL/dθ from the same backward pass as the curves
     clipped = clipping.clip_global_norm(list(pg.values()), theta)
     before = [float(gradients.norm(g.flatten())) for g in pg.values()]
     after = [float(gradients.norm(g.flatten())) for g in clipped.grads]
@@ -397,8 +406,9 @@ with tab_clip:
         "global norm to θ — every tensor shrinks by the same factor, so the direction is kept.",
     )
 
+
 # --- truncated and randomized BPTT -----------------------------------------------------
-with tab_trunc:
+def trunc_tab() -> None:
     st.markdown(lesson.prose("grad_truncation"))
     c_tk, c_k, c_p = st.columns([1, 2, 2])
     trunc_kind = choose(
@@ -406,8 +416,8 @@ with tab_trunc:
         "segmented_control",
         "Model",
         list(KINDS),
-        "grad_trunc_kind",
-        "rnn",
+        key="grad_trunc_kind",
+        default="rnn",
         format_func=NAMES.get,
     )
     urlstate.clamp("grad_k", 1, T)
@@ -448,14 +458,20 @@ with tab_trunc:
             delta_color="off",
         )
 
+
 # --- the long-memory task, trained live in this session ---------------------------------
-with tab_memory:
+def memory_tab() -> None:
     st.markdown(lesson.prose("grad_memory"))
     c_lag, c_steps, c_mseed, c_go = st.columns([2, 1, 1, 1.2], vertical_alignment="bottom")
     start_value("grad_lag", 60)
     lag = c_lag.slider("Lag (steps to remember across)", 2, 150, key="grad_lag", **BOUND)
     steps = choose(
-        c_steps, "selectbox", "Training steps", [100, 250, 500, 1000, 2000], "grad_steps", 1000
+        c_steps,
+        "selectbox",
+        "Training steps",
+        [100, 250, 500, 1000, 2000],
+        key="grad_steps",
+        default=1000,
     )
     start_value("grad_mseed", 0)
     mseed = c_mseed.number_input("Seed", 0, 9999, key="grad_mseed", **BOUND)
@@ -513,19 +529,30 @@ with tab_memory:
             "that learned the task keeps a sizeable gradient all the way back to t = 0.",
         )
 
+
+# Only the open tab is computed and drawn (each tab click reruns the page; the URL keeps it).
+start_value("grad_tab", TABS[0])
+tabs = st.tabs(TABS, key="grad_tab", on_change="rerun", **BOUND)
+for tab, section in zip(tabs, (eig_tab, bptt_tab, clip_tab, trunc_tab, memory_tab), strict=True):
+    if tab.open:
+        with tab:
+            section()
+
 lesson.show_code(
     gradients.backprop,
     gradients.jacobians,
     clipping.clip_global_norm,
     note="`hidden_grad_norms(module, x)` is `backprop(module, x).hidden_norms`.",
 )
-prev_col, home_col = st.columns(2)
-prev_col.page_link(
-    "views/gates.py",
-    label="Previous lab: Gates — LSTM & GRU",
-    icon=":material/arrow_back:",
-    query_params=urlstate.carry(),
-)
-home_col.page_link(
-    "views/home.py", label="Course map", icon=":material/map:", query_params=urlstate.carry()
-)
+# Previous and next lab, in course order (app/labs.py); the course map otherwise.
+paths = [lab.path for lab in LABS]
+here = paths.index("views/gradients.py")
+neighbours = [
+    (LABS[here - 1], "Previous lab", ":material/arrow_back:") if here > 0 else None,
+    (LABS[here + 1], "Next lab", ":material/arrow_forward:") if here + 1 < len(LABS) else None,
+]
+for col, link in zip(st.columns(3), [neighbours[0], None, neighbours[1]], strict=True):
+    if link is None:
+        continue
+    lab, label, icon = link
+    col.page_link(lab.path, label=f"{label}: {lab.title}", icon=icon, query_params=urlstate.carry())

@@ -219,26 +219,27 @@ def _log10_abs(a: np.ndarray) -> np.ndarray:
 def grad_heatmap(grad, tokens: list[str] | None = None, title: str | None = None) -> go.Figure:
     """Units x time heatmap of log10 |dL/dh_{t,j}| (grad is (T, H)).
 
-    Blank cells are exactly 0 (underflow) or inf/NaN (overflow); the hover says which.
+    Blank cells are exactly 0 (underflow, or a dead ReLU unit) or inf / NaN (overflow).
     """
     g = _np(grad)  # (T, H)
-    z = _log10_abs(g).T  # (H, T)
+    z = _log10_abs(g).T.astype(np.float32)  # (H, T), sent as a compact typed array
     T, H = g.shape
-    text = [[_status(g[t, j]) for t in range(T)] for j in range(H)]
-    x_hover = [f"t = {t}" + (f" {token_label(tokens[t])}" if tokens else "") for t in range(T)]
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=list(range(T)),
-            y=list(range(H)),
             colorscale=SEQUENTIAL,
             colorbar=dict(title="log<sub>10</sub>|g|", tickfont=dict(size=14)),
-            text=text,
-            customdata=[x_hover] * H,
-            hovertemplate="%{customdata}, unit %{y}<br>dL/dh = %{text}<extra></extra>",
+            hovertemplate="t = %{x}, unit %{y}<br>log<sub>10</sub>|dL/dh| = %{z:.2f}<extra></extra>",
             hoverongaps=False,
         )
     )
+    if tokens and T <= 80:
+        fig.update_xaxes(
+            tickmode="array",
+            tickvals=list(range(T)),
+            ticktext=[token_label(tok) for tok in tokens],
+            tickangle=0,
+        )
     fig.update_xaxes(title="time step t")
     fig.update_yaxes(title="unit j", autorange="reversed")
     return apply_layout(fig, title, 420)

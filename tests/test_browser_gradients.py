@@ -1,0 +1,91 @@
+"""The gradient-flow lab in a real Chromium: charts render, controls redraw, overflow is reported."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+EXCEPTION = "[data-testid='stException']"
+
+
+def settle(page: Page) -> None:
+    page.wait_for_timeout(150)  # let a rerun start before waiting for it to end
+    page.wait_for_selector(IDLE, timeout=90_000)
+
+
+def open_lab(page: Page, url: str) -> None:
+    page.set_viewport_size({"width": 1600, "height": 1200})
+    page.goto(url)
+    settle(page)
+    page.wait_for_selector(".st-key-grad_curves .js-plotly-plot", timeout=90_000)
+
+
+def test_the_page_renders_its_charts(page: Page, app_url):
+    open_lab(page, f"{app_url}/gradients")
+    expect(page.get_by_role("heading", name=re.compile("Gradient flow"))).to_be_visible()
+    # three model lines on a log axis
+    legend = page.locator(".st-key-grad_curves .legendtext")
+    expect(legend.filter(has_text=re.compile("^LSTM$"))).to_have_count(1)
+    expect(page.locator(".st-key-grad_eigen .js-plotly-plot")).to_have_count(1)
+    assert page.locator(EXCEPTION).count() == 0
+
+
+def test_explode_then_clip_in_the_browser(page: Page, app_url):
+    open_lab(page, f"{app_url}/gradients")
+    page.get_by_role("tab", name="Clipping").click()
+    settle(page)
+    page.get_by_role("button", name="Make it explode").click()
+    settle(page)
+    page.wait_for_selector(".st-key-grad_clip_bars .js-plotly-plot", timeout=90_000)
+    expect(page).to_have_url(re.compile(r"grad_act=ReLU"))
+    expect(page).to_have_url(re.compile(r"grad_tab=Clipping"))
+    page.get_by_role("tab", name="W_hh & the bound").click()
+    settle(page)
+    expect(page.get_by_text("gradients can explode", exact=False).first).to_be_visible()
+    assert page.locator(EXCEPTION).count() == 0
+
+
+def test_a_link_with_an_overflowing_run_shows_the_overflow(page: Page, app_url):
+    open_lab(
+        page,
+        f"{app_url}/gradients?grad_input=Random+characters&grad_len=400&grad_act=ReLU"
+        "&grad_init=Identity+%C3%97+r+%28IRNN%29&grad_radius=3.0",
+    )
+    expect(page.get_by_text("the gradient overflowed at step t", exact=False).first).to_be_visible()
+    for tab, chart in [
+        ("Inside BPTT", "grad_heatmap"),
+        ("Clipping", "grad_clip_bars"),
+        ("Truncated BPTT", "grad_trunc_curves"),
+    ]:
+        page.get_by_role("tab", name=tab).click()
+        settle(page)
+        page.wait_for_selector(f".st-key-{chart} .js-plotly-plot", timeout=90_000)
+    assert page.locator(EXCEPTION).count() == 0
+
+
+def test_radius_slider_redraws_and_url_remembers(page: Page, app_url):
+    open_lab(page, f"{app_url}/gradients?grad_init=Orthogonal+%C3%97+r")
+    slider = page.locator(".st-key-grad_radius input[type=range]")
+    slider.focus()
+    for _ in range(4):
+        slider.press("ArrowRight")
+    page.wait_for_timeout(500)
+    settle(page)
+    expect(page).to_have_url(re.compile(r"grad_radius=1\.2"))
+    expect(page.get_by_text("σ_max = 1.2", exact=False).first).to_be_visible()
+    assert page.locator(EXCEPTION).count() == 0
+
+
+def test_long_memory_trains_with_a_progress_bar(page: Page, app_url):
+    open_lab(
+        page, f"{app_url}/gradients?grad_tab=Long+memory+%28train%29&grad_lag=4&grad_steps=250"
+    )
+    page.get_by_role("button", name="Train all three").click()
+    expect(page.get_by_test_id("stProgress")).to_be_visible(timeout=30_000)
+    settle(page)
+    page.wait_for_selector(".st-key-grad_train_curves .js-plotly-plot", timeout=120_000)
+    page.wait_for_selector(".st-key-grad_trained_curves .js-plotly-plot", timeout=30_000)
+    assert page.locator(EXCEPTION).count() == 0
