@@ -27,29 +27,111 @@ def setup_process_once() -> None:
     _SET_UP = True
 
 
-# Static CSS only (nothing a user typed): bigger type for a projector.
+# Static CSS only (nothing a user typed): a projector needs big type and contrast,
+# and no chrome: the sidebar and Streamlit's toolbar go, an "Exit lecture mode" button
+# stays on the page.
 _LECTURE_CSS = """
 <style>
-  .stMainBlockContainer { font-size: 1.3rem; }
+  .stMainBlockContainer { font-size: 1.35rem; color: #000; }
   .stMainBlockContainer p, .stMainBlockContainer li, .stMainBlockContainer label,
-  .stMainBlockContainer .stCaption, .stMainBlockContainer button { font-size: 1.3rem !important; }
-  .stMainBlockContainer h1 { font-size: 3.2rem; }
-  .stMainBlockContainer h2 { font-size: 2.4rem; }
-  .stMainBlockContainer h3 { font-size: 1.9rem; }
-  .stMainBlockContainer .katex-display .katex { font-size: 1.35em; }
+  .stMainBlockContainer .stCaption, .stMainBlockContainer button,
+  .stMainBlockContainer input, .stMainBlockContainer textarea {
+    font-size: 1.35rem !important; color: #000 !important; }
+  .stMainBlockContainer .stCaption p { color: #222 !important; }
+  .stMainBlockContainer h1 { font-size: 3.2rem; color: #000; }
+  .stMainBlockContainer h2 { font-size: 2.4rem; color: #000; }
+  .stMainBlockContainer h3 { font-size: 1.9rem; color: #000; }
+  .stMainBlockContainer .katex-display .katex, .stMainBlockContainer .katex { font-size: 1.35em; }
+  .stMainBlockContainer .js-plotly-plot text { font-weight: 600; fill-opacity: 1 !important; }
+  .stMainBlockContainer .js-plotly-plot .xtick text, .stMainBlockContainer .js-plotly-plot .ytick text,
+  .stMainBlockContainer .js-plotly-plot .g-xtitle text, .stMainBlockContainer .js-plotly-plot .g-ytitle text,
+  .stMainBlockContainer .js-plotly-plot .gtitle, .stMainBlockContainer .js-plotly-plot .legendtext,
+  .stMainBlockContainer .js-plotly-plot .annotation-text {
+    font-size: 125% !important; fill: #000 !important; }
+  .stMainBlockContainer .vega-embed text { font-size: 125% !important; fill: #000 !important; }
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stExpandSidebarButton"], [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stDecoration"] { display: none !important; }
+  .stMainBlockContainer { padding-top: 1.5rem; max-width: 100%; }
+  .st-key-share, .st-key-check, .stExpander:has(.stCode) { display: none !important; }
 </style>
 """
 
+LECTURE_HELP = (
+    "Lecture mode: bigger text, equations and chart labels in high contrast for a projector; "
+    "the sidebar, the share box and the quizzes are hidden. Keys in the step-through: "
+    "Right / Left for the next / previous step, Space to play or pause. Add `?lecture=1` to a "
+    "link to open it this way."
+)
+
+
+def _leave_lecture() -> None:
+    st.session_state["lecture"] = False
+
+
+def _hide_css(keys: frozenset[str]) -> str:
+    """CSS that hides the keyed elements a link asked to hide (names checked by urlstate)."""
+    selectors = [f".st-key-{k}" for k in sorted(keys) if urlstate.KEY_PATTERN.match(k)]
+    if "sidebar" in keys:
+        selectors += ['[data-testid="stSidebar"]', '[data-testid="stSidebarCollapsedControl"]']
+    return "<style>" + ", ".join(selectors) + " { display: none !important; }</style>"
+
 
 def lecture_mode_toggle() -> bool:
-    """Sidebar toggle that enlarges fonts and charts for projection; returns its state."""
+    """The frame above every page: check the link, lecture mode, hide flags.
+
+    Runs before the page, so it first checks the URL's parameters
+    (:func:`urlstate.sanitise_query_params`) and shows one note if any was changed or
+    ignored. Then the lecture-mode toggle (sidebar; ``?lecture=1`` in a link): bigger
+    fonts and chart text, high contrast, no sidebar — with an "Exit lecture mode"
+    button on the page. Finally the controls named in ``?hide=...`` are hidden.
+    Returns whether lecture mode is on.
+    """
+    notes = urlstate.sanitise_query_params()
     on = st.sidebar.toggle(
         "Lecture mode",
         key="lecture",
-        help="Bigger text, equations and chart labels for a projector.",
+        help=LECTURE_HELP,
         **urlstate.BOUND,
     )
     # (the sidebar toggle is the same widget on every page, so it survives page switches)
     if on:
         st.html(_LECTURE_CSS)
+        st.button(
+            "Exit lecture mode",
+            key="exit_lecture",
+            icon=":material/close_fullscreen:",
+            type="tertiary",
+            on_click=_leave_lecture,
+            help=LECTURE_HELP,
+        )
+    if notes:
+        st.info(
+            "Some settings in this link could not be used as given:\n\n- " + "\n- ".join(notes),
+            icon=":material/link_off:",
+        )
+    hide = urlstate.hidden()
+    if hide:
+        st.html(_hide_css(hide))
     return on
+
+
+def lecture_on() -> bool:
+    """Whether lecture mode is on (for helpers that draw fewer controls or bigger figures)."""
+    return bool(st.session_state.get("lecture", False))
+
+
+def projector_figure(fig):
+    """A Plotly figure with projector-sized text in lecture mode (unchanged otherwise).
+
+    Meant for ``lesson.chart``: ``fig = frame.projector_figure(fig)`` before drawing.
+    Copies the figure; cached figures stay untouched.
+    """
+    if not lecture_on():
+        return fig
+    import plotly.graph_objects as go
+
+    big = go.Figure(fig)
+    size = (fig.layout.font.size or 14) * 1.3
+    big.update_layout(font={"size": size, "color": "#000"})
+    return big

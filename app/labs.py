@@ -70,4 +70,15 @@ LABS = (
         "by autograd; W_hh's eigenvalues against the unit circle with the Pascanu bound; the BPTT "
         "recursion with its numbers; clipping and truncation; a long-memory task trained live.",
     ),
+    Lab(
+        path="views/exercises.py",
+        title="Exercises",
+        icon=":material/assignment:",
+        url_path="exercises",
+        lecture="Practice for every lecture so far — predict, then check against the live model.",
+        summary="Step-through exercises in sets that follow the lectures: enter h_t of a unit, "
+        "predict a forget gate, a perplexity, a gradient's fate. Every question is generated "
+        "from a seed and the live models, with a hint, a worked solution, a session score and "
+        "a downloadable summary.",
+    ),
 )

@@ -12,8 +12,19 @@ part of the view (text and weights) is also remembered in the session
 links between pages carry it explicitly (:func:`carry`).
 """
 
+import functools
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
+
+from seqviz.exercises import SET_IDS
+from seqviz.pretrained import MODELS
+
+APP_DIR = Path(__file__).resolve().parent
 
 BOUND = {"bind": "query-params"}
 """Keyword arguments that bind a keyed widget to the query parameter named after its key."""
@@ -89,3 +100,237 @@ def clamp(key: str, low: int, high: int) -> None:
     value = st.session_state.get(key)
     if isinstance(value, int | float) and not low <= value <= high:
         st.session_state[key] = int(min(max(value, low), high))
+
+
+# --- links from outside: sanitising, hide flags --------------------------------------
+#
+# A link can carry anything: unknown keys, wrong types, out-of-range numbers, 10 kB
+# strings, script tags. Before any widget reads the URL, :func:`sanitise_query_params`
+# checks every parameter: a fixable value is clamped (and written back), anything else
+# is dropped, and the page shows one note naming the settings concerned. Raw values
+# are never echoed: the note names only keys that passed the key check.
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,40}$")
+MAX_VALUE_CHARS = 2000  # any parameter longer than this is cut (text) or dropped
+MAX_HIDDEN = 30  # hide flags per link
+MAX_UNIT = max(c.hidden_size for c in MODELS.values()) - 1  # unit j of one direction
+MAX_SEED = 2**31 - 1
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+
+
+@dataclass(frozen=True)
+class Param:
+    """What a query parameter may hold; anything else is clamped or dropped."""
+
+    kind: str  # "int" | "bool" | "choice" | "text" | "keys" (a comma list of widget keys)
+    low: int = 0  # int: smallest allowed
+    high: int = 0  # int: largest allowed (larger values are clamped)
+    choices: tuple[str, ...] = ()  # choice: allowed spellings, compared lower-case
+
+
+PARAMS: dict[str, Param] = {
+    "text": Param("text"),
+    "model": Param("choice", choices=("trained", "untrained")),
+    "step": Param("int", 0, 100_000),
+    "unit": Param("int", 0, MAX_UNIT),
+    "bidirectional": Param("bool"),
+    "stacked": Param("bool"),
+    "layers": Param("choice", choices=("2", "3")),
+    "cell": Param("choice", choices=("lstm", "gru")),
+    "lecture": Param("bool"),
+    "hide": Param("keys"),
+    "set": Param("choice", choices=SET_IDS),
+    "seed": Param("int", 0, MAX_SEED),
+    "ex": Param("int", 1, 50),
+}
+"""Parameters checked by type; labs add theirs here (others get only the generic checks)."""
+
+EXTRA_KEYS = frozenset({"step", "hide", "lecture"})  # keys no ``key="..."`` literal names
+
+
+@functools.cache
+def known_keys() -> frozenset[str]:
+    """Every key a link may set: PARAMS plus every ``key="..."`` literal in app/ (widgets)."""
+    found = set(PARAMS) | EXTRA_KEYS
+    for path in APP_DIR.rglob("*.py"):
+        found.update(re.findall(r"""\bkey=["']([A-Za-z0-9_]+)["']""", path.read_text("utf-8")))
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class Sanitised:
+    """The outcome of checking a link's parameters."""
+
+    keep: dict[str, str]  # parameters to leave in the URL (canonical spelling)
+    session: dict[str, object]  # clamped / converted values to put in session_state
+    notes: list[str]  # one markdown line per setting that was changed or ignored
+
+
+_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+_NON_FINITE = re.compile(r"^\s*[+-]?(inf|infinity|nan)\s*$", re.IGNORECASE)
+
+
+def _sane(value: str) -> bool:
+    number = float(value)
+    return math.isfinite(number) and abs(number) < 1e15
+
+
+def _int(value: str) -> int | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return int(number) if math.isfinite(number) else None
+
+
+def sanitise(params: dict[str, str], known: frozenset[str] | None = None) -> Sanitised:
+    """Check a link's query parameters (pure: no Streamlit; see module notes).
+
+    Args:
+        params: the query parameters as given (last value per key).
+        known: keys allowed at all (default :func:`known_keys`).
+    """
+    known = known_keys() if known is None else known
+    keep: dict[str, str] = {}
+    session: dict[str, object] = {}
+    notes: list[str] = []
+    n_bad_keys = 0
+    for key, raw in params.items():
+        if not KEY_PATTERN.match(key):
+            n_bad_keys += 1
+            continue
+        if key not in known:
+            notes.append(f"**{key}**: not a setting of this app — ignored.")
+            continue
+        value = _CONTROL_CHARS.sub("", str(raw))
+        spec = PARAMS.get(key)
+        if spec is not None and spec.kind == "text":
+            if len(value) > MAX_VALUE_CHARS:  # the text box shows it; the labs cut it
+                notes.append(f"**{key}**: {len(value):,} characters — only the start is read.")
+            keep[key] = value
+            continue
+        if len(value) > MAX_VALUE_CHARS:
+            notes.append(f"**{key}**: far too long a value — ignored.")
+            continue
+        if spec is None:
+            # a lab's own widget: Streamlit checks the value against the widget, except
+            # numbers a number_input cannot hold (int("1e400") raises inside Streamlit)
+            if _NON_FINITE.match(value) or (_NUMBER.match(value) and not _sane(value)):
+                notes.append(f"**{key}**: not a usable number — ignored.")
+                continue
+            keep[key] = value
+            continue
+        if spec.kind == "int":
+            number = _int(value)
+            if number is None:
+                notes.append(f"**{key}**: not a whole number — ignored.")
+                continue
+            clamped = min(max(number, spec.low), spec.high)
+            if clamped != number or str(clamped) != value:
+                if clamped != number:
+                    notes.append(
+                        f"**{key}**: out of range {spec.low}–{spec.high} — set to {clamped}."
+                    )
+                session[key] = clamped
+            keep[key] = str(clamped)
+        elif spec.kind == "bool":
+            low = value.strip().lower()
+            if low not in _TRUE + _FALSE:
+                notes.append(f"**{key}**: must be true or false — ignored.")
+                continue
+            if low not in ("true", "false"):
+                session[key] = low in _TRUE
+            keep[key] = "true" if low in _TRUE else "false"
+        elif spec.kind == "choice":
+            if value.strip().lower() not in spec.choices:
+                notes.append(f"**{key}**: not one of {', '.join(spec.choices)} — ignored.")
+                continue
+            keep[key] = value.strip()
+        elif spec.kind == "keys":
+            names = [k.strip() for k in value.split(",") if k.strip()]
+            good = [k for k in names if KEY_PATTERN.match(k)][:MAX_HIDDEN]
+            if len(good) != len(names):
+                notes.append(f"**{key}**: some names were not control names — ignored those.")
+            keep[key] = ",".join(dict.fromkeys(good))
+    if n_bad_keys:
+        notes.append(
+            f"{n_bad_keys} malformed setting name{'s' if n_bad_keys > 1 else ''} — ignored."
+        )
+    return Sanitised(keep=keep, session=session, notes=notes)
+
+
+def sanitise_query_params() -> list[str]:
+    """Check this run's query parameters before any widget reads them; returns the notes.
+
+    Fixed values go into session_state (the widget takes them from there) and the URL
+    is rewritten to what was kept, so the same link does not trip twice.
+    """
+    params = {key: st.query_params.get(key) for key in st.query_params}
+    result = sanitise(params)
+    for key, value in result.session.items():
+        st.session_state[key] = value
+    if result.keep != params:
+        st.query_params.from_dict(result.keep)
+        _reseed_widgets_from_url()
+    return result.notes
+
+
+def _reseed_widgets_from_url() -> None:
+    """Make bound widgets start from the checked URL rather than the link as it came.
+
+    Streamlit seeds bound widgets from a snapshot of the query string taken before
+    the script ran; some values crash its parsers (a number_input given "1e400").
+    This refreshes the snapshot from the checked parameters, the way Streamlit itself
+    does after a page switch. Internal API: if it moves, links are still checked and
+    noted, only the crash guard is lost (tests/test_urlstate.py catches that).
+    """
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    try:
+        with ctx.session_state.query_params() as qp:
+            qp.set_initial_query_params_from_current()
+    except AttributeError:
+        pass
+
+
+def hidden() -> frozenset[str]:
+    """The controls this link hides (``?hide=unit,model``), remembered across page switches."""
+    raw = st.query_params.get("hide")
+    if raw is None:
+        raw = st.session_state.get("_shared_view", {}).get("hide", "")
+    names = frozenset(k for k in str(raw).split(",") if KEY_PATTERN.match(k))
+    if names:
+        remember("hide", ",".join(sorted(names)))
+    return names
+
+
+def is_hidden(key: str) -> bool:
+    """True if the link asked to hide the control (or box) with this key."""
+    return key in hidden()
+
+
+def from_url(param: str, widget_key: str, options: list, default) -> None:
+    """Before an *unbound* widget: take its value from the link when the link changes.
+
+    For widgets that cannot be bound because their ``format_func`` labels would end up
+    in the URL (``?set=gates`` must stay short). The URL wins when it differs from what
+    :func:`to_url` last wrote (a new link, the browser's back button); otherwise the
+    widget keeps its own value, or the last one this session used on the page.
+    """
+    by_text = {str(o): o for o in options}
+    url = st.query_params.get(param)
+    if url is not None and url in by_text and url != st.session_state.get(f"_url_{param}"):
+        st.session_state[widget_key] = by_text[url]
+    elif st.session_state.get(widget_key) not in options:
+        last = st.session_state.get(f"_last_{param}")
+        st.session_state[widget_key] = last if last in options else default
+
+
+def to_url(param: str, value) -> None:
+    """After the widget: mirror its value into the URL (see :func:`from_url`)."""
+    st.session_state[f"_url_{param}"] = str(value)
+    st.session_state[f"_last_{param}"] = value
+    if st.query_params.get(param) != str(value):
+        st.query_params[param] = str(value)

@@ -1,0 +1,147 @@
+"""Exercises: predict a number or an outcome, then check it against the live model."""
+
+import random
+
+import streamlit as st
+
+from app import checkbox, lesson, share, urlstate
+from app.labs import LABS
+from app.urlstate import BOUND, start_value
+from seqviz import exercises
+
+SETS = {s.id: s for s in exercises.SETS}
+
+st.title("Exercises")
+lesson.intro("ex_intro")
+
+# --- which set, which numbers -------------------------------------------------------
+urlstate.from_url("set", "set_pick", list(SETS), exercises.SET_IDS[0])
+start_value("seed", checkbox.session_seed())
+c_set, c_seed, c_new = st.columns([4, 1.3, 1], vertical_alignment="bottom")
+set_id = c_set.container(key="set").segmented_control(
+    "Exercise set (in lecture order)",
+    options=list(SETS),
+    format_func=lambda s: f"{exercises.SET_IDS.index(s) + 1}. {SETS[s].title}",
+    required=True,
+    key="set_pick",
+)
+urlstate.to_url("set", set_id)
+seed = c_seed.number_input(
+    "Numbers (seed)",
+    min_value=0,
+    max_value=urlstate.MAX_SEED,
+    step=1,
+    key="seed",
+    help="Every seed gives the same questions with different numbers. A link with this "
+    "seed gives everyone the same numbers.",
+    **BOUND,
+)
+
+
+def new_numbers() -> None:
+    st.session_state["seed"] = random.SystemRandom().randrange(1000, 10_000)
+    st.session_state["_ex_seed"] = st.session_state["seed"]  # kept across page switches
+
+
+c_new.button(
+    "New numbers",
+    key="new_seed",
+    icon=":material/casino:",
+    width="stretch",
+    on_click=new_numbers,
+    help="Draw a new seed: the same questions with fresh numbers.",
+)
+
+st.session_state["_ex_seed"] = int(seed)  # the labs' check-yourself boxes use it too
+chosen = SETS[set_id]
+exs = checkbox.cached_set(set_id, int(seed))
+n = len(exs)
+
+# --- one exercise at a time ---------------------------------------------------------
+urlstate.from_url("ex", "ex_pick", list(range(1, n + 1)), 1)
+
+
+def move(delta: int) -> None:
+    st.session_state["ex_pick"] = min(max(st.session_state.get("ex_pick", 1) + delta, 1), n)
+
+
+def label(i: int) -> str:
+    done = checkbox.result_of(exs[i - 1])
+    mark = " ✓" if done.get("correct") else " ·" if done.get("attempts") else ""
+    return f"{i}{mark}"
+
+
+c_prev, c_pick, c_next = st.columns([1, 5, 1], vertical_alignment="bottom")
+i = c_pick.container(key="ex").segmented_control(
+    "Exercise", options=list(range(1, n + 1)), format_func=label, required=True, key="ex_pick"
+)
+urlstate.to_url("ex", i)
+c_prev.button(
+    "Previous",
+    key="ex_prev",
+    icon=":material/skip_previous:",
+    width="stretch",
+    disabled=i <= 1,
+    on_click=move,
+    args=(-1,),
+    shortcut="Left",
+    help="Previous exercise (Left arrow).",
+)
+c_next.button(
+    "Next",
+    key="ex_next",
+    icon=":material/skip_next:",
+    width="stretch",
+    disabled=i >= n,
+    on_click=move,
+    args=(+1,),
+    shortcut="Right",
+    help="Next exercise (Right arrow).",
+)
+
+with st.container(border=True, key="exercise"):
+    st.caption(f"{chosen.title} · exercise {i} of {n} · numbers from seed {seed}")
+    checkbox.render_exercise(exs[i - 1], key=f"ex_{set_id}_{i}")
+
+# --- score and summary --------------------------------------------------------------
+st.subheader("Your score")
+rows = exercises.summarise(exs, {ex.id: checkbox.result_of(ex) for ex in exs})
+right, total = exercises.score(rows)
+right_all, answered_all = checkbox.session_score()
+c_set_score, c_all_score = st.columns(2)
+c_set_score.metric(f"This set ({chosen.title})", f"{right} / {total} right")
+c_all_score.metric("This session, all sets", f"{right_all} / {answered_all} answered right")
+st.progress(right / total if total else 0.0)
+st.dataframe(rows, hide_index=True, key="summary")
+c_csv, c_json, _ = st.columns([1, 1, 3])
+c_csv.download_button(
+    "Summary (CSV)",
+    data=exercises.to_csv(rows),
+    file_name=f"seqviz-exercises-{set_id}-seed{seed}.csv",
+    mime="text/csv",
+    key="summary_csv",
+    icon=":material/download:",
+    on_click="ignore",
+)
+c_json.download_button(
+    "Summary (JSON)",
+    data=exercises.to_json(rows),
+    file_name=f"seqviz-exercises-{set_id}-seed{seed}.json",
+    mime="application/json",
+    key="summary_json",
+    icon=":material/download:",
+    on_click="ignore",
+)
+st.caption("No login and nothing personal: the summary lists exercises, seed and results only.")
+
+lesson.more("How the exercises work", "ex_howto")
+lesson.more("For tutors: hand out a focused exercise", "ex_tutor")
+share.share_box(hideable=("set", "seed", "new_seed", "ex", "summary", "sidebar"))
+lab_paths = {lab.url_path: lab.path for lab in LABS}
+if chosen.lab in lab_paths:
+    st.page_link(
+        lab_paths[chosen.lab],
+        label=f"Open the {chosen.title} lab",
+        icon=":material/arrow_forward:",
+        query_params=urlstate.carry(),
+    )
