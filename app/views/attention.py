@@ -93,17 +93,18 @@ st.caption(
 lesson.try_this("attn_try")
 
 # --- the one core call (cached) ---------------------------------------------------------
-sa = cache.run(text, D, d_k, seed, positions, scale, causal)
+view = (text, D, d_k, seed, positions, scale, causal)  # everything the figures depend on
+sa = cache.run(*view)
 steps = sa.steps
-figs = cache.step_figures(text, D, d_k, seed, positions, scale, causal)
+figs = cache.step_figures(*view)
 
 
 def pair(left: str, right: str, how: str, key: str) -> None:
     a, b = st.columns(2)
     with a:
-        lesson.chart(cache.with_row(figs[left], i), key=f"{key}_a", how=how)
+        lesson.chart(cache.row_figure(left, *view, i), key=f"{key}_a", how=how)
     with b:
-        lesson.chart(cache.with_row(figs[right], i), key=f"{key}_b", how=how)
+        lesson.chart(cache.row_figure(right, *view, i), key=f"{key}_b", how=how)
 
 
 st.header("1 · Words become vectors: X = E[w] + P")
@@ -112,7 +113,7 @@ c1, c2, c3 = st.columns(3)
 for col, name in zip((c1, c2, c3), ("E", "P", "X"), strict=True):
     with col:
         lesson.chart(
-            cache.with_row(figs[name], i),
+            cache.row_figure(name, *view, i),
             key=f"fig_{name}",
             how="one row per word, one column per dimension; red > 0, blue < 0; the outlined row is word i.",
         )
@@ -124,7 +125,7 @@ cq, ck, cv = st.columns(3)
 for col, name in zip((cq, ck, cv), ("Q", "K", "V"), strict=True):
     with col:
         lesson.chart(
-            cache.with_row(figs[name], i),
+            cache.row_figure(name, *view, i),
             key=f"fig_{name}",
             how=f"row j is {name.lower()}_j (d_k = {d_k} numbers); identical words give identical rows.",
         )
@@ -137,7 +138,7 @@ pair(
     "scores", "scaled", "row i, column j: how well query i matches key j (signed, unbounded).", "sc"
 )
 lesson.chart(
-    cache.with_row(figs["masked"], i),
+    cache.row_figure("masked", *view, i),
     key="fig_masked",
     how="blank cells are −∞: after the softmax they get weight exactly 0.",
 )
@@ -148,7 +149,7 @@ st.latex(tex.entropy(steps, i))
 w_col, b_col = st.columns([3, 2])
 with w_col:
     lesson.chart(
-        cache.with_row(figs["weights"], i),
+        cache.row_figure("weights", *view, i),
         key="fig_weights",
         how="row i is how much word i takes from each word j (0 to 1, each row sums to 1); hover for the exact weight.",
     )
@@ -214,17 +215,21 @@ perm_seed = st.number_input("Shuffle seed", 0, 9999, step=1, key="perm_seed", **
 off_t, on_t, shuffled, order_figs = cache.order(text, D, d_k, seed, perm_seed)
 st.markdown("**Shuffled:** " + " ".join(md_escape(w) for w in shuffled))
 st.latex(
-    rf"\text{{no positions: }}\max_{{i,j}} |\alpha_{{ij}} - \alpha'_{{\pi(i)\pi(j)}}| = {off_t.max_difference:.1e}"
+    rf"\text{{no positions: }}\max_{{i,j}} |\alpha_{{ij}} - \alpha'_{{\pi(i)\pi(j)}}| = {tex.sci(off_t.max_difference)}"
     rf"\qquad \text{{with positions: }} {on_t.max_difference:.3f}"
 )
 o1, o2, o3 = st.columns(3)
-for col, fig, k in zip((o1, o2, o3), order_figs, ("ord_a", "ord_b", "ord_c"), strict=True):
+order_how = (
+    "the original sentence: row = query word, column = key word.",
+    "the shuffled sentence: find any word pair of the first map — its weight is the same here.",
+    "with positions, the shuffled sentence's weights put back in the original order: they differ "
+    "from the first map.",
+)
+for col, fig, k, how in zip(
+    (o1, o2, o3), order_figs, ("ord_a", "ord_b", "ord_c"), order_how, strict=True
+):
     with col:
-        lesson.chart(
-            fig,
-            key=k,
-            how="the same word pair has the same weight in the first two maps, wherever the words stand.",
-        )
+        lesson.chart(fig, key=k, how=how)
 st.caption(
     "Without positions the difference is zero up to float rounding (about 1e-7): attention is blind to order. "
     "With positions, moving a word changes what it attends to."

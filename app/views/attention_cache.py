@@ -98,6 +98,22 @@ def with_row(fig: go.Figure, row: int) -> go.Figure:
     return out
 
 
+@st.cache_resource(max_entries=200, ttl=1800, show_spinner=False)
+def row_figure(
+    name: str,
+    text: str,
+    D: int,
+    d_k: int,
+    seed: int,
+    positions: bool,
+    scale: bool,
+    causal: bool,
+    i: int,
+) -> go.Figure:
+    """The step figure ``name`` with query row i outlined (cached per row: a click only re-sends it)."""
+    return with_row(step_figures(text, D, d_k, seed, positions, scale, causal)[name], i)
+
+
 @st.cache_resource(**_CACHE)
 def query_bars(
     text: str, D: int, d_k: int, seed: int, positions: bool, scale: bool, causal: bool, i: int
@@ -129,10 +145,14 @@ def order(text: str, D: int, d_k: int, seed: int, perm_seed: int):
     on = self_attention.order_test(s.ids, w, positions=True, seed=perm_seed)
     shuffled = [s.tokens[int(k)] for k in off.perm]
     figs = (
-        afigs.attention_map(off.original, s.tokens, title="Original order, no positions"),
-        afigs.attention_map(off.shuffled, shuffled, title="Shuffled, no positions"),
         afigs.attention_map(
-            on.unshuffled, s.tokens, title="Shuffled with positions, put back in order"
+            off.original, s.tokens, title="Original, no positions", show_values=False
+        ),
+        afigs.attention_map(
+            off.shuffled, shuffled, title="Shuffled, no positions", show_values=False
+        ),
+        afigs.attention_map(
+            on.unshuffled, s.tokens, title="Shuffled + positions, re-sorted", show_values=False
         ),
     )
     return off, on, shuffled, figs

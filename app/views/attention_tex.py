@@ -33,10 +33,20 @@ def vec(v, show: int = SHOW) -> str:
     return r"\left(" + body + r"\right)"
 
 
+def sci(v: float) -> str:
+    """A small number in scientific notation: 6.0 \\times 10^{-8} (0 stays 0)."""
+    if v == 0:
+        return "0"
+    mantissa, exponent = f"{v:.1e}".split("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
 def embedding(sa, i: int, token: str) -> str:
     return (
-        rf"x_{{{i}}} = E[{word_tex(token)}] + P_{{{i}}} = {vec(sa.embeddings[i])} + "
-        rf"{vec(sa.positions[i])} = {vec(sa.X[i])}"
+        rf"\begin{{aligned}} x_{{{i}}} &= E[{word_tex(token)}] + P_{{{i}}} \\"
+        rf"E[{word_tex(token)}] &= {vec(sa.embeddings[i])} \\"
+        rf"P_{{{i}}} &= {vec(sa.positions[i])} \\"
+        rf"x_{{{i}}} &= {vec(sa.X[i])} \end{{aligned}}"
     )
 
 
@@ -56,8 +66,9 @@ def scores(steps, Q, K, i: int) -> str:
     )
     more = r" + \dots" if Q.shape[1] > 3 else ""
     return (
-        rf"s_{{{i},j}} = q_{{{i}}} \cdot k_j,\quad s_{{{i},0}} = {dot}{more} = {num(steps.scores[i, 0])};"
-        rf"\quad s_{{{i},:}} = {vec(steps.scores[i])}"
+        rf"\begin{{aligned}} s_{{{i},j}} &= q_{{{i}}} \cdot k_j \\"
+        rf"s_{{{i},0}} &= {dot}{more} = {num(steps.scores[i, 0])} \\"
+        rf"s_{{{i},:}} &= {vec(steps.scores[i])} \end{{aligned}}"
     )
 
 
@@ -78,10 +89,11 @@ def masked(steps, i: int, causal: bool) -> str:
         return rf"\text{{no mask: every word may look at every word}}\quad m_{{{i},:}} = {vec(steps.masked[i])}"
     T = steps.masked.shape[-1]
     hidden = T - i - 1
+    term = rf"s_{{{i},j}} / \sqrt{{d_k}}" if steps.scale != 1.0 else rf"s_{{{i},j}}"
     return (
-        rf"m_{{{i},j}} = \begin{{cases}} s_{{{i},j}} / \sqrt{{d_k}} & j \le {i} \\ -\infty & j > {i}"
-        rf"\end{{cases}}\quad ({hidden}\ \text{{future word{'s' if hidden != 1 else ''} hidden}})\quad "
-        rf"m_{{{i},:}} = {vec(steps.masked[i])}"
+        rf"\begin{{gathered}} m_{{{i},j}} = \begin{{cases}} {term} & j \le {i} \\ -\infty & j > {i}"
+        rf"\end{{cases}}\quad ({hidden}\ \text{{future word{'s' if hidden != 1 else ''} hidden}})\\ "
+        rf"m_{{{i},:}} = {vec(steps.masked[i])} \end{{gathered}}"
     )
 
 
@@ -92,10 +104,11 @@ def softmax(steps, i: int) -> str:
     finite = m[torch.isfinite(m)]
     denom = float(torch.exp(finite - finite.max()).sum()) if finite.numel() else float("nan")
     return (
-        rf"\alpha_{{{i},j}} = \frac{{e^{{m_{{{i},j}}}}}}{{\sum_l e^{{m_{{{i},l}}}}}},\quad "
+        rf"\begin{{gathered}}\alpha_{{{i},j}} = \frac{{e^{{m_{{{i},j}}}}}}{{\sum_l e^{{m_{{{i},l}}}}}}"
+        rf" = \frac{{e^{{m_{{{i},j}} - \max_l m_{{{i},l}}}}}}{{\sum_l e^{{m_{{{i},l}} - \max_l m_{{{i},l}}}}}},\quad "
         rf"\alpha_{{{i},{j}}} = \frac{{e^{{{num(m[j])} - {num(finite.max())}}}}}{{{num(denom)}}}"
-        rf" = \mathbf{{{num(row[j])}}};\quad \alpha_{{{i},:}} = {vec(row)},\ \ "
-        rf"\textstyle\sum_j \alpha_{{{i},j}} = {num(row.sum())}"
+        rf" = \mathbf{{{num(row[j])}}}\\ \alpha_{{{i},:}} = {vec(row)},\quad "
+        rf"\textstyle\sum_j \alpha_{{{i},j}} = {num(row.sum())}\end{{gathered}}"
     )
 
 

@@ -8,8 +8,6 @@ from app.urlstate import BOUND
 from app.views import attention_tex as tex
 from app.views import transformer_parts as parts
 from seqviz import bridge, transformer, transformer_lm
-from seqviz.figures import attention as afigs
-from seqviz.figures.recurrent import topk_bar
 
 DEFAULT_TEXT = "the time traveller smiled round at us then he began the time traveller"
 WEIGHTS = {"pretrained": "Pretrained", "untrained": "Untrained", "mine": "My model"}
@@ -63,8 +61,9 @@ if text is not None:
     )
     pos = c_p.slider("Query position t", 0, T - 1, key="pos", **BOUND) if T > 1 else 0
     l, h = min(layer, L) - 1, min(head, nh) - 1
+    grid, big_fig, next_fig = parts.head_figures(which, run, text, l, h, pos)
     lesson.chart(
-        parts.model_view_figure(which, run, text, (l, h)),
+        grid,
         key="model_view",
         how="row = the character attending (query), column = the character attended to (key); "
         "the upper triangle is empty (causal). The outlined map is enlarged below.",
@@ -76,22 +75,13 @@ if text is not None:
     big, nxt = st.columns([3, 2])
     with big:
         lesson.chart(
-            afigs.attention_map(
-                bt.weights[h], tokens, title=f"Layer {l + 1}, head {h + 1}", highlight_row=pos
-            ),
+            big_fig,
             key="head_big",
             how="hover a cell for the exact weight and the (query → key) pair; the outlined row is position t.",
         )
     with nxt:
-        actual = tokens[pos + 1] if pos + 1 < T else None
         lesson.chart(
-            topk_bar(
-                tr.probs[pos],
-                lm.vocab.idx_to_token,
-                k=8,
-                actual=actual,
-                title=f"After position {pos}: next character",
-            ),
+            next_fig,
             key="next_char",
             how="softmax(W_out LN(h_t)): the model's probabilities for the character after t; blue is the one that really follows.",
         )
@@ -133,7 +123,10 @@ gen_seed = c_s.number_input("Sampling seed", 0, 9999, step=1, key="gen_seed", **
 gen, g_tokens, g_trace = parts.generate(which, run, prompt, n_gen, temperature, top_k, gen_seed)
 P = len(gen.prompt_ids)
 new = "".join(g_tokens[P:])
-st.markdown(f"**{md_escape(''.join(g_tokens[:P]))}**:blue-background[{md_escape(new)}]")
+st.markdown(
+    f"**Prompt** :gray-background[{md_escape(''.join(g_tokens[:P]))}] **→ generated** "
+    f":blue-background[{md_escape(new)}]"
+)
 k_shown = str(top_k) if top_k else rf"{len(lm.vocab) - 1}\ (\text{{all}})"
 st.latex(
     r"P(c) = \frac{e^{o_c / \tau}}{\sum_{c' \in \text{top-}k} e^{o_{c'} / \tau}},\quad "
@@ -145,34 +138,25 @@ st.latex(
 def show_new_token(t: int) -> None:
     """Character t of the generated text: where it looked, and what it was drawn from."""
     p = P - 1 + t  # the position whose output produced it
+    prefix_fig, sampled_fig, probs_fig = parts.step_figures(
+        which, run, prompt, n_gen, temperature, top_k, gen_seed, t
+    )
     att, prob = st.columns([3, 2])
     with att:
         lesson.chart(
-            parts.prefix_attention(g_trace, g_tokens, p),
+            prefix_fig,
             key="gen_attention",
             how=f"each row is one head; the columns are the {p + 1} characters the model could see when it wrote "
             f"character {t + 1}; bright = where that head looked.",
         )
     with prob:
         lesson.chart(
-            topk_bar(
-                gen.sampled_from[t],
-                lm.vocab.idx_to_token,
-                k=8,
-                actual=g_tokens[P + t],
-                title="Sampled from (τ, top-k)",
-            ),
+            sampled_fig,
             key="gen_sampled",
             how="the distribution after temperature and top-k; blue is the character that was drawn.",
         )
         lesson.chart(
-            topk_bar(
-                gen.probs[t],
-                lm.vocab.idx_to_token,
-                k=8,
-                actual=g_tokens[P + t],
-                title="The model's own softmax",
-            ),
+            probs_fig,
             key="gen_probs",
             how="the raw next-character probabilities (τ = 1, no top-k).",
         )
@@ -213,8 +197,9 @@ b_seed = c_bs.number_input(
 )
 pair = parts.bridge_pair(task, b_seed)
 if pair is not None:
-    x = parts.bridge_input(symbols, pair.config.n)
-    a = bridge.align(pair, x)
+    a, bridge_fig = parts.bridge_view(
+        task, b_seed, pair, parts.bridge_input(symbols, pair.config.n)
+    )
     m1, m2 = st.columns(2)
     m1.metric("Transformer accuracy (fresh problems)", f"{pair.transformer_accuracy:.1%}")
     m2.metric("LSTM accuracy (fresh problems)", f"{pair.lstm_accuracy:.1%}")
@@ -223,7 +208,7 @@ if pair is not None:
         f"Transformer says `{''.join(a.transformer_pred)}` · LSTM says `{''.join(a.lstm_pred)}`"
     )
     lesson.chart(
-        afigs.alignment_pair(a.attention[-1].mean(0), a.connectivity, a.tokens, a.targets),
+        bridge_fig,
         key="bridge",
         how="row k = the position that writes answer y_k; columns = the inputs it could use. Left: attention "
         "(mean over heads); right: the LSTM's gradient norm, each row divided by its maximum.",

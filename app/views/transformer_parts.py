@@ -18,6 +18,7 @@ from app.views import attention_cache as cache
 from seqviz import bridge, transformer_lm
 from seqviz.figures import attention as afigs
 from seqviz.figures import lm as lfigs
+from seqviz.figures.recurrent import topk_bar
 from seqviz.text import load_time_machine
 
 _CACHE = dict(max_entries=64, ttl=1800, show_spinner=False)
@@ -87,38 +88,37 @@ def trace(which: str, run: dict | None, text: str):
     return _shared_trace(which, text)
 
 
-@st.cache_resource(**_CACHE)
-def _shared_model_view(which: str, text: str) -> go.Figure:
-    tokens, tr = _shared_trace(which, text)
-    return afigs.model_view(tr.weights, tokens)
-
-
-def model_view_figure(
-    which: str, run: dict | None, text: str, selected: tuple[int, int]
-) -> go.Figure:
-    if which == "mine" and run is not None:
-        tokens, tr = _trace(run["lm"], text)
-        return afigs.model_view(tr.weights, tokens, selected=selected)
-    fig = go.Figure(_shared_model_view(which, text))  # a copy: the cached one stays clean
-    nh = _heads(which)
-    T = len(fig.data[0].z)
-    idx = selected[0] * nh + selected[1] + 1
-    suffix = "" if idx == 1 else str(idx)
-    fig.add_shape(
-        type="rect",
-        x0=-0.5,
-        x1=T - 0.5,
-        y0=-0.5,
-        y1=T - 0.5,
-        xref=f"x{suffix}",
-        yref=f"y{suffix}",
-        line=dict(color="#000000", width=4),
+def _head_figures(lm, text: str, layer: int, head: int, pos: int) -> tuple[go.Figure, ...]:
+    """Model view with (layer, head) outlined, that head enlarged, the next-character bars."""
+    tokens, tr = _trace(lm, text)
+    T = len(tokens)
+    grid = afigs.model_view(tr.weights, tokens, selected=(layer, head))
+    big = afigs.attention_map(
+        tr.blocks[layer].weights[head],
+        tokens,
+        title=f"Layer {layer + 1}, head {head + 1}",
+        highlight_row=pos,
     )
-    return fig
+    actual = tokens[pos + 1] if pos + 1 < T else None
+    bars = topk_bar(
+        tr.probs[pos],
+        lm.vocab.idx_to_token,
+        k=8,
+        actual=actual,
+        title=f"After position {pos}: next character",
+    )
+    return grid, big, bars
 
 
-def _heads(which: str) -> int:
-    return model(which, None).model.config.n_heads
+@st.cache_resource(**_CACHE)
+def _shared_head_figures(which: str, text: str, layer: int, head: int, pos: int):
+    return _head_figures(model(which, None), text, layer, head, pos)
+
+
+def head_figures(which: str, run: dict | None, text: str, layer: int, head: int, pos: int):
+    if which == "mine" and run is not None:
+        return _head_figures(run["lm"], text, layer, head, pos)
+    return _shared_head_figures(which, text, layer, head, pos)
 
 
 def _generate(lm, prompt: str, n: int, temperature: float, top_k: int, seed: int):
@@ -141,8 +141,28 @@ def generate(which, run, prompt, n, temperature, top_k, seed):
         return _shared_generate(which, prompt, n, temperature, top_k, seed)
 
 
-def prefix_attention(tr, tokens, position: int) -> go.Figure:
-    return afigs.prefix_attention(tr.weights, tokens, position)
+def _step_figures(gen, tokens, tr, vocab, t: int) -> tuple[go.Figure, ...]:
+    P = len(gen.prompt_ids)
+    actual = tokens[P + t]
+    return (
+        afigs.prefix_attention(tr.weights, tokens, P - 1 + t),
+        topk_bar(gen.sampled_from[t], vocab, k=8, actual=actual, title="Sampled from (τ, top-k)"),
+        topk_bar(gen.probs[t], vocab, k=8, actual=actual, title="The model's own softmax"),
+    )
+
+
+@st.cache_resource(**_CACHE)
+def _shared_step_figures(which, prompt, n, temperature, top_k, seed, t):
+    gen, tokens, tr = _shared_generate(which, prompt, n, temperature, top_k, seed)
+    return _step_figures(gen, tokens, tr, model(which, None).vocab.idx_to_token, t)
+
+
+def step_figures(which, run, prompt, n, temperature, top_k, seed, t):
+    """Attention over the prefix and the two distributions for generated character t."""
+    if which == "mine" and run is not None:
+        gen, tokens, tr = _generate(run["lm"], prompt, n, temperature, top_k, seed)
+        return _step_figures(gen, tokens, tr, run["lm"].vocab.idx_to_token, t)
+    return _shared_step_figures(which, prompt, n, temperature, top_k, seed, t)
 
 
 # --- live training -------------------------------------------------------------------------
@@ -253,14 +273,32 @@ def bridge_pair(task: str, seed: int) -> bridge.Pair | None:
     return runs[(task, seed)]
 
 
-def bridge_input(symbols: str, n: int) -> torch.Tensor:
+def _bridge_view(pair: bridge.Pair, symbols: str):
+    a = bridge.align(pair, bridge.encode(symbols))
+    fig = afigs.alignment_pair(a.attention[-1].mean(0), a.connectivity, a.tokens, a.targets)
+    return a, fig
+
+
+@st.cache_resource(**_CACHE)
+def _shared_bridge_view(task: str, symbols: str):
+    return _bridge_view(cache.bridge_pair(task), symbols)
+
+
+def bridge_view(task: str, seed: int, pair: bridge.Pair, symbols: str):
+    """(Alignment, figure) of both models on the symbols."""
+    if seed == 0 and bridge.available(task):
+        return _shared_bridge_view(task, symbols)
+    return _bridge_view(pair, symbols)
+
+
+def bridge_input(symbols: str, n: int) -> str:
     """The user's symbols, or a clear message and a fixed example if they do not fit."""
     cleaned = (symbols or "").strip().lower()
     if len(cleaned) == n and all(c in bridge.SYMBOLS for c in cleaned):
-        return bridge.encode(cleaned)
+        return cleaned
     example = "hgabcf"[:n]
     st.warning(
         f"“{md_escape(symbols or '')}” is not {n} symbols from “{bridge.SYMBOLS}”; showing “{example}” instead.",
         icon=":material/error:",
     )
-    return bridge.encode(example)
+    return example

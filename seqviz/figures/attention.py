@@ -69,8 +69,15 @@ def matrix(
     cols = list(col_labels) if col_labels is not None else [str(j) for j in range(d)]
     finite = np.isfinite(v)
     zmax = float(np.abs(v[finite]).max()) if finite.any() else 1.0
-    text = np.where(finite, np.char.mod("%.3f", np.where(finite, v, 0.0)), "−∞ (masked)")
     rows = _labels(row_tokens)
+    masked = not finite.all()
+    # masked cells (−inf) are blank; only then does the hover need its own text
+    text = (
+        np.where(finite, np.char.mod("%.3f", np.where(finite, v, 0.0)), "−∞ (masked)")
+        if masked
+        else None
+    )
+    shown = "%{customdata}" if masked else "%{z:.3f}"
     fig = go.Figure(
         go.Heatmap(
             z=np.where(finite, v, np.nan),
@@ -81,7 +88,8 @@ def matrix(
             zmin=-zmax or -1,
             zmax=zmax or 1,
             customdata=text,
-            hovertemplate=f"row %{{y}}<br>column %{{x}}<br>{value_name} = %{{customdata}}<extra></extra>",
+            hoverongaps=masked,
+            hovertemplate=f"row %{{y}}<br>column %{{x}}<br>{value_name} = {shown}<extra></extra>",
             colorbar=dict(title=value_name, thickness=14),
         )
     )
@@ -111,7 +119,6 @@ def attention_map(
     T_q, T_k = w.shape
     k_tokens = q_tokens if k_tokens is None else k_tokens
     qs, ks = _labels(q_tokens), _labels(k_tokens)
-    pair = np.array([[f"“{qs[i]}” → “{ks[j]}”" for j in range(T_k)] for i in range(T_q)])
     show = (T_q <= 16 and T_k <= 16) if show_values is None else show_values
     fig = go.Figure(
         go.Heatmap(
@@ -121,11 +128,10 @@ def attention_map(
             zmin=0.0,
             zmax=1.0,
             colorscale=SEQUENTIAL,
-            customdata=pair,
             text=np.char.mod("%.2f", w) if show else None,
             texttemplate="%{text}" if show else None,
             textfont=dict(size=TICK_SIZE - 2),
-            hovertemplate="query → key: %{customdata}<br>weight = %{z:.4f}<extra></extra>",
+            hovertemplate="query “%{y}” → key “%{x}”<br>weight = %{z:.4f}<extra></extra>",
             colorbar=dict(title="weight", thickness=14),
         )
     )
@@ -208,7 +214,6 @@ def model_view(
     w = as_array(weights).astype(float)
     L, nh, T, _ = w.shape
     labels = _labels(tokens)
-    pair = np.array([[f"“{labels[i]}” → “{labels[j]}”" for j in range(T)] for i in range(T)])
     fig = make_subplots(
         rows=L,
         cols=nh,
@@ -221,20 +226,22 @@ def model_view(
             fig.add_trace(
                 go.Heatmap(
                     z=w[l, h],
+                    x=labels,
+                    y=labels,
                     zmin=0.0,
                     zmax=1.0,
                     colorscale=SEQUENTIAL,
                     showscale=(l == 0 and h == nh - 1),
                     colorbar=dict(title="weight", thickness=14),
-                    customdata=pair,
-                    hovertemplate=f"layer {l + 1}, head {h + 1}<br>%{{customdata}}"
+                    hovertemplate=f"layer {l + 1}, head {h + 1}<br>“%{{y}}” → “%{{x}}”"
                     "<br>weight = %{z:.4f}<extra></extra>",
                 ),
                 row=l + 1,
                 col=h + 1,
             )
     fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(showticklabels=False, autorange="reversed")
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(showticklabels=False, autorange="reversed", type="category")
     if selected is not None:
         l, h = selected
         idx = l * nh + h + 1
@@ -327,7 +334,7 @@ def alignment_pair(
                 zmax=1,
                 colorscale=SEQUENTIAL,
                 showscale=col == 2,
-                colorbar=dict(title="0..1", thickness=14),
+                colorbar=dict(title="0 to 1", thickness=14),
                 hovertemplate=f"answer %{{y}}<br>input %{{x}}<br>{what} = %{{z:.3f}}<extra></extra>",
             ),
             row=1,
@@ -353,9 +360,6 @@ def prefix_attention(
     rows = w[:, :, position, : position + 1].reshape(L * nh, position + 1)
     names = [f"L{l + 1} H{h + 1}" for l in range(L) for h in range(nh)]
     cols = _labels(tokens[: position + 1])
-    pair = np.array(
-        [[f"{names[r]}: “{cols[-1]}” → “{c}”" for c in cols] for r in range(len(names))]
-    )
     fig = go.Figure(
         go.Heatmap(
             z=rows,
@@ -364,8 +368,7 @@ def prefix_attention(
             zmin=0.0,
             zmax=1.0,
             colorscale=SEQUENTIAL,
-            customdata=pair,
-            hovertemplate="%{customdata}<br>weight = %{z:.4f}<extra></extra>",
+            hovertemplate=f"%{{y}}: “{cols[-1] if cols else ''}” → “%{{x}}”<br>weight = %{{z:.4f}}<extra></extra>",
             colorbar=dict(title="weight", thickness=14),
         )
     )

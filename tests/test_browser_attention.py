@@ -1,0 +1,82 @@
+"""The Self-attention and Transformer labs in a real Chromium: charts render, controls redraw, hover works."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+EXCEPTION = "[data-testid='stException']"
+
+
+def settle(page: Page) -> None:
+    page.wait_for_timeout(150)
+    page.wait_for_selector(IDLE, timeout=90_000)
+
+
+def open_page(page: Page, url: str) -> None:
+    page.set_viewport_size({"width": 1600, "height": 1200})
+    page.goto(url)
+    settle(page)
+
+
+def no_exception(page: Page) -> None:
+    assert page.locator(EXCEPTION).count() == 0
+
+
+def test_attention_page_renders_and_toggles_redraw(page: Page, app_url):
+    open_page(page, f"{app_url}/attention")
+    page.wait_for_selector(".st-key-fig_weights .js-plotly-plot", timeout=60_000)
+    expect(page.get_by_text("Self-attention, step by step")).to_be_visible()
+    page.locator(".st-key-causal label").click()
+    settle(page)
+    expect(page.locator(".st-key-fig_masked .gtitle")).to_have_text("masked (causal)")
+    expect(page).to_have_url(re.compile(r"causal=true"))
+    page.locator(".st-key-scale label").click()
+    settle(page)
+    expect(
+        page.locator(".st-key-fig_scaled_b .gtitle, .st-key-sc_b .gtitle").first
+    ).to_contain_text("not scaled")
+    no_exception(page)
+
+
+def test_attention_hover_shows_the_weight_and_the_word_pair(page: Page, app_url):
+    open_page(page, f"{app_url}/attention?sentence=the+time+machine")
+    plot = page.locator(".st-key-fig_weights .nsewdrag").first
+    plot.wait_for(timeout=60_000)
+    plot.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    box = plot.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.4)
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5, steps=5)
+    hover = page.locator(".st-key-fig_weights .hoverlayer")
+    expect(hover).to_contain_text("weight =", timeout=10_000)
+    expect(hover).to_contain_text("→")
+    no_exception(page)
+
+
+def test_transformer_model_view_head_selection_and_generation_steps(page: Page, app_url):
+    open_page(page, f"{app_url}/transformer")
+    page.wait_for_selector(".st-key-model_view .js-plotly-plot", timeout=60_000)
+    expect(page.locator(".st-key-head_big .gtitle")).to_have_text("Layer 1, head 1")
+    page.locator(".st-key-head button").filter(has_text="3").click()
+    settle(page)
+    expect(page.locator(".st-key-head_big .gtitle")).to_have_text("Layer 1, head 3")
+    page.locator(".st-key-layer button").filter(has_text="2").click()
+    settle(page)
+    expect(page.locator(".st-key-head_big .gtitle")).to_have_text("Layer 2, head 3")
+    expect(page.get_by_text("Generated character 1 of 40")).to_be_visible()
+    page.locator(".st-key-gen_step_next button").first.click()
+    settle(page)
+    expect(page.get_by_text("Generated character 2 of 40")).to_be_visible()
+    expect(page.locator(".st-key-gen_attention .gtitle")).to_contain_text("position 19")
+    no_exception(page)
+
+
+def test_transformer_bridge_and_bad_input(page: Page, app_url):
+    open_page(page, f"{app_url}/transformer?task=copy&symbols=zz")
+    page.wait_for_selector(".st-key-bridge .js-plotly-plot", timeout=60_000)
+    expect(page.get_by_text("is not 6 symbols")).to_be_visible()
+    no_exception(page)
