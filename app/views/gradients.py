@@ -293,30 +293,39 @@ def bptt_tab() -> None:
         direct = f.direct_grad[t]
         if kind == "lstm":
             direct = torch.cat([direct, torch.zeros_like(direct)])  # L reads h, not c
-        n = lambda v: sci(float(gradients.norm(v)))  # noqa: E731
+        n = lambda v: float(gradients.norm(v))  # noqa: E731
+        J_norm = float(J.step_norms[t + 1])
+        a, b = rf"{state}_{{{t}}}", rf"{state}_{{{t + 1}}}"  # s_t, s_{t+1} (h for RNN / GRU)
+        # dL/ds_t = direct + (ds_{t+1}/ds_t)^T dL/ds_{t+1}, then its norm and the bound
         st.latex(
-            rf"\frac{{\partial L}}{{\partial {state}_{{{t}}}}} = "
-            rf"\underbrace{{\frac{{\partial L}}{{\partial {state}_{{{t}}}}}\Big|_{{\text{{direct}}}}}}_{{\|\cdot\| = {n(direct)}}}"
-            rf" + \Big(\underbrace{{\frac{{\partial {state}_{{{t + 1}}}}}{{\partial {state}_{{{t}}}}}}}_{{\|\cdot\|_2 = {sci(float(J.step_norms[t + 1]))}}}\Big)^{{\!\top}}"
-            rf"\underbrace{{\frac{{\partial L}}{{\partial {state}_{{{t + 1}}}}}}}_{{\|\cdot\| = {n(g_next)}}}"
+            rf"\frac{{\partial L}}{{\partial {a}}} = \frac{{\partial L}}{{\partial {a}}}\Big|_{{\text{{direct}}}}"
+            rf" + \Big(\frac{{\partial {b}}}{{\partial {a}}}\Big)^{{\!\top}} \frac{{\partial L}}{{\partial {b}}}"
         )
         st.latex(
-            rf"\Big\|\frac{{\partial L}}{{\partial {state}_{{{t}}}}}\Big\| = {n(g_t)},\qquad "
+            rf"\underbrace{{{sci(n(g_t))}}}_{{\|\partial L/\partial {a}\|}} \;\le\; "
+            rf"\underbrace{{{sci(n(direct))}}}_{{\|\text{{direct}}\|}} + "
+            rf"\underbrace{{{sci(J_norm)}}}_{{\|\partial {b}/\partial {a}\|_2}} \times "
+            rf"\underbrace{{{sci(n(g_next))}}}_{{\|\partial L/\partial {b}\|}} = "
+            rf"{sci(n(direct) + J_norm * n(g_next))}"
+        )
+        block = r"\big[\,\cdot\,\big]_{hh}" if kind == "lstm" else ""
+        prod = rf"\prod_{{k={t + 1}}}^{{{T - 1}}} \frac{{\partial {state}_k}}{{\partial {state}_{{k-1}}}}"
+        st.latex(
             rf"\Big\|\frac{{\partial h_{{{T - 1}}}}}{{\partial h_{{{t}}}}}\Big\|_2 = "
-            rf"\Big\|\prod_{{s={t + 1}}}^{{{T - 1}}} \frac{{\partial {state}_s}}{{\partial {state}_{{s-1}}}}\Big\|_2 = "
-            rf"{sci(float(J.product_norms[t]))}"
+            + (rf"\Big\|\Big[{prod}\Big]_{{hh}}\Big\|_2" if block else rf"\Big\|{prod}\Big\|_2")
+            + rf" = {sci(float(J.product_norms[t]))}"
         )
         if kind == "lstm":
             st.caption(
                 "For the LSTM the state is s_t = [h_t; c_t]: h_t reaches step t+1 directly and "
-                "through the cell state, so the Jacobian is 2H × 2H."
+                "through the cell state, so the Jacobian is 2H × 2H; [·]_hh is its block from h to h."
             )
         lesson.chart(
             gfigs.norm_curves(
                 {"step": J.step_norms, "product": J.product_norms},
                 colors={"step": gfigs.NEUTRAL, "product": gfigs.ACCENT},
                 names={
-                    "step": "‖∂s_t/∂s_{t−1}‖₂, one step",
+                    "step": f"‖∂{state}_t / ∂{state}_t−1‖₂, one step",
                     "product": "‖∂h_T/∂h_t‖₂, product of Jacobians",
                 },
                 y_title="spectral norm",
@@ -438,6 +447,12 @@ def trunc_tab() -> None:
                 "randomized": "randomized",
             },
             cut=T - tr.k,
+            colors={
+                "full": gfigs.MODEL_COLORS["rnn"],
+                "truncated": gfigs.ACCENT,
+                "randomized": gfigs.OVERFLOW_COLOR,
+            },
+            dashes={"full": "solid", "truncated": "dash", "randomized": "dot"},
             tokens=tokens,
         ),
         key="grad_trunc_curves",
@@ -456,6 +471,7 @@ def trunc_tab() -> None:
             f"{truncation.global_norm(g):.3g}",
             f"cos to full = {cos:.3f}",
             delta_color="off",
+            delta_arrow="off",
         )
 
 
@@ -522,6 +538,7 @@ def memory_tab() -> None:
             ).hidden_norms
             for k, r in runs.items()
         }
+        st.subheader("The trained models' gradients through time")
         lesson.chart(
             gfigs.norm_curves(trained_norms),
             key="grad_trained_curves",

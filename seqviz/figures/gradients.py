@@ -81,6 +81,7 @@ def norm_curves(
     height: int = 460,
     names: dict[str, str] | None = None,
     colors: dict[str, str] | None = None,
+    dashes: dict[str, str] | None = None,
 ) -> go.Figure:
     """One log-scale line per curve (name -> (T,) values) over time t.
 
@@ -107,7 +108,7 @@ def norm_curves(
                 y=np.where(ok, a, np.nan),
                 mode="lines+markers" if T <= 60 else "lines",
                 name=label,
-                line=dict(color=color, width=3, dash=MODEL_DASH.get(name)),
+                line=dict(color=color, width=3, dash=(dashes or MODEL_DASH).get(name)),
                 marker=dict(size=6),
                 text=hover,
                 hovertemplate="%{text}<extra>" + label + "</extra>",
@@ -152,7 +153,7 @@ def norm_curves(
         range=[lo, hi],
         title=y_title,
         exponentformat="power",
-        dtick=1 if hi - lo < 12 else 3,
+        dtick=max(1, math.ceil((hi - lo) / 9)),
     )
     fig.update_xaxes(title="time step t")
     apply_layout(fig, title, height)
@@ -331,7 +332,7 @@ def training_curves(runs: dict[str, tuple[list[float], list[float]]], chance: fl
     fig.add_hline(
         y=chance,
         line=dict(color=NEUTRAL, dash="dash"),
-        annotation_text=f"chance = {chance:.0%}",
+        annotation_text=f"chance = {chance:.1%}",
         row=1,
         col=2,
     )
