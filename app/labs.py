@@ -71,6 +71,30 @@ LABS = (
         "recursion with its numbers; clipping and truncation; a long-memory task trained live.",
     ),
     Lab(
+        path="views/attention.py",
+        title="Self-attention",
+        icon=":material/center_focus_strong:",
+        url_path="attention",
+        lecture="Attention — queries, keys and values, scaled dot product, softmax, masks, "
+        "positional encodings.",
+        summary="Your sentence through one attention head, step by step: embeddings + positions, "
+        r"Q, K, V, $QK^\top$, $/\sqrt{d_k}$, the causal mask, softmax and the weighted values, each "
+        "with its equation and numbers; switch the scaling off to watch the softmax saturate; "
+        "sinusoidal encodings and a shuffled sentence that attention cannot tell apart.",
+    ),
+    Lab(
+        path="views/transformer.py",
+        title="Transformer",
+        icon=":material/hub:",
+        url_path="transformer",
+        lecture="The Transformer — multi-head self-attention, residuals and layer norm, "
+        "causal masking for language modelling; RNNs vs attention.",
+        summary="Every head of a tiny Transformer trained on The Time Machine reading your "
+        "text (the model view); generation with temperature and top-k, stepping through each "
+        "new character's attention; train your own; an LSTM and a Transformer reversing a "
+        "sequence, attention next to the LSTM's gradient connectivity.",
+    ),
+    Lab(
         path="views/exercises.py",
         title="Exercises",
         icon=":material/assignment:",
