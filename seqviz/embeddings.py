@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -30,6 +31,7 @@ __all__ = [
     "unknown_words",
     "neighbour_precision",
     "project",
+    "project_frames",
 ]
 
 
@@ -131,3 +133,15 @@ def project(W: Tensor, vocab: Vocab, words: Sequence[str], fit_rows: Tensor | No
     if fit_rows is None:
         return fit
     return PCA(fit.transform(X), fit.components, fit.mean, fit.explained)
+
+
+def project_frames(snapshots: Sequence[Tensor]) -> list[np.ndarray]:
+    """The same n words at several moments (n, E) each -> 2-D points (n, 2) per moment.
+
+    One projection for all frames (PCA of the unit-length vectors of the *last*
+    snapshot), so a word's movement between frames is real, not a change of axes.
+    """
+    if not snapshots:
+        return []
+    fit = pca(unit_rows(snapshots[-1]), k=2)
+    return [fit.transform(unit_rows(s)) for s in snapshots]

@@ -293,6 +293,8 @@ class NegSamplingStep:
     contexts: tuple[int, ...]  # (C,) ids of the true context words
     negatives: Tensor  # (C, K) sampled negative ids, K per context word
     h: Tensor  # (E,) h_j = row j of W
+    pos_dot: Tensor  # (C,) v'_c · h_j
+    neg_dot: Tensor  # (C, K) v'_n · h_j
     pos_score: Tensor  # (C,) σ(v'_c · h_j): should go to 1
     neg_score: Tensor  # (C, K) σ(v'_n · h_j): should go to 0
     losses: Tensor  # (C,) -log σ(v'_c·h) - sum_k log σ(-v'_{n_k}·h), per context word
@@ -323,13 +325,14 @@ def neg_sampling_step(
     h = W[center]  # (E,)
     v_pos = W_out[ctx]  # (C, E)
     v_neg = W_out[negatives]  # (C, K, E)
+    pos_dot = v_pos @ h  # (C,)
+    neg_dot = v_neg @ h  # (C, K)
     # σ(v'_c · h_j) and σ(v'_n · h_j)
-    pos_score = torch.sigmoid(v_pos @ h)  # (C,)
-    neg_score = torch.sigmoid(v_neg @ h)  # (C, K)
-    # L = -log σ(v'_c·h) - sum_k log σ(-v'_{n_k}·h)     (log σ(-s) = log(1 - σ(s)))
-    losses = -torch.nn.functional.logsigmoid(v_pos @ h) - torch.nn.functional.logsigmoid(
-        -(v_neg @ h)
-    ).sum(-1)  # (C,)
+    pos_score = torch.sigmoid(pos_dot)  # (C,)
+    neg_score = torch.sigmoid(neg_dot)  # (C, K)
+    # L = -log σ(v'_c·h) - sum_k log σ(-v'_{n_k}·h)
+    logsig = torch.nn.functional.logsigmoid
+    losses = -logsig(pos_dot) - logsig(-neg_dot).sum(-1)  # (C,)
     # dL/dv'_c = (σ(v'_c·h) - 1) h
     grad_pos = (pos_score - 1.0)[:, None] * h  # (C, E)
     # dL/dv'_n = σ(v'_n·h) h
@@ -343,6 +346,8 @@ def neg_sampling_step(
         contexts=tuple(int(c) for c in ctx),
         negatives=negatives,
         h=h,
+        pos_dot=pos_dot,
+        neg_dot=neg_dot,
         pos_score=pos_score,
         neg_score=neg_score,
         losses=losses,

@@ -8,6 +8,16 @@ from seqviz import embeddings
 from seqviz.planted import FUNCTION_WORDS, planted_corpus
 from seqviz.text import Vocab
 
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One torch thread, as the app runs: on a shared 2-core machine more threads only contend."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 WORDS = ["king", "queen", "man", "woman", "apple"]
 
 

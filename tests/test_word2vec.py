@@ -22,6 +22,16 @@ from seqviz.w2v_training import (
     softmax_sgd_step,
 )
 
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One torch thread, as the app runs: on a shared 2-core machine more threads only contend."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 LECTURE = "Mining web data for business insights is an useful course".split()
 
 
@@ -284,7 +294,7 @@ def test_fit_pairs_lowers_the_loss_for_both_objectives():
     for objective in ("softmax", "negative"):
         model = w2v.SkipGram(len(corpus.vocab), 4, seed=0, init="random")
         noise = w2v.noise_distribution(corpus.counts)
-        losses = fit_pairs(model, c, x, objective, steps=60, lr=0.2, noise=noise, k=3)
+        losses = fit_pairs(model, c, x, objective, steps=100, lr=1.0, noise=noise, k=3)
         assert losses[-1] < 0.8 * losses[0]
 
 
@@ -346,3 +356,16 @@ def test_min_count_drops_rare_words():
     assert corpus.counts[corpus.vocab["a"]] == 3 and corpus.counts[0] == 0
     with pytest.raises(ValueError):
         TrainConfig(objective="hierarchical")
+
+
+@pytest.mark.parametrize("objective", ["softmax", "negative"])
+def test_sentence_network_stays_finite_at_the_slider_ends(objective):
+    from seqviz.w2v_training import sentence_network
+
+    for window, E, k in ((1, 2, 1), (5, 8, 8), (2, 4, 3)):
+        positions = w2v.draw_windows(LECTURE, window).positions
+        net = sentence_network(LECTURE, positions, E=E, objective=objective, steps=200, k=k)
+        assert net.words == tuple(dict.fromkeys(LECTURE))
+        assert all(math.isfinite(v) for v in net.losses)
+        assert net.losses[-1] < net.losses[0]
+        assert torch.isfinite(net.model.W).all() and torch.isfinite(net.model.W_out).all()
