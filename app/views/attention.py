@@ -7,6 +7,7 @@ from app.controls import md_escape
 from app.urlstate import BOUND
 from app.views import attention_cache as cache
 from app.views import attention_tex as tex
+from app.views import transformer_parts as parts
 from seqviz import attention, self_attention
 
 DEFAULT_SENTENCE = "the time traveller held in his hand a glittering metallic framework"
@@ -241,10 +242,4 @@ lesson.show_code(
     attention.sinusoidal_positions,
     note="Every heatmap above is one field of `seqviz.attention.Steps`.",
 )
-c_prev, c_next = st.columns(2)
-c_prev.page_link(
-    "views/gradients.py", label="Previous lab: Gradient flow", icon=":material/arrow_back:"
-)
-c_next.page_link(
-    "views/transformer.py", label="Next lab: Transformer", icon=":material/arrow_forward:"
-)
+parts.lab_links("views/attention.py")

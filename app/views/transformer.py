@@ -221,8 +221,4 @@ lesson.show_code(
     note="`TinyTransformer.trace` runs `Block.trace` for every block; the plain forward uses "
     "`nn.MultiheadAttention` directly and the tests check both give the same logits.",
 )
-c_prev, c_next = st.columns(2)
-c_prev.page_link(
-    "views/attention.py", label="Previous lab: Self-attention", icon=":material/arrow_back:"
-)
-c_next.page_link("views/home.py", label="Back to the course map", icon=":material/map:")
+parts.lab_links("views/transformer.py")

@@ -302,3 +302,33 @@ def bridge_input(symbols: str, n: int) -> str:
         icon=":material/error:",
     )
     return example
+
+
+# --- links to the neighbouring labs -----------------------------------------------------------
+
+
+def lab_links(path: str) -> None:
+    """Previous and next lab in course order (app/labs.py), carrying the shared view."""
+    from app.labs import LABS
+
+    paths = [lab.path for lab in LABS]
+    here = paths.index(path)
+    prev_col, next_col = st.columns(2)
+    if here > 0:
+        lab = LABS[here - 1]
+        prev_col.page_link(
+            lab.path,
+            label=f"Previous lab: {lab.title}",
+            icon=":material/arrow_back:",
+            query_params=urlstate.carry(),
+        )
+    if here + 1 < len(LABS):
+        lab = LABS[here + 1]
+        next_col.page_link(
+            lab.path,
+            label=f"Next lab: {lab.title}",
+            icon=":material/arrow_forward:",
+            query_params=urlstate.carry(),
+        )
+    else:
+        next_col.page_link("views/home.py", label="Back to the course map", icon=":material/map:")
