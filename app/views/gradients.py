@@ -1,91 +1,15 @@
 """Gradient flow: vanishing and exploding gradients through time, computed with autograd."""
 
-import copy
-import math
-
 import streamlit as st
 import torch
 
 from app import controls, lesson, loaders, urlstate
 from app.labs import LABS
 from app.urlstate import BOUND, start_value
-from seqviz import clipping, gradients, initialisation, memory_task, truncation
+from app.views import gradients_parts as parts
+from app.views.gradients_parts import INITS, KINDS, LOSSES, choose, clamp_float
+from seqviz import clipping, gradients
 from seqviz.figures import gradients as gfigs
-from seqviz.figures.gradients import latex_number as sci
-
-KINDS = ("rnn", "gru", "lstm")
-NAMES = gfigs.MODEL_NAMES
-INITS = {
-    "default": "PyTorch default",
-    "orthogonal": "Orthogonal × r",
-    "scaled": "Random, spectral radius r",
-    "identity": "Identity × r (IRNN)",
-    "trained": "Trained on The Time Machine",
-}
-LOSSES = {"last": "last step: L = Σⱼ h_T,j", "all": "every step: L = Σₜ Σⱼ h_t,j"}
-
-
-def choose(where, widget: str, label: str, options, *, key: str, default, **kwargs):
-    """A choice widget bound to the URL; a value the options do not hold falls back to default."""
-    start_value(key, default)
-    if widget == "segmented_control":
-        kwargs["required"] = True
-    value = getattr(where, widget)(label, options, key=key, **BOUND, **kwargs)
-    return default if value is None else value
-
-
-def clamp_float(key: str, low: float, high: float) -> None:
-    """Keep a float slider's value (e.g. from a hand-edited link) within [low, high]."""
-    value = st.session_state.get(key)
-    if isinstance(value, int | float) and not low <= value <= high:
-        st.session_state[key] = float(min(max(value, low), high))
-
-
-def loss_fn(kind: str):
-    return gradients.last_step_sum if kind == "last" else lambda out: out.sum()
-
-
-# --- cached core calls (results are frozen records; no session changes them) ---------
-
-
-@st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
-def build_models(hidden: int, act: str, init: str, radius: float, seed: int, f64: bool):
-    """kind -> recurrent module (fresh, or a private copy of the pretrained one)."""
-    V = len(loaders.untrained_model("rnn").vocab)  # one-hot characters, as the char models read
-    models = {}
-    for kind in KINDS:
-        if init == "trained":
-            shared = loaders.trained_model(kind) if loaders.has_checkpoint(kind) else None
-            module = copy.deepcopy((shared or loaders.untrained_model(kind)).rnn)
-        else:
-            a = act if kind == "rnn" else "tanh"
-            module = initialisation.build(kind, V, hidden, a, init, radius, seed)
-        models[kind] = module.double() if f64 else module.float()
-    return models
-
-
-@st.cache_resource(max_entries=64, ttl=1800, show_spinner=False)
-def flows(setup: tuple, ids: tuple[int, ...], loss: str):
-    models = build_models(*setup)
-    x = one_hot(ids)
-    return {k: gradients.backprop(m, x, loss_fn(loss), params=True) for k, m in models.items()}
-
-
-@st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
-def jacobians(setup: tuple, ids: tuple[int, ...], kind: str):
-    return gradients.jacobians(build_models(*setup)[kind], one_hot(ids))
-
-
-@st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
-def truncated(setup: tuple, ids: tuple[int, ...], kind: str, k: int, keep: float, seed: int):
-    module = build_models(*setup)[kind]
-    return truncation.truncated_bptt(module, one_hot(ids), k, keep, seed)
-
-
-def one_hot(ids: tuple[int, ...]) -> torch.Tensor:
-    V = len(loaders.untrained_model("rnn").vocab)
-    return torch.nn.functional.one_hot(torch.tensor(ids), V).double()
-
 
 # --- page ------------------------------------------------------------------------------
 
@@ -189,8 +113,7 @@ if trained:
 setup = (int(hidden), act, init, float(radius), 0, bool(f64))
 
 # --- the one core call: three backward passes through time (cached) ------------------
-flow = flows(setup, ids, loss)
-models = build_models(*setup)
+flow = parts.flows(setup, ids, loss)
 norms = {k: f.hidden_norms for k, f in flow.items()}
 
 st.subheader(f"‖dL/dh_t‖ through time — RNN, GRU and LSTM on the same {T} inputs")
@@ -202,358 +125,24 @@ lesson.chart(
 )
 
 
-def report(kind: str, n: torch.Tensor) -> None:
-    """Say in words what happened to this model's gradient, overflow and underflow included."""
-    bad = (~torch.isfinite(n)).nonzero().flatten().tolist()
-    zero = (n == 0).nonzero().flatten().tolist()
-    if bad:
-        what = "NaN" if torch.isnan(n[bad[-1]]) else "inf"
-        st.error(
-            f"**{NAMES[kind]}: the gradient overflowed at step t = {bad[-1]}** ({what}; "
-            f"{len(bad)} of {T} steps are not finite numbers). Nothing is clipped or hidden: "
-            "this is what backpropagation really produced. Try clipping below, a smaller r, or tanh.",
-            icon=":material/warning:",
-        )
-    elif zero:
-        st.warning(
-            f"**{NAMES[kind]}: the gradient underflowed to exactly 0** at t <= {zero[-1]}: it became "
-            "smaller than the precision can store. Switch on float64 to see how small it really is.",
-            icon=":material/south:",
-        )
-    else:
-        ratio = float(n[0] / n[-1]) if n[-1] > 0 else math.nan
-        st.metric(f"{NAMES[kind]}: ‖dL/dh₀‖ / ‖dL/dh_T‖", f"{ratio:.2e}")
-
-
 for col, kind in zip(st.columns(3), KINDS, strict=True):
     with col:
-        report(kind, norms[kind])
+        parts.report(kind, norms[kind], T)
 
 lesson.try_this("grad_try")
 
 TABS = ("W_hh & the bound", "Inside BPTT", "Clipping", "Truncated BPTT", "Long memory (train)")
 
 
-# --- eigenvalues of W_hh and the Pascanu verdict ---------------------------------------
-def eig_tab() -> None:
-    W_hh = models["rnn"].weight_hh_l0.detach()
-    spec = gradients.spectrum(W_hh)
-    verdict = gradients.pascanu_verdict(W_hh, act)
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        lesson.chart(
-            gfigs.eigen_plane(spec.eigenvalues, verdict.gamma, spec.sigma_max),
-            key="grad_eigen",
-            how="each dot is an eigenvalue λ of the RNN's W_hh; dots outside the unit circle "
-            "(red) are directions that W_hh stretches at every step.",
-        )
-    with right:
-        st.markdown(f"**The plain RNN's W_hh ({hidden} × {hidden}), activation {act}**")
-        st.latex(
-            rf"\sigma_{{\max}}(W_{{hh}}) = {sci(spec.sigma_max)},\quad "
-            rf"\max|\lambda| = {sci(spec.spectral_radius)},\quad \gamma = {verdict.gamma:g}"
-        )
-        st.latex(
-            r"\Big\|\frac{\partial h_t}{\partial h_{t-1}}\Big\| \le "
-            r"\|\operatorname{diag} f'(a_t)\|\,\|W_{hh}\| \le \gamma\,\sigma_{\max} = "
-            + sci(verdict.gamma * spec.sigma_max)
-        )
-        box = st.success if verdict.outcome == "vanish" else st.warning
-        box(verdict.sentence, icon=":material/gavel:")
-        lesson.more("Why σ_max, and why only 'necessary' for exploding?", "grad_pascanu")
-
-
-# --- the BPTT recursion at one step, with its numbers ----------------------------------
-def bptt_tab() -> None:
-    c_kind, c_step = st.columns([1, 3])
-    kind = choose(
-        c_kind,
-        "segmented_control",
-        "Model",
-        list(KINDS),
-        key="grad_kind",
-        default="rnn",
-        format_func=NAMES.get,
-    )
-    if T < 2:
-        st.info("The sequence has one step: there is no earlier step to send a gradient to.")
-    else:
-        urlstate.clamp("grad_t", 0, max(T - 2, 0))
-        start_value("grad_t", max(0, T - 11))
-        if T > 2:
-            t = c_step.slider("Step t", 0, T - 2, key="grad_t", format="t = %d", **BOUND)
-        else:
-            t = 0
-            c_step.markdown("Step **t = 0** (two steps: one link back)")
-        J = jacobians(setup, ids, kind)
-        f = flow[kind]
-        state = "s" if kind == "lstm" else "h"
-        g = f.hidden_grad if kind != "lstm" else torch.cat([f.hidden_grad, f.cell_grad], -1)
-        g_next, g_t = g[t + 1], g[t]
-        direct = f.direct_grad[t]
-        if kind == "lstm":
-            direct = torch.cat([direct, torch.zeros_like(direct)])  # L reads h, not c
-        n = lambda v: float(gradients.norm(v))  # noqa: E731
-        J_norm = float(J.step_norms[t + 1])
-        a, b = rf"{state}_{{{t}}}", rf"{state}_{{{t + 1}}}"  # s_t, s_{t+1} (h for RNN / GRU)
-        # dL/ds_t = direct + (ds_{t+1}/ds_t)^T dL/ds_{t+1}, then its norm and the bound
-        st.latex(
-            rf"\frac{{\partial L}}{{\partial {a}}} = \frac{{\partial L}}{{\partial {a}}}\Big|_{{\text{{direct}}}}"
-            rf" + \Big(\frac{{\partial {b}}}{{\partial {a}}}\Big)^{{\!\top}} \frac{{\partial L}}{{\partial {b}}}"
-        )
-        st.latex(
-            rf"\underbrace{{{sci(n(g_t))}}}_{{\|\partial L/\partial {a}\|}} \;\le\; "
-            rf"\underbrace{{{sci(n(direct))}}}_{{\|\text{{direct}}\|}} + "
-            rf"\underbrace{{{sci(J_norm)}}}_{{\|\partial {b}/\partial {a}\|_2}} \times "
-            rf"\underbrace{{{sci(n(g_next))}}}_{{\|\partial L/\partial {b}\|}} = "
-            rf"{sci(n(direct) + J_norm * n(g_next))}"
-        )
-        block = r"\big[\,\cdot\,\big]_{hh}" if kind == "lstm" else ""
-        prod = rf"\prod_{{k={t + 1}}}^{{{T - 1}}} \frac{{\partial {state}_k}}{{\partial {state}_{{k-1}}}}"
-        st.latex(
-            rf"\Big\|\frac{{\partial h_{{{T - 1}}}}}{{\partial h_{{{t}}}}}\Big\|_2 = "
-            + (rf"\Big\|\Big[{prod}\Big]_{{hh}}\Big\|_2" if block else rf"\Big\|{prod}\Big\|_2")
-            + rf" = {sci(float(J.product_norms[t]))}"
-        )
-        if kind == "lstm":
-            st.caption(
-                "For the LSTM the state is s_t = [h_t; c_t]: h_t reaches step t+1 directly and "
-                "through the cell state, so the Jacobian is 2H × 2H; [·]_hh is its block from h to h."
-            )
-        lesson.chart(
-            gfigs.norm_curves(
-                {"step": J.step_norms, "product": J.product_norms},
-                colors={"step": gfigs.NEUTRAL, "product": gfigs.ACCENT},
-                names={
-                    "step": f"‖∂{state}_t / ∂{state}_t−1‖₂, one step",
-                    "product": "‖∂h_T/∂h_t‖₂, product of Jacobians",
-                },
-                y_title="spectral norm",
-                step=t,
-                tokens=tokens,
-            ),
-            key="grad_jacobians",
-            how="the flat line is each step's factor; the other is their running product from "
-            "T back to t: factors below 1 multiply into a vanishing product, above 1 into an exploding one.",
-        )
-        lesson.chart(
-            gfigs.grad_heatmap(
-                f.hidden_grad, tokens, title=f"{NAMES[kind]}: dL/dh_t, unit by unit"
-            ),
-            key="grad_heatmap",
-            how="one row per hidden unit, one column per step; colour is log10 of the size of "
-            "each component of dL/dh_t. Blank cells are exactly 0 (underflow or a dead ReLU) or inf/NaN (overflow).",
-        )
-    lesson.chart(
-        gfigs.connectivity(
-            {k: fl.input_norms for k, fl in flow.items()},
-            tokens,
-            title="Connectivity: which inputs still move the output?",
-        ),
-        key="grad_connectivity",
-        how="brightness is log10 ‖dL/dx_t‖: how much nudging input t would change L "
-        "(Distill, 'Memorization in RNNs'). Dark on the left = the model has forgotten those inputs.",
-    )
-
-
-# --- clipping the same run -------------------------------------------------------------
-def clip_tab() -> None:
-    st.markdown(lesson.prose("grad_clipping"))
-    c_model, c_theta, c_button = st.columns([1, 2, 1.3], vertical_alignment="bottom")
-    clip_kind = choose(
-        c_model,
-        "segmented_control",
-        "Model",
-        list(KINDS),
-        key="grad_clip_kind",
-        default="rnn",
-        format_func=NAMES.get,
-    )
-    theta = choose(
-        c_theta,
-        "select_slider",
-        "Clipping threshold θ",
-        [0.01, 0.1, 0.5, 1.0, 5.0, 10.0, 100.0, 1000.0],
-        key="grad_clip",
-        default=1.0,
-    )
-    c_button.button(
-        "Make it explode",
-        key="grad_explode",
-        icon=":material/local_fire_department:",
-        help="ReLU RNN, W_hh = 1.3 × orthogonal, 200 random characters.",
-        on_click=lambda: st.session_state.update(
-            grad_input="random",
-            grad_len=200,
-            grad_act="relu",
-            grad_init="orthogonal",
-            grad_radius=1.3,
-            grad_clip_kind="rnn",
-        ),
-    )
-    pg = flow[clip_kind].param_grads  # dL/dθ from the same backward pass as the curves
-    clipped = clipping.clip_global_norm(list(pg.values()), theta)
-    before = [float(gradients.norm(g.flatten())) for g in pg.values()]
-    after = [float(gradients.norm(g.flatten())) for g in clipped.grads]
-    st.latex(
-        rf"g \leftarrow \min\Big(1, \frac{{\theta}}{{\|g\| + 10^{{-6}}}}\Big)\, g:\qquad "
-        rf"\|g\| = {sci(clipped.norm_before)} \;\to\; \min(1, {sci(theta)} / {sci(clipped.norm_before)})"
-        rf" = {sci(clipped.coef)} \;\to\; \|g\|_{{\text{{clipped}}}} = {sci(clipped.norm_after)}"
-    )
-    if not math.isfinite(clipped.norm_before):
-        st.error(
-            "The gradient overflowed before clipping could act: its norm is "
-            f"{clipped.norm_before}, so the factor is {clipped.coef:g} and 0 × inf = NaN. "
-            "`torch.nn.utils.clip_grad_norm_` does exactly the same (or raises with "
-            "`error_if_nonfinite=True`). Clipping tames large gradients; it cannot repair an overflow.",
-            icon=":material/warning:",
-        )
-    lesson.chart(
-        gfigs.clipping_bars(list(pg), before, after, theta),
-        key="grad_clip_bars",
-        how="grey: each parameter tensor's gradient norm from BPTT; blue: after clipping the "
-        "global norm to θ — every tensor shrinks by the same factor, so the direction is kept.",
-    )
-
-
-# --- truncated and randomized BPTT -----------------------------------------------------
-def trunc_tab() -> None:
-    st.markdown(lesson.prose("grad_truncation"))
-    c_tk, c_k, c_p = st.columns([1, 2, 2])
-    trunc_kind = choose(
-        c_tk,
-        "segmented_control",
-        "Model",
-        list(KINDS),
-        key="grad_trunc_kind",
-        default="rnn",
-        format_func=NAMES.get,
-    )
-    urlstate.clamp("grad_k", 1, T)
-    start_value("grad_k", min(T, 10))
-    k = c_k.slider("Truncation length k", 1, max(T, 2), key="grad_k", disabled=T < 2, **BOUND)
-    clamp_float("grad_keep", 0.05, 1.0)
-    start_value("grad_keep", 0.9)
-    keep = c_p.slider(
-        "Randomized: keep probability π", 0.05, 1.0, step=0.05, key="grad_keep", **BOUND
-    )
-    tr = truncated(setup, ids, trunc_kind, min(int(k), T), float(keep), 0)
-    lesson.chart(
-        gfigs.norm_curves(
-            tr.hidden_norms,
-            names={
-                "full": "full BPTT",
-                "truncated": f"truncated, k = {tr.k}",
-                "randomized": "randomized",
-            },
-            cut=T - tr.k,
-            colors={
-                "full": gfigs.MODEL_COLORS["rnn"],
-                "truncated": gfigs.ACCENT,
-                "randomized": gfigs.OVERFLOW_COLOR,
-            },
-            dashes={"full": "solid", "truncated": "dash", "randomized": "dot"},
-            tokens=tokens,
-        ),
-        key="grad_trunc_curves",
-        how="the shaded steps get no gradient from truncated BPTT (exactly 0, ▼ markers); the "
-        "randomized chain stops at a random step and is scaled up by 1/π where it continues.",
-    )
-    cols = st.columns(3)
-    for col, (label, g) in zip(
-        cols,
-        [("full", tr.full), ("truncated", tr.truncated), ("randomized", tr.randomized)],
-        strict=True,
-    ):
-        cos = truncation.cosine(g, tr.full)
-        col.metric(
-            f"‖dL/dθ‖, {label}",
-            f"{truncation.global_norm(g):.3g}",
-            f"cos to full = {cos:.3f}",
-            delta_color="off",
-            delta_arrow="off",
-        )
-
-
-# --- the long-memory task, trained live in this session ---------------------------------
-def memory_tab() -> None:
-    st.markdown(lesson.prose("grad_memory"))
-    c_lag, c_steps, c_mseed, c_go = st.columns([2, 1, 1, 1.2], vertical_alignment="bottom")
-    start_value("grad_lag", 60)
-    lag = c_lag.slider("Lag (steps to remember across)", 2, 150, key="grad_lag", **BOUND)
-    steps = choose(
-        c_steps,
-        "selectbox",
-        "Training steps",
-        [100, 250, 500, 1000, 2000],
-        key="grad_steps",
-        default=1000,
-    )
-    start_value("grad_mseed", 0)
-    mseed = c_mseed.number_input("Seed", 0, 9999, key="grad_mseed", **BOUND)
-    config = memory_task.MemoryConfig(lag=int(lag), steps=int(steps), seed=int(mseed))
-    runs = st.session_state.get("grad_memory_runs", {}).get(config)
-    if c_go.button(
-        "Train all three", key="grad_train", icon=":material/play_arrow:", type="primary"
-    ):
-        bar = st.progress(0.0, text="Starting…")
-        total = 3 * config.steps
-
-        def progress(kind, step, n, loss_value, acc, order=KINDS):
-            done = order.index(kind) * n + step
-            if step % 10 == 0 or step == n:
-                bar.progress(
-                    done / total,
-                    text=f"{NAMES[kind]}: step {step}/{n}, loss {loss_value:.3f}, accuracy {acc:.0%}",
-                )
-
-        runs = memory_task.train_all(config, callback=progress)
-        bar.empty()
-        # in this user's session only, keyed by every setting (never a shared cache)
-        st.session_state["grad_memory_runs"] = {config: runs}
-    if runs is None:
-        st.info(
-            f"Press **Train all three** to train an RNN, a GRU and an LSTM (H = {config.hidden_size}) "
-            f"for {config.steps} steps each on lag {config.lag}; the default takes about half a minute.",
-            icon=":material/model_training:",
-        )
-    else:
-        chance = 1 / config.n_signal
-        lesson.chart(
-            gfigs.training_curves({k: (r.losses, r.accuracies) for k, r in runs.items()}, chance),
-            key="grad_train_curves",
-            how="left: cross-entropy while training; right: accuracy on 256 held-out sequences. "
-            f"The dashed line is guessing ({chance:.0%}).",
-        )
-        st.markdown(
-            " · ".join(
-                f"**{NAMES[k]}** {r.final_accuracy:.0%} in {r.seconds:.1f} s"
-                for k, r in runs.items()
-            )
-        )
-        x_ex, answer = memory_task.example(config)
-        trained_norms = {
-            k: gradients.backprop(
-                r.model.rnn, x_ex, memory_task.last_step_loss(r.model, answer)
-            ).hidden_norms
-            for k, r in runs.items()
-        }
-        st.subheader("The trained models' gradients through time")
-        lesson.chart(
-            gfigs.norm_curves(trained_norms),
-            key="grad_trained_curves",
-            how="the trained models on one new sequence, L = cross-entropy of the answer: a model "
-            "that learned the task keeps a sizeable gradient all the way back to t = 0.",
-        )
-
-
 # Only the open tab is computed and drawn (each tab click reruns the page; the URL keeps it).
 start_value("grad_tab", TABS[0])
 tabs = st.tabs(TABS, key="grad_tab", on_change="rerun", **BOUND)
-for tab, section in zip(tabs, (eig_tab, bptt_tab, clip_tab, trunc_tab, memory_tab), strict=True):
+run = parts.Run(setup, ids, tokens, loss, act, int(hidden), flow)
+sections = (parts.eig_tab, parts.bptt_tab, parts.clip_tab, parts.trunc_tab, parts.memory_tab)
+for tab, section in zip(tabs, sections, strict=True):
     if tab.open:
         with tab:
-            section()
+            section() if section is parts.memory_tab else section(run)
 
 lesson.show_code(
     gradients.backprop,
