@@ -29,7 +29,9 @@ def setup_process_once() -> None:
 
 # Static CSS only (nothing a user typed): a projector needs big type and contrast,
 # and no chrome: the sidebar and Streamlit's toolbar go, an "Exit lecture mode" button
-# stays on the page.
+# stays on the page. Chart text is not scaled here: Plotly sizes its margins from its
+# own fonts, so CSS-enlarged tick labels get clipped; figures are enlarged in their
+# layout instead (:func:`projector_figure`).
 _LECTURE_CSS = """
 <style>
   .stMainBlockContainer { font-size: 1.35rem; color: #000; }
@@ -42,13 +44,6 @@ _LECTURE_CSS = """
   .stMainBlockContainer h2 { font-size: 2.4rem; color: #000; }
   .stMainBlockContainer h3 { font-size: 1.9rem; color: #000; }
   .stMainBlockContainer .katex-display .katex, .stMainBlockContainer .katex { font-size: 1.35em; }
-  .stMainBlockContainer .js-plotly-plot text { font-weight: 600; fill-opacity: 1 !important; }
-  .stMainBlockContainer .js-plotly-plot .xtick text, .stMainBlockContainer .js-plotly-plot .ytick text,
-  .stMainBlockContainer .js-plotly-plot .g-xtitle text, .stMainBlockContainer .js-plotly-plot .g-ytitle text,
-  .stMainBlockContainer .js-plotly-plot .gtitle, .stMainBlockContainer .js-plotly-plot .legendtext,
-  .stMainBlockContainer .js-plotly-plot .annotation-text {
-    font-size: 125% !important; fill: #000 !important; }
-  .stMainBlockContainer .vega-embed text { font-size: 125% !important; fill: #000 !important; }
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
   [data-testid="stExpandSidebarButton"], [data-testid="stHeader"], [data-testid="stToolbar"],
   [data-testid="stDecoration"] { display: none !important; }
@@ -121,17 +116,46 @@ def lecture_on() -> bool:
     return bool(st.session_state.get("lecture", False))
 
 
-def projector_figure(fig):
-    """A Plotly figure with projector-sized text in lecture mode (unchanged otherwise).
+PROJECTOR_SCALE = 1.3  # chart text in lecture mode, relative to seqviz's own style
 
-    Meant for ``lesson.chart``: ``fig = frame.projector_figure(fig)`` before drawing.
-    Copies the figure; cached figures stay untouched.
+
+def _scale_fonts(node, factor: float, in_font: bool = False):
+    """Every font size in a figure dict times ``factor`` (Plotly's default 12 if unset)."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            is_font = key.endswith("font") or key == "font"
+            if in_font and key == "size" and isinstance(value, int | float):
+                out[key] = value * factor
+            else:
+                out[key] = _scale_fonts(value, factor, is_font)
+        return out
+    if isinstance(node, list):
+        return [_scale_fonts(v, factor) for v in node]
+    return node
+
+
+def projector_figure(fig):
+    """A Plotly figure with projector-sized, high-contrast text in lecture mode.
+
+    Unchanged outside lecture mode. Meant for ``lesson.chart`` (``fig =
+    frame.projector_figure(fig)`` before drawing); returns a copy, so cached figures
+    stay untouched. Axes get automatic margins so the larger tick labels fit.
     """
     if not lecture_on():
         return fig
     import plotly.graph_objects as go
 
-    big = go.Figure(fig)
-    size = (fig.layout.font.size or 14) * 1.3
-    big.update_layout(font={"size": size, "color": "#000"})
+    spec = fig.to_plotly_json()
+    layout = _scale_fonts(spec.get("layout", {}), PROJECTOR_SCALE)
+    base = (layout.get("font") or {}).get("size")
+    layout["font"] = {
+        **layout.get("font", {}),
+        "size": base or 12 * PROJECTOR_SCALE,
+        "color": "#000",
+    }
+    data = [_scale_fonts(trace, PROJECTOR_SCALE) for trace in spec.get("data", [])]
+    big = go.Figure(data=data, layout=layout)
+    big.update_xaxes(automargin=True)
+    big.update_yaxes(automargin=True)
     return big

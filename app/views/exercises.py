@@ -99,6 +99,7 @@ c_next.button(
     help="Next exercise (Right arrow).",
 )
 
+st.caption("Keys: **→** next exercise, **←** previous (when the page, not a text box, has focus).")
 with st.container(border=True, key="exercise"):
     st.caption(f"{chosen.title} · exercise {i} of {n} · numbers from seed {seed}")
     checkbox.render_exercise(exs[i - 1], key=f"ex_{set_id}_{i}")

@@ -1,0 +1,147 @@
+"""Exercises, links and lecture mode in a real Chromium: keyboard stepping, a copied
+link reproducing the view (also after a page switch), lecture mode enlarging text."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from seqviz import exercises
+
+pytestmark = pytest.mark.browser
+
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+EXCEPTION = "[data-testid='stException']"
+
+
+def settle(page: Page) -> None:
+    page.wait_for_timeout(200)  # let a rerun start before waiting for it to end
+    page.wait_for_selector(IDLE, timeout=60_000)
+
+
+def open_url(page: Page, url: str, ready: str) -> None:
+    page.set_viewport_size({"width": 1600, "height": 1200})
+    page.goto(url)
+    settle(page)
+    page.wait_for_selector(ready, timeout=60_000)
+
+
+def prompt_of(ex_id: str, seed: int) -> str:
+    """A stretch of the question's plain text (before any LaTeX or code)."""
+    return re.split(r"[`$]", exercises.make(ex_id, seed).prompt)[0].strip()[:40]
+
+
+def test_keyboard_steps_through_the_exercises(page: Page, app_url):
+    open_url(page, f"{app_url}/exercises?set=lm&seed=5", ".st-key-ex_next button")
+    page.locator("h1").first.click()  # focus the page, not a text box
+    page.keyboard.press("ArrowRight")
+    settle(page)
+    expect(page).to_have_url(re.compile(r"ex=2"))
+    expect(page.get_by_text(prompt_of("lm.ppl", 5), exact=False)).to_be_visible()
+    page.keyboard.press("ArrowRight")
+    settle(page)
+    page.keyboard.press("ArrowLeft")
+    settle(page)
+    expect(page).to_have_url(re.compile(r"ex=2"))
+    assert page.locator(EXCEPTION).count() == 0
+
+
+def test_answering_in_the_browser(page: Page, app_url):
+    open_url(page, f"{app_url}/exercises?set=rnn&seed=9&ex=3", ".st-key-ex_next button")
+    ex = exercises.make("rnn.params", 9)
+    box = page.locator(".st-key-ex_rnn_3_answer input")
+    box.fill(str(int(ex.answer) + 1))
+    page.get_by_role("button", name="Check").click()
+    settle(page)
+    expect(page.get_by_text("too high")).to_be_visible()
+    box.fill(str(int(ex.answer)))
+    page.get_by_role("button", name="Check").click()
+    settle(page)
+    expect(page.get_by_text("Correct", exact=False).first).to_be_visible()
+    page.locator(".st-key-ex_rnn_3_reveal button").first.click()
+    settle(page)
+    expect(page.get_by_text("Worked solution", exact=True)).to_be_visible()
+
+
+def make_link(page: Page) -> str:
+    page.locator(".st-key-share summary").first.click()
+    page.locator(".st-key-share_link_make button").first.click()
+    settle(page)
+    return page.locator(".st-key-share [data-testid='stCode'] code").first.inner_text().strip()
+
+
+def test_a_copied_link_reproduces_the_view_after_a_page_switch(page: Page, app_url, context):
+    open_url(page, f"{app_url}/exercises?set=gates&seed=77", ".st-key-ex_next button")
+    page.locator(".st-key-ex_next button").first.click()
+    settle(page)
+    page.locator(".st-key-ex_next button").first.click()
+    settle(page)
+    # away through the sidebar and back: the view must survive the switch
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="RNN step-through").click()
+    settle(page)
+    page.wait_for_selector(".st-key-step_next button", timeout=60_000)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Exercises").click()
+    settle(page)
+    page.wait_for_selector(".st-key-ex_next button", timeout=60_000)
+    expect(page.get_by_text(prompt_of("gates.cell", 77), exact=False)).to_be_visible()
+    link = make_link(page)
+    assert "set=gates" in link and "seed=77" in link and "ex=3" in link
+    fresh = context.new_page()
+    open_url(fresh, link, ".st-key-ex_next button")
+    expect(fresh.get_by_text(prompt_of("gates.cell", 77), exact=False)).to_be_visible()
+    assert fresh.locator(EXCEPTION).count() == 0
+
+
+def test_the_address_bar_after_a_page_switch_is_a_link_to_the_view(page: Page, app_url, context):
+    open_url(page, f"{app_url}/rnn?text=hello+world&model=Untrained", ".st-key-step_next button")
+    page.locator(".st-key-step_next button").first.click()
+    settle(page)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Gates").click()
+    settle(page)
+    page.wait_for_selector(".st-key-step_next button", timeout=60_000)
+    expect(page).to_have_url(re.compile(r"text=hello"))
+    fresh = context.new_page()
+    open_url(fresh, page.url, ".st-key-step_next button")
+    expect(fresh.locator(".st-key-text textarea")).to_have_value("hello world")
+    expect(fresh.get_by_text("The model reads", exact=False)).to_be_visible()
+    assert fresh.locator(EXCEPTION).count() == 0
+
+
+def test_a_link_can_hide_controls(page: Page, app_url):
+    open_url(page, f"{app_url}/rnn?hide=unit,model", ".st-key-step_next button")
+    expect(page.locator(".st-key-unit")).to_be_hidden()
+    expect(page.locator(".st-key-model")).to_be_hidden()
+    expect(page.locator(".st-key-text")).to_be_visible()
+
+
+def _font_px(page: Page, selector: str) -> float:
+    size = page.locator(selector).first.evaluate("e => getComputedStyle(e).fontSize")
+    return float(size.replace("px", ""))
+
+
+def test_lecture_mode_enlarges_text_and_hides_the_sidebar(page: Page, app_url):
+    paragraph = "[data-testid='stMainBlockContainer'] [data-testid='stMarkdownContainer'] p"
+    open_url(page, f"{app_url}/rnn", ".st-key-step_next button")
+    normal = _font_px(page, paragraph)
+    expect(page.get_by_test_id("stSidebar")).to_be_visible()
+    open_url(page, f"{app_url}/rnn?lecture=1", ".st-key-step_next button")
+    assert _font_px(page, paragraph) >= 1.2 * normal
+    expect(page.get_by_test_id("stSidebar")).to_be_hidden()
+    page.locator(".st-key-exit_lecture button").first.click()
+    settle(page)
+    assert _font_px(page, paragraph) == pytest.approx(normal)
+    expect(page.get_by_test_id("stSidebar")).to_be_visible()
+
+
+def test_a_hostile_link_shows_a_note_and_no_html(page: Page, app_url):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    open_url(
+        page,
+        f"{app_url}/rnn?unit=1e400&model=%3Cscript%3Ealert(1)%3C/script%3E"
+        "&text=%3Cimg%20src=x%20onerror=alert(2)%3E&%3Cb%3E=1",
+        ".st-key-step_next button",
+    )
+    expect(page.get_by_text("could not be used as given")).to_be_visible()
+    assert page.locator("[data-testid='stMainBlockContainer'] img[src='x']").count() == 0
+    assert not dialogs and page.locator(EXCEPTION).count() == 0
