@@ -89,16 +89,17 @@ def window_strip(
             showarrow=False,
             font=dict(size=ANNOTATION_SIZE + 2, color=color),
         )
-        below = role if role else ""
+        below = [role] if role else []
         if keep_prob is not None:
-            below = f"{below} P<sub>keep</sub>={keep_prob[j]:.2f}".strip()
-        fig.add_annotation(
-            x=left + w / 2,
-            y=-0.3,
-            text=below,
-            showarrow=False,
-            font=dict(size=FONT_SIZE - 3, color="#555555"),
-        )
+            below.append(f"p={keep_prob[j]:.2f}")  # P_keep, explained in the caption
+        for line, text in enumerate(below):
+            fig.add_annotation(
+                x=left + w / 2,
+                y=-0.3 - 0.35 * line,
+                text=text,
+                showarrow=False,
+                font=dict(size=FONT_SIZE - 3, color="#555555"),
+            )
         if role == "dropped":  # strike it through
             fig.add_shape(
                 type="line", x0=left + 0.3, x1=left + w - 0.3, y0=0.5, y1=0.5,
@@ -113,8 +114,11 @@ def window_strip(
         )
     right = float(lefts[-1] + widths[-1]) if n else 1.0
     fig.update_xaxes(visible=False, range=[-0.3, right + 0.3], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[-0.6, 1.6], fixedrange=True)
-    apply_layout(fig, title=title, height=190 if title is None else 240)
+    low = -0.95 if keep_prob is not None else -0.6
+    fig.update_yaxes(visible=False, range=[low, 1.6], fixedrange=True)
+    apply_layout(
+        fig, title=title, height=(230 if keep_prob is not None else 190) + (50 if title else 0)
+    )
     fig.update_layout(margin=dict(l=10, r=10, t=60 if title else 10, b=10), showlegend=False)
     return fig
 
@@ -159,6 +163,7 @@ def matrix_heatmap(
             textfont=dict(size=CELL_TEXT_SIZE - 3),
             hovertemplate="%{y}, %{x}: %{z:.4f}<extra></extra>",
             colorbar=dict(thickness=14),
+            showscale=R > 1,  # one row: the numbers are in the cells
         )
     )
     for r in highlight_rows:
@@ -318,6 +323,14 @@ def embedding_map(
     return apply_layout(fig, title=title, height=height)
 
 
+def _standardise(points: np.ndarray) -> np.ndarray:
+    """Centre the points and scale them to root-mean-square distance 1 from the centre."""
+    centred = points - points.mean(axis=0)
+    # rms radius = sqrt(mean ||p - mean||^2)
+    rms = float(np.sqrt(np.mean(np.sum(centred**2, axis=1)))) if len(points) else 0.0
+    return centred / rms if rms > 1e-12 else centred
+
+
 def embedding_animation(
     frames: Sequence,
     words: Sequence[str],
@@ -327,8 +340,13 @@ def embedding_animation(
     title: str | None = None,
     height: int = 620,
 ) -> go.Figure:
-    """The map replayed frame by frame (Play button and a slider), one shared projection."""
-    arrays = [_np(f) for f in frames]
+    """The map replayed frame by frame (Play button and a slider), one shared projection.
+
+    Each frame is centred and scaled to unit RMS radius, so early frames (random,
+    spread out) and late ones (often close together) use the plot equally: the
+    animation shows how the arrangement changes, not the overall size.
+    """
+    arrays = [_standardise(_np(f)) for f in frames]
     fig = embedding_map(arrays[-1], words, groups=groups, title=title, height=height)
     x_range, y_range = _map_range(arrays)
     fig.update_xaxes(range=x_range)
@@ -369,13 +387,13 @@ def embedding_animation(
             dict(
                 active=len(arrays) - 1,
                 steps=steps,
-                x=0.25,
-                len=0.75,
+                x=0.32,
+                len=0.68,
                 y=-0.16,
                 font=dict(
                     color="rgba(0,0,0,0)"
                 ),  # 50 tick labels would overlap: show the current one
-                currentvalue=dict(prefix="after ", font=dict(size=FONT_SIZE)),
+                currentvalue=dict(prefix="after ", font=dict(size=FONT_SIZE, color="#222222")),
             )
         ],
         margin=dict(b=190),

@@ -1,0 +1,227 @@
+"""The Word2Vec lab under AppTest: every control moved, numbers checked against the core."""
+
+from collections import Counter
+
+import torch
+from apptools import assert_ok, charts, latex, num, shown, widget
+
+from seqviz import embeddings
+from seqviz import w2v_training as training
+from seqviz import word2vec as w2v
+from seqviz.text import load_time_machine
+
+PAGE = "views/word2vec.py"
+SENTENCE = "mining web data for business insights is an useful course".split()
+
+
+def pairs_metric(at, label="pairs in the sentence") -> int:
+    return int(next(m.value for m in at.metric if m.label == label))
+
+
+def strip_text(at) -> str:
+    """All annotations of the sentence strip (the first chart)."""
+    fig = charts(at)[0]
+    return " ".join(a.get("text", "") for a in fig["layout"]["annotations"])
+
+
+def network(window=2, E=4, objective="softmax", steps=0, k=3, seed=0):
+    positions = w2v.draw_windows(SENTENCE, window, seed=seed).positions
+    return training.sentence_network(
+        SENTENCE, positions, E=E, objective=objective, steps=steps, k=k, seed=seed
+    )
+
+
+def test_default_view_pairs_and_the_softmax_loss(open_page):
+    at = open_page(PAGE)
+    assert_ok(at)
+    assert at.slider(key="w2v_window").value == 2
+    assert pairs_metric(at) == len(w2v.skipgram_pairs(SENTENCE, 2)) == 34
+    assert pairs_metric(at, "pairs so far") == 2  # "mining": web, data
+    df = at.dataframe[0].value
+    assert list(df["context word"]) == ["data", "web"]  # newest first
+    # H for centre "mining", recomputed here from the same network without seqviz's step
+    net = network()
+    W, W_out = net.model.W, net.model.W_out
+    log_p = torch.log_softmax(W[0] @ W_out.T, 0)
+    H = -(log_p[1] + log_p[2])
+    eq = latex(at)
+    assert num(H) in eq and num(-log_p[1]) in eq
+    assert "centre" in strip_text(at)
+
+
+def test_next_grows_the_table_and_moves_the_centre(open_page):
+    at = open_page(PAGE)
+    for _ in range(4):
+        at.button(key="w2v_center_next").click().run()
+    assert_ok(at)
+    assert at.slider(key="w2v_center").value == 4
+    pairs = w2v.skipgram_pairs(SENTENCE, 2)
+    so_far = 2 + 3 + 4 + 4 + 4
+    assert pairs_metric(at, "pairs so far") == so_far
+    df = at.dataframe[0].value
+    assert list(df["pair"]) == list(range(so_far, 0, -1))
+    assert [(r["centre word"], r["context word"]) for _, r in df[::-1].iterrows()] == pairs[:so_far]
+    assert "j=4" in strip_text(at)
+    assert r"\text{business}" in latex(at)
+    at.button(key="w2v_center_prev").click().run()
+    assert at.slider(key="w2v_center").value == 3
+    at.slider(key="w2v_center").set_value(9).run()
+    assert at.button(key="w2v_center_next").disabled
+    assert pairs_metric(at, "pairs so far") == 34
+
+
+def test_window_at_both_ends_dynamic_and_seed(open_page):
+    at = open_page(PAGE)
+    for m in (1, 5):
+        at.slider(key="w2v_window").set_value(m).run()
+        assert_ok(at)
+        assert pairs_metric(at) == len(w2v.skipgram_pairs(SENTENCE, m))
+    at.toggle(key="w2v_dynamic").set_value(True).run()
+    for seed in (0, 7):
+        at.number_input(key="w2v_seed").set_value(seed).run()
+        assert_ok(at)
+        want = w2v.skipgram_pairs(SENTENCE, 5, dynamic=True, seed=seed)
+        assert pairs_metric(at) == len(want) < 70
+    assert "window drawn" in shown(at)
+
+
+def test_subsampling_drops_frequent_words_with_the_formula(open_page):
+    at = open_page(PAGE)
+    at.toggle(key="w2v_subsample").set_value(True).run()
+    at.select_slider(key="w2v_t").set_value(1e-5).run()
+    assert_ok(at)
+    counts = Counter(load_time_machine().split())
+    w = w2v.draw_windows(SENTENCE, 2, sample=1e-5, counts=counts, seed=0)
+    assert pairs_metric(at) == len(w.positions)
+    assert not all(w.kept)  # "for" and "is" are frequent in The Time Machine
+    text = strip_text(at)
+    assert "dropped" in text
+    p_for = w2v.keep_probability(counts["for"], sum(counts.values()), 1e-5)
+    assert f"={p_for:.2f}" in text
+
+
+def test_negative_sampling_numbers_and_controls_at_both_ends(open_page):
+    at = open_page(PAGE)
+    widget(at, "button_group", "w2v_objective").set_value("negative").run()
+    at.button(key="w2v_center_next").click().run()  # centre "web": mining, data, for
+    for k, E in ((1, 2), (8, 8)):
+        at.slider(key="w2v_k").set_value(k).run()
+        at.slider(key="w2v_E").set_value(E).run()
+        assert_ok(at)
+        net = network(E=E, objective="negative", k=k)
+        step = w2v.neg_sampling_step(net.model, 1, [0, 2, 3], net.noise, k=k, seed=0)
+        eq = latex(at)
+        assert num(step.loss) in eq and num(step.losses[0]) in eq
+        assert num(step.pos_dot[0]) in eq
+        bars = next(
+            f for f in charts(at) if "σ(v′·h" in (f["layout"]["title"] or {}).get("text", "")
+        )
+        assert len(bars["data"][0]["x"]) == 3 * (k + 1)
+
+
+def test_training_first_lowers_the_loss_on_the_sentence(open_page):
+    at = open_page(PAGE)
+    at.slider(key="w2v_steps").set_value(200).run()
+    assert_ok(at)
+    net = network(steps=200)
+    assert f"{net.losses[0]:.3f} to {net.losses[-1]:.3f}" in shown(at)
+    assert net.losses[-1] < net.losses[0]
+    step = w2v.softmax_step(net.model, 0, [1, 2])
+    assert num(step.loss) in latex(at)
+    at.slider(key="w2v_steps").set_value(0).run()
+    assert "mean loss per pair fell" not in shown(at)
+
+
+def test_empty_one_word_and_long_sentences(open_page):
+    at = open_page(PAGE)
+    at.text_input(key="w2v_sentence").input("").run()
+    assert_ok(at)
+    assert "Type a sentence" in shown(at)
+    at.text_input(key="w2v_sentence").input("Hello!!").run()
+    assert_ok(at)
+    assert "single word" in shown(at) and "no pairs" in shown(at)
+    at.text_input(key="w2v_sentence").input("123 ... ???").run()
+    assert "Type a sentence" in shown(at)
+    at.text_input(key="w2v_sentence").input(" ".join(["word"] * 45)).run()
+    assert_ok(at)
+    assert "first 30" in shown(at)
+    assert pairs_metric(at) == len(w2v.skipgram_pairs(["word"] * 30, 2))
+
+
+def test_live_training_matches_the_core_and_lookups(open_page):
+    at = open_page(PAGE)
+    assert "Vocabulary: 824 words" in shown(at) and "min count = 5" in shown(at)
+    at.slider(key="w2v_epochs").set_value(1).run()
+    at.button(key="w2v_train_neg").click().run()
+    assert_ok(at)
+    assert any(m.label == "words / s" for m in at.metric)
+    # the same run in the core, same seed: the same neighbours
+    words = load_time_machine().split()
+    corpus = training.build_corpus([words[i : i + 1000] for i in range(0, len(words), 1000)], 5)
+    trainer = training.Trainer(corpus, training.TrainConfig(epochs=1))
+    trainer.run()
+    want = embeddings.nearest(trainer.model.W, corpus.vocab, "time", k=8)
+    table = at.dataframe[-1].value
+    assert list(table.iloc[:, 0]) == [w for w, _ in want]
+    analogy = embeddings.analogy(trainer.model.W, corpus.vocab, "he", "his", "i").answers[0]
+    assert rf"\text{{{analogy[0]}}}" in latex(at)
+    # unknown words get a message, not an exception
+    at.text_input(key="w2v_query").input("zyzzyva").run()
+    at.text_input(key="w2v_a").input("weena2").run()
+    assert_ok(at)
+    assert "“zyzzyva” is not in the vocabulary" in shown(at)
+    assert "“weena2” is not in the vocabulary" in shown(at)
+    # the other objective, side by side
+    at.button(key="w2v_train_soft").click().run()
+    assert_ok(at)
+    assert sum(m.label == "training time" for m in at.metric) == 2
+    maps = [f for f in charts(at) if f.get("frames")]
+    assert len(maps) == 2 and all(len(f["frames"]) == 51 for f in maps)
+    at.button(key="w2v_stop").click().run()
+    assert_ok(at)
+    at.button(key="w2v_reset").click().run()
+    assert "Press **Train**" in shown(at)
+
+
+def test_training_controls_at_both_ends(open_page):
+    at = open_page(PAGE)
+    at.slider(key="w2v_min_count").set_value(10).run()
+    assert_ok(at)
+    n10 = sum(1 for c in Counter(load_time_machine().split()).values() if c >= 10)
+    assert f"Vocabulary: {n10:,} words" in shown(at)
+    at.slider(key="w2v_min_count").set_value(1).run()
+    at.select_slider(key="w2v_train_E").set_value(10).run()
+    at.slider(key="w2v_train_window").set_value(1).run()
+    at.slider(key="w2v_train_k").set_value(15).run()
+    at.number_input(key="w2v_train_seed").set_value(3).run()
+    at.slider(key="w2v_epochs").set_value(1).run()
+    at.text_input(key="w2v_track").input("time, machine, notaword").run()
+    assert_ok(at)
+    assert "notaword" in shown(at)
+    at.button(key="w2v_train_neg").click().run()
+    assert_ok(at)
+    m = next(f for f in charts(at) if f.get("frames"))
+    assert [t.replace("␣", " ") for t in m["data"][0]["text"]] == ["time", "machine"]
+
+
+def test_own_text_empty_and_too_rare(open_page):
+    at = open_page(PAGE)
+    widget(at, "button_group", "w2v_source").set_value("own").run()
+    assert_ok(at)
+    assert "Paste or type a text" in shown(at)
+    at.text_area(key="w2v_own").input("the cat sat on the mat").run()
+    assert_ok(at)
+    assert "lower the min count" in shown(at)
+    at.slider(key="w2v_min_count").set_value(1).run()
+    at.slider(key="w2v_epochs").set_value(2).run()
+    at.button(key="w2v_train_neg").click().run()
+    assert_ok(at)
+    assert "Vocabulary: 5 words" in shown(at)
+
+
+def test_links_to_the_previous_lab(open_page):
+    at = open_page(PAGE)
+    links = [p.proto.page for p in at.get("page_link")]
+    assert any(
+        "transformer" in link or "attention" in link or "gradients" in link for link in links
+    )

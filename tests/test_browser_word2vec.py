@@ -1,0 +1,74 @@
+"""The Word2Vec lab in a real Chromium: the window moves, the network redraws, training runs."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+EXCEPTION = "[data-testid='stException']"
+
+
+def settle(page: Page) -> None:
+    page.wait_for_timeout(150)  # let a rerun start before waiting for it to end
+    page.wait_for_selector(IDLE, timeout=90_000)
+
+
+def open_lab(page: Page, url: str) -> None:
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    page.goto(url)
+    settle(page)
+    page.wait_for_selector(".st-key-w2v_center_next button", timeout=90_000)
+
+
+def centre_label(page: Page):
+    """The "j=k" label the sentence strip draws above the centre word."""
+    return page.locator(".st-key-w2v_strip text").filter(has_text=re.compile(r"^j=\d+$"))
+
+
+def test_stepping_the_centre_redraws_the_window_and_the_table(page: Page, app_url):
+    open_lab(page, f"{app_url}/word2vec")
+    expect(centre_label(page)).to_have_text("j=0")
+    for j in (1, 2):
+        page.locator(".st-key-w2v_center_next button").first.click()
+        settle(page)
+        expect(centre_label(page)).to_have_text(f"j={j}")
+    expect(page).to_have_url(re.compile(r"w2v_center=2"))
+    expect(page.locator(".st-key-w2v_softmax .main-svg").first).to_be_visible()
+    page.locator(".st-key-w2v_dynamic label").first.click()
+    settle(page)
+    expect(page.get_by_text("window drawn")).to_be_visible()
+    assert page.locator(EXCEPTION).count() == 0
+
+
+def test_negative_sampling_view_and_live_training(page: Page, app_url):
+    open_lab(page, f"{app_url}/word2vec?w2v_epochs=1")
+    page.locator(".st-key-w2v_objective button").filter(has_text="Negative sampling").click()
+    settle(page)
+    expect(page.locator(".st-key-w2v_neg .main-svg").first).to_be_visible()
+    page.locator(".st-key-w2v_train_neg button").click()
+    settle(page)
+    expect(page.locator(".st-key-w2v_map_negative .main-svg").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("finished")).to_be_visible()
+    query = page.locator(".st-key-w2v_query input")
+    query.fill("zyzzyva")
+    query.press("Enter")
+    settle(page)
+    expect(page.get_by_text("is not in the vocabulary").first).to_be_visible()
+    assert page.locator(EXCEPTION).count() == 0
+
+
+def test_a_bad_sentence_gets_a_message_and_the_page_recovers(page: Page, app_url):
+    open_lab(page, f"{app_url}/word2vec")
+    box = page.locator(".st-key-w2v_sentence input")
+    box.fill("alone")
+    box.press("Enter")
+    settle(page)
+    expect(page.get_by_text("no pairs", exact=False).first).to_be_visible()
+    box.fill("the time traveller smiled")
+    box.press("Enter")
+    settle(page)
+    expect(centre_label(page)).to_have_text("j=0")
+    assert page.locator(EXCEPTION).count() == 0
