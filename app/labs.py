@@ -95,6 +95,19 @@ LABS = (
         "sequence, attention next to the LSTM's gradient connectivity.",
     ),
     Lab(
+        path="views/word2vec.py",
+        title="Word2Vec",
+        icon=":material/scatter_plot:",
+        url_path="word2vec",
+        lecture="Word embeddings — the skip-gram window, one-hot -> embedding -> context matrix "
+        "-> softmax, cross-entropy over the window, negative sampling.",
+        summary="Slide the window over a sentence and watch the (centre, context) pairs pile up; "
+        "the network for one centre word with every number — $h_j$, $u_j = h_j W'$, "
+        r"$\hat y_j = \mathrm{softmax}(u_j)$ and $H = -\sum_{c} \log p(x_c \mid x_j)$ — or with "
+        "negative sampling; train on The Time Machine live, full softmax vs negative sampling, "
+        "with an animated word map, nearest neighbours and analogies.",
+    ),
+    Lab(
         path="views/exercises.py",
         title="Exercises",
         icon=":material/assignment:",
