@@ -84,6 +84,20 @@ def to_frame(data) -> pd.DataFrame:
     return frame
 
 
+def labelled(
+    values, columns: Sequence[str], rows: Sequence[str] | None = None, row_name: str = "step"
+):
+    """A (N, K) tensor or array as a table with named columns, e.g. next-character
+    probabilities: ``labelled(reading.probs, model.vocab.idx_to_token, enc.tokens)``."""
+    if hasattr(values, "detach"):
+        values = values.detach().cpu().numpy()
+    frame = pd.DataFrame(values, columns=[str(c) for c in columns])
+    frame.insert(0, row_name, range(len(frame)))
+    if rows is not None:
+        frame.insert(1, "read", list(rows)[: len(frame)])
+    return frame
+
+
 def download_data(name: str, data, key: str) -> None:
     """CSV and JSON download buttons for one table, built only when a button is clicked.
 
