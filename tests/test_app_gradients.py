@@ -246,3 +246,25 @@ def test_hidden_grad_norms_is_what_the_page_draws():
     x = default_input()
     module = initialisation.build("gru", 28, 32)
     assert math.isfinite(float(gradients.hidden_grad_norms(module, x)[0]))
+
+
+def test_tab_controls_at_their_ends(open_page):
+    at = open_page(PAGE, query={"grad_tab": "Clipping"})
+    assert_ok(at)
+    assert any(f["data"][0].get("type") == "bar" for f in charts(at))  # the clipping bars
+    widget(at, "button_group", "grad_clip_kind").set_value("gru").run()
+    at.select_slider(key="grad_clip").set_value(0.01).run()
+    assert_ok(at)
+    open_tab(at, "Truncated BPTT")
+    widget(at, "button_group", "grad_trunc_kind").set_value("lstm").run()
+    at.slider(key="grad_keep").set_value(0.05).run()
+    at.slider(key="grad_k").set_value(104).run()
+    assert_ok(at)
+    at.slider(key="grad_keep").set_value(1.0).run()
+    assert_ok(at)
+    metrics = {m.label: m.proto.delta for m in at.get("metric") if "‖dL/dθ‖" in m.label}
+    assert metrics["‖dL/dθ‖, randomized"] == "cos to full = 1.000"  # π = 1 never cuts
+    open_tab(at, "Long memory (train)")
+    at.number_input(key="grad_mseed").set_value(9999).run()
+    at.slider(key="grad_lag").set_value(150).run()
+    assert_ok(at)

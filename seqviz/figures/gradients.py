@@ -169,8 +169,10 @@ def eigen_plane(
     ev = ev.astype(np.complex128)
     theta = np.linspace(0, 2 * np.pi, 241)
     fig = go.Figure()
-    circles = [(1.0, "|λ| = 1 (unit circle)", NEUTRAL, "solid")]
-    if abs(1 / gamma - 1) > 1e-9:
+    same = abs(1 / gamma - 1) <= 1e-9  # tanh, ReLU: the 1/γ circle is the unit circle
+    unit = "|λ| = 1 (unit circle" + (" = 1/γ circle)" if same else ")")
+    circles = [(1.0, unit, NEUTRAL, "solid")]
+    if not same:
         circles.append((1 / gamma, f"|λ| = 1/γ = {1 / gamma:g}", OVERFLOW_COLOR, "dash"))
     if sigma_max is not None and math.isfinite(sigma_max):
         circles.append((sigma_max, f"σ_max = {sigma_max:.3g}", ACCENT, "dot"))
