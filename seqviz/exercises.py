@@ -9,7 +9,7 @@ wrong number on screen would fail the same tests as the lab that shows it.
 
 The exercises are grouped into sets in lecture order (:data:`SETS`); the
 generators live next to the labs they serve (``exercises_text.py``,
-``exercises_recurrent.py``, ``exercises_gradients.py``).
+``exercises_recurrent.py``, ``exercises_gradients.py``, ``exercises_attention.py``).
 
     ex = make("rnn.h_unit", seed=7)       # one exercise, deterministic per seed
     check(ex, "0.53").correct              # numeric answers: within ex.tolerance
@@ -138,6 +138,13 @@ SETS: tuple[ExerciseSet, ...] = (
         "gradients",
         ("grad.chain", "grad.ends", "grad.pascanu", "grad.clip"),
     ),
+    ExerciseSet(
+        "attention",
+        "Self-attention",
+        "attention",
+        ("attn.weight", "attn.most", "attn.causal", "attn.position"),
+    ),
+    ExerciseSet("word2vec", "Word2Vec", "word2vec", ("w2v.pairs", "w2v.centre", "w2v.softmax")),
 )
 SET_IDS = tuple(s.id for s in SETS)
 
@@ -157,10 +164,15 @@ def sets_for_lab(lab: str) -> tuple[ExerciseSet, ...]:
 @functools.cache
 def _generators() -> dict[str, Callable[[Context], Exercise]]:
     # imported here: the generator modules import Exercise and Context from this one
-    from seqviz import exercises_gradients, exercises_recurrent, exercises_text
+    from seqviz import (
+        exercises_attention,
+        exercises_gradients,
+        exercises_recurrent,
+        exercises_text,
+    )
 
     gens = {}
-    for module in (exercises_text, exercises_recurrent, exercises_gradients):
+    for module in (exercises_text, exercises_recurrent, exercises_gradients, exercises_attention):
         gens.update(module.GENERATORS)
     return gens
 

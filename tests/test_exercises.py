@@ -22,9 +22,11 @@ SEEDS = (0, 1, 7, 12345)
 def test_at_least_twenty_exercises_in_sets_that_follow_the_lectures():
     assert len(IDS) >= 20
     assert len(set(IDS)) == len(IDS)
-    assert [s.id for s in exercises.SETS] == ["text", "lm", "rnn", "gates", "gradients"]
+    order = ["text", "lm", "rnn", "gates", "gradients", "attention", "word2vec"]
+    assert [s.id for s in exercises.SETS] == order
+    short = {"gradients": "grad", "attention": "attn", "word2vec": "w2v"}
     for s in exercises.SETS:
-        assert all(ex_id.split(".")[0] in (s.id, "grad") for ex_id in s.exercises)
+        assert all(ex_id.split(".")[0] == short.get(s.id, s.id) for ex_id in s.exercises)
 
 
 @pytest.mark.parametrize("ex_id", IDS)
@@ -249,3 +251,45 @@ def test_summary_csv_and_json():
     assert parsed[0]["correct"] == "True" and parsed[1]["revealed"] == "True"
     data = json.loads(exercises.to_json(rows))
     assert data["score"] == {"correct": 1, "total": len(exs)} and data["exercises"][0]["seed"] == 3
+
+
+# --- attention and word2vec against independent computations ------------------------
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_attention_answers(seed):
+    import numpy as np
+
+    ex = make("attn.weight", seed)
+    s = np.array([ex.numbers[f"s{i}"] for i in range(3)])
+    soft = np.exp(s) / np.exp(s).sum()  # softmax of the scaled scores
+    assert np.abs(soft - ex.answer).min() < 1e-6
+    ex = make("attn.causal", seed)
+    T = ex.numbers["T"]
+    assert ex.answer == T * (T + 1) / 2
+    ex = make("attn.position", seed)
+    n = ex.numbers
+    i2 = n["col"] - n["col"] % 2
+    fn = math.sin if n["col"] % 2 == 0 else math.cos
+    assert ex.answer == pytest.approx(fn(n["pos"] / 10000 ** (i2 / n["dim"])), abs=1e-6)
+    ex = make("attn.most", seed)
+    best = max(ex.numbers, key=ex.numbers.get)
+    assert ex.answer == best and abs(sum(ex.numbers.values()) - 1) < 1e-9
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_word2vec_answers(seed):
+    ex = make("w2v.pairs", seed)
+    N, w = ex.numbers["N"], ex.numbers["window"]
+    assert ex.answer == sum(min(j, w) + min(N - 1 - j, w) for j in range(N))
+    ex = make("w2v.centre", seed)
+    tokens = ex.prompt.split("*")[1].split()
+    j = ex.numbers["j"]
+    expected = [
+        (tokens[j], tokens[i]) for i in range(j - 2, j + 3) if i != j and 0 <= i < len(tokens)
+    ]
+    assert ex.answer == ", ".join(f"({c}, {o})" for c, o in expected)
+    ex = make("w2v.softmax", seed)
+    u = [v for k, v in ex.numbers.items() if k != "p"]
+    assert ex.answer == pytest.approx(ex.numbers["p"])
+    assert min(abs(math.exp(v) / sum(map(math.exp, u)) - ex.answer) for v in u) < 0.01
