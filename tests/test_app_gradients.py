@@ -255,6 +255,7 @@ def test_tab_controls_at_their_ends(open_page):
     widget(at, "button_group", "grad_clip_kind").set_value("gru").run()
     at.select_slider(key="grad_clip").set_value(0.01).run()
     assert_ok(at)
+    at = open_page(PAGE)
     open_tab(at, "Truncated BPTT")
     widget(at, "button_group", "grad_trunc_kind").set_value("lstm").run()
     at.slider(key="grad_keep").set_value(0.05).run()
