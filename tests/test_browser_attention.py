@@ -62,16 +62,20 @@ def test_transformer_model_view_head_selection_and_generation_steps(page: Page, 
     page.wait_for_selector(".st-key-model_view .js-plotly-plot", timeout=60_000)
     expect(page.locator(".st-key-head_big .gtitle")).to_have_text("Layer 1, head 1")
     page.locator(".st-key-head button").filter(has_text="3").click()
+    expect(page).to_have_url(re.compile(r"head=3"), timeout=30_000)
     settle(page)
-    expect(page.locator(".st-key-head_big .gtitle")).to_have_text("Layer 1, head 3")
+    expect(page.locator(".st-key-head_big .gtitle")).to_have_text("Layer 1, head 3", timeout=30_000)
     page.locator(".st-key-layer button").filter(has_text="2").click()
+    expect(page).to_have_url(re.compile(r"layer=2"), timeout=30_000)
     settle(page)
-    expect(page.locator(".st-key-head_big .gtitle")).to_have_text("Layer 2, head 3")
+    expect(page.locator(".st-key-head_big .gtitle")).to_have_text("Layer 2, head 3", timeout=30_000)
     expect(page.get_by_text("Generated character 1 of 40")).to_be_visible()
     page.locator(".st-key-gen_step_next button").first.click()
     settle(page)
-    expect(page.get_by_text("Generated character 2 of 40")).to_be_visible()
-    expect(page.locator(".st-key-gen_attention .gtitle")).to_contain_text("position 19")
+    expect(page.get_by_text("Generated character 2 of 40")).to_be_visible(timeout=30_000)
+    expect(page.locator(".st-key-gen_attention .gtitle")).to_contain_text(
+        "position 19", timeout=30_000
+    )
     no_exception(page)
 
 
