@@ -13,6 +13,7 @@ rows that were used, like word2vec.c). The learning rate falls linearly from
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ __all__ = [
     "alias_table",
     "alias_draw",
     "negative_sgd_step",
+    "Workspace",
     "softmax_sgd_step",
 ]
 
@@ -81,8 +83,12 @@ class TrainConfig:
     negatives: int = 5  # K
     lr: float = 0.025  # starting learning rate (alpha)
     epochs: int = 5
-    batch_size: int = 1024  # B
+    batch_size: int = 1024  # B (at most: see min_steps)
+    min_steps: int = (
+        200  # a small corpus gets smaller minibatches: >= this many SGD steps per epoch
+    )
     seed: int = 0
+    init: str = "word2vec"  # starting W: "word2vec" (word2vec.c) or "gensim" (twice as wide)
 
     def __post_init__(self) -> None:
         if self.objective not in ("negative", "softmax"):
@@ -114,12 +120,14 @@ def epoch_pairs(
     # window actually used: window - b with b uniform in 0..window-1
     width = window - rng.integers(0, window, size=n) if dynamic else np.full(n, window)
     offsets = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)])  # (2 window,)
-    i = np.arange(n)[:, None] + offsets  # (n, 2 window) context positions
-    inside = (i >= 0) & (i < n) & (np.abs(offsets) <= width[:, None])
-    i_safe = np.clip(i, 0, max(n - 1, 0))
-    inside &= sent[i_safe] == sent[:, None]  # windows stop at sentence ends
-    j = np.broadcast_to(np.arange(n)[:, None], i.shape)
-    return torch.from_numpy(ids[j[inside]]), torch.from_numpy(ids[i_safe[inside]])
+    # pad both ends with `window` positions of sentence -1, so j + offset is always valid
+    sent_p = np.concatenate([np.full(window, -1), sent, np.full(window, -1)])
+    ids_p = np.concatenate([np.zeros(window, ids.dtype), ids, np.zeros(window, ids.dtype)])
+    i = np.arange(window, n + window, dtype=np.int32)[:, None] + offsets.astype(np.int32)
+    # context i is used if it lies within the centre's window and in the same sentence
+    inside = (np.abs(offsets) <= width[:, None]) & (sent_p[i] == sent[:, None])  # (n, 2 window)
+    centers = np.broadcast_to(ids[:, None], inside.shape)[inside]
+    return torch.from_numpy(centers), torch.from_numpy(ids_p[i[inside]])
 
 
 @dataclass(frozen=True)
@@ -163,6 +171,7 @@ class Trainer:
     _pairs: tuple[Tensor, Tensor] | None = None
     n_reports: int = 50  # loss points and snapshots per run (at fixed word counts)
     _rng: np.random.Generator | None = None
+    _workspace: Workspace | None = None
     _reported: int = 0
     _loss_sum: float = 0.0
     _loss_n: int = 0
@@ -170,7 +179,8 @@ class Trainer:
 
     def __post_init__(self) -> None:
         V = len(self.corpus.vocab)
-        self.model = SkipGram(V, self.config.E, seed=self.config.seed).requires_grad_(False)
+        self.model = SkipGram(V, self.config.E, seed=self.config.seed, init=self.config.init)
+        self.model.requires_grad_(False)
         self.noise = noise_distribution(self.corpus.counts)
         self._alias = alias_table(self.noise)
         self._snapshot()
@@ -186,6 +196,13 @@ class Trainer:
     def _snapshot(self) -> None:
         if self.track:
             self.snapshots.append(self.model.W[list(self.track)].clone())
+
+    def batch_size(self, n_pairs: int) -> int:
+        """Minibatch size for an epoch of ``n_pairs`` pairs: ``config.batch_size``, smaller
+        if that would give fewer than ``config.min_steps`` steps (summed minibatch updates
+        learn like word2vec's one-pair-at-a-time updates only if there are enough of them).
+        """
+        return max(1, min(self.config.batch_size, n_pairs // self.config.min_steps))
 
     def _load_epoch(self) -> None:
         """The pairs of the current epoch (regenerated identically after a pause)."""
@@ -216,11 +233,12 @@ class Trainer:
                 if self._pairs is None:
                     self._load_epoch()
                 centers, contexts = self._pairs
-                n_batches = max(1, -(-len(centers) // c.batch_size))
+                B = self.batch_size(len(centers))
+                n_batches = max(1, -(-len(centers) // B))
                 progress = (self.epoch + self.batch / n_batches) / c.epochs
                 # alpha falls linearly to alpha * 1e-4 (word2vec.c)
                 lr = c.lr * max(1.0 - progress, 1e-4)
-                lo, hi = self.batch * c.batch_size, (self.batch + 1) * c.batch_size
+                lo, hi = self.batch * B, (self.batch + 1) * B
                 if lo < len(centers):
                     self._loss_sum += self._step(centers[lo:hi], contexts[lo:hi], lr)
                     self._loss_n += len(centers[lo:hi])
@@ -240,7 +258,8 @@ class Trainer:
                     break
         finally:
             self.seconds += time.perf_counter() - start
-            self._pairs = None  # ~16 bytes per pair: not kept between runs
+            # ~16 bytes per pair and a few MB of scratch: not kept between runs
+            self._pairs, self._workspace = None, None
         return self.done
 
     def _step(self, centers: Tensor, contexts: Tensor, lr: float) -> float:
@@ -248,7 +267,9 @@ class Trainer:
         if self.config.objective == "softmax":
             return softmax_sgd_step(W, W_out, centers, contexts, lr)
         negatives = alias_draw(*self._alias, (len(centers), self.config.negatives), self._rng)
-        return negative_sgd_step(W, W_out, centers, contexts, negatives, lr)
+        if self._workspace is None:
+            self._workspace = Workspace()
+        return negative_sgd_step(W, W_out, centers, contexts, negatives, lr, self._workspace)
 
     def _report(self, lr: float, callback) -> bool:
         loss = self._loss_sum / max(self._loss_n, 1)
@@ -293,8 +314,34 @@ def alias_draw(
     return torch.from_numpy(np.where(rng.random(shape) < accept[column], column, alias[column]))
 
 
+class Workspace:
+    """Reusable scratch tensors for :func:`negative_sgd_step`.
+
+    A minibatch needs a few (B, 1 + K, E) tensors (~2.5 MB each for B = 1024,
+    E = 100). Allocating them afresh every step makes the allocator return the
+    memory to the OS and fault it back in page by page, which costs more than the
+    arithmetic (4-10x slower on a busy machine), so a training run keeps one.
+    """
+
+    def __init__(self) -> None:
+        self._buffers: dict[str, Tensor] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], dtype: torch.dtype = torch.float32) -> Tensor:
+        n = math.prod(shape)
+        buf = self._buffers.get(name)
+        if buf is None or buf.numel() < n or buf.dtype != dtype:
+            buf = self._buffers[name] = torch.empty(n, dtype=dtype)
+        return buf[:n].view(shape)
+
+
 def negative_sgd_step(
-    W: Tensor, W_out: Tensor, centers: Tensor, contexts: Tensor, negatives: Tensor, lr: float
+    W: Tensor,
+    W_out: Tensor,
+    centers: Tensor,
+    contexts: Tensor,
+    negatives: Tensor,
+    lr: float,
+    workspace: Workspace | None = None,
 ) -> float:
     """One SGD step of negative sampling on B pairs, in place; returns the summed loss.
 
@@ -302,13 +349,19 @@ def negative_sgd_step(
         W, W_out: (V, E) the embedding matrix and W'^T, updated in place.
         centers, contexts: (B,) word ids of the pairs.
         negatives: (B, K) sampled negative ids.
+        workspace: scratch tensors to reuse between calls (a fresh one if None).
     """
-    B, E = len(centers), W.shape[1]
-    targets = torch.cat([contexts[:, None], negatives], dim=1)  # (B, 1 + K)
-    h = W.index_select(0, centers)  # (B, E)   (index_select: faster than W[centers])
-    v = W_out.index_select(0, targets.view(-1)).view(B, -1, E)  # (B, 1 + K, E)
+    ws = workspace if workspace is not None else Workspace()
+    (B, K), E = negatives.shape, W.shape[1]
+    targets = ws.get("targets", (B, 1 + K), torch.long)  # (B, 1 + K): context, then negatives
+    targets[:, 0] = contexts
+    targets[:, 1:] = negatives
+    h = torch.index_select(W, 0, centers, out=ws.get("h", (B, E)))  # (B, E)
+    v = torch.index_select(W_out, 0, targets.view(-1), out=ws.get("v", (B * (1 + K), E)))
+    v = v.view(B, 1 + K, E)  # (B, 1 + K, E)
     # s = v' · h for the true context and each negative
-    s = (v * h[:, None, :]).sum(-1)  # (B, 1 + K)
+    vh = torch.mul(v, h[:, None, :], out=ws.get("vh", (B, 1 + K, E)))
+    s = torch.sum(vh, -1, out=ws.get("s", (B, 1 + K)))  # (B, 1 + K)
     # L = -log σ(s_c) - sum_k log σ(-s_k)
     loss = -F.logsigmoid(s[:, 0]).sum() - F.logsigmoid(-s[:, 1:]).sum()
     # dL/ds = σ(s) - label   (label 1 for the context, 0 for the negatives)
@@ -316,9 +369,9 @@ def negative_sgd_step(
     g[:, 0] -= 1.0  # (B, 1 + K)
     g.mul_(-lr)  # the SGD step -lr * dL/ds, folded in once for both updates below
     # dL/dh = sum over targets of (dL/ds) v'
-    step_h = torch.einsum("bk,bke->be", g, v)  # (B, E)
+    step_h = torch.bmm(g[:, None, :], v).view(B, E)  # (B, E)
     # dL/dv' = (dL/ds) h
-    step_v = (g[:, :, None] * h[:, None, :]).view(-1, E)  # (B (1 + K), E)
+    step_v = torch.mul(g[:, :, None], h[:, None, :], out=vh).view(-1, E)  # (B (1 + K), E)
     # scatter_add_ rather than index_add_: several times faster on one CPU thread
     W.scatter_add_(0, centers[:, None].expand(-1, E), step_h)
     W_out.scatter_add_(0, targets.view(-1, 1).expand(-1, E), step_v)
@@ -370,6 +423,7 @@ def fit_pairs(
         return []
     rng = np.random.default_rng(seed)
     alias = alias_table(noise) if objective == "negative" else None
+    workspace = Workspace()
     losses = []
     lr = lr / len(centers)  # the mean loss's gradient is the summed one / P
     for _ in range(steps):
@@ -377,7 +431,7 @@ def fit_pairs(
             loss = softmax_sgd_step(W, W_out, centers, contexts, lr)
         else:
             negatives = alias_draw(*alias, (len(centers), k), rng)
-            loss = negative_sgd_step(W, W_out, centers, contexts, negatives, lr)
+            loss = negative_sgd_step(W, W_out, centers, contexts, negatives, lr, workspace)
         losses.append(loss / len(centers))
     return losses
 

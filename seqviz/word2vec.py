@@ -191,7 +191,8 @@ class SkipGram(nn.Module):
         V: vocabulary size.
         E: embedding size (the length of h_j).
         seed: seeds the initialisation.
-        init: ``"word2vec"`` — W ~ U(-0.5/E, 0.5/E), W' = 0, as word2vec.c and gensim;
+        init: ``"word2vec"`` — W ~ U(-0.5/E, 0.5/E), W' = 0, as word2vec.c;
+            ``"gensim"`` — W ~ U(-1/E, 1/E), W' = 0, as gensim (twice as wide);
             ``"random"`` — both ~ N(0, 1/E), so an untrained network already gives
             uneven scores (used to show the numbers of one step).
     """
@@ -199,14 +200,15 @@ class SkipGram(nn.Module):
     def __init__(self, V: int, E: int, seed: int = 0, init: str = "word2vec") -> None:
         super().__init__()
         g = torch.Generator().manual_seed(seed)
-        if init == "word2vec":
-            W = (torch.rand(V, E, generator=g) - 0.5) / E
+        if init in ("word2vec", "gensim"):
+            width = 1.0 if init == "word2vec" else 2.0
+            W = (torch.rand(V, E, generator=g) - 0.5) * width / E
             W_out = torch.zeros(V, E)
         elif init == "random":
             W = torch.randn(V, E, generator=g) / math.sqrt(E)
             W_out = torch.randn(V, E, generator=g) / math.sqrt(E)
         else:
-            raise ValueError(f"init must be 'word2vec' or 'random', not {init!r}")
+            raise ValueError(f"init must be 'word2vec', 'gensim' or 'random', not {init!r}")
         self.W = nn.Parameter(W)  # (V, E) embedding matrix: row w is word w's vector h
         self.W_out = nn.Parameter(W_out)  # (V, E) = W'^T: row w is context vector v'_w
 

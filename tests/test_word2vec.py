@@ -404,3 +404,32 @@ def test_matrix_heatmap_softmax_bars_and_animation():
         pts = np.column_stack([frame.data[0].x, frame.data[0].y])
         assert np.allclose(pts.mean(0), 0, atol=1e-9)
         assert np.sqrt((pts**2).sum(1).mean()) == pytest.approx(1.0)
+
+
+def test_initialisations_and_small_corpus_batches():
+    for init, half_width in (("word2vec", 0.5), ("gensim", 1.0)):
+        m = w2v.SkipGram(50, 10, seed=0, init=init)
+        assert m.W.abs().max() <= half_width / 10 and m.W.abs().max() > 0.8 * half_width / 10
+        assert torch.equal(m.W_out, torch.zeros(50, 10))
+    with pytest.raises(ValueError):
+        w2v.SkipGram(5, 2, init="xavier")
+    corpus = build_corpus([LECTURE], min_count=1)
+    trainer = Trainer(corpus, TrainConfig(batch_size=1024, min_steps=200))
+    assert trainer.batch_size(1_000_000) == 1024
+    assert trainer.batch_size(9_000) == 45 and trainer.batch_size(10) == 1
+
+
+def test_workspace_reuse_gives_the_same_step():
+    from seqviz.w2v_training import Workspace
+
+    torch.manual_seed(1)
+    W0, Wo0 = torch.randn(10, 4), torch.randn(10, 4)
+    ws = Workspace()
+    for B in (6, 3, 6):  # the buffers are sliced for a smaller batch, then reused
+        centers, contexts = torch.randint(0, 10, (B,)), torch.randint(0, 10, (B,))
+        negatives = torch.randint(0, 10, (B, 2))
+        a = (W0.clone(), Wo0.clone())
+        b = (W0.clone(), Wo0.clone())
+        la = negative_sgd_step(*a, centers, contexts, negatives, 0.1)
+        lb = negative_sgd_step(*b, centers, contexts, negatives, 0.1, ws)
+        assert la == lb and torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
