@@ -56,6 +56,7 @@ def test_default_view_draws_the_three_real_curves(open_page):
         ref = reference_norms(kind).numpy()
         np.testing.assert_allclose(lines[name], ref, rtol=1e-6)
     assert "What you are looking at" in shown(at)
+    assert "None" not in [m.value for m in at.markdown]  # no stray value written by magic
     assert "Try this" in shown(at)
 
 

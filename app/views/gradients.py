@@ -142,7 +142,7 @@ sections = (parts.eig_tab, parts.bptt_tab, parts.clip_tab, parts.trunc_tab, part
 for tab, section in zip(tabs, sections, strict=True):
     if tab.open:
         with tab:
-            section() if section is parts.memory_tab else section(run)
+            section(run)
 
 lesson.show_code(
     gradients.backprop,

@@ -387,7 +387,8 @@ def trunc_tab(run: Run) -> None:
 
 
 # --- the long-memory task, trained live in this session ---------------------------------
-def memory_tab() -> None:
+def memory_tab(run: Run) -> None:
+    # independent of the page's input: the task makes its own sequences
     st.markdown(lesson.prose("grad_memory"))
     c_lag, c_steps, c_mseed, c_go = st.columns([2, 1, 1, 1.2], vertical_alignment="bottom")
     start_value("grad_lag", 60)
