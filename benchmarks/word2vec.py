@@ -1,0 +1,215 @@
+"""Skip-gram training speed and neighbour quality: seqviz against gensim's Word2Vec.
+
+Both train skip-gram with negative sampling with the same settings (gensim's
+defaults: E = 100, window 5 with the dynamic window, K = 5 negatives from
+unigram^0.75, subsampling t = 1e-3, min_count 5, alpha 0.025 falling linearly
+to 0.025e-4 as in word2vec.c), one thread / one worker each, on the same
+sentences. They run in one process, alternating round by round, so whatever
+else the machine is doing slows both alike. Vocabulary building is outside the
+timing for both; words/s = in-vocabulary corpus words x epochs / training time.
+
+Neighbour quality is measured on a corpus with planted structure (sentences
+drawn from word clusters, :mod:`seqviz.planted`): precision@5 = the share of
+each word's 5 nearest neighbours (cosine) that are in its own cluster. A small
+version of that corpus (where the task is not trivially solved) is trained with
+several seeds and the mean is reported; so is a tiny one (3,600 words) where
+neither has converged. seqviz starts W as gensim does (U(-1/E, 1/E)) here.
+
+words/s is wall-clock; words per CPU-second (all threads of the process) is
+also reported because on a shared machine wall-clock rates swing widely.
+
+    pip install -e .[bench]             # gensim: a benchmark-only dependency
+    python benchmarks/word2vec.py        # writes benchmarks/results/word2vec.json
+    python benchmarks/word2vec.py --rounds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+from seqviz.embeddings import neighbour_precision
+from seqviz.planted import planted_corpus
+from seqviz.text import load_time_machine
+from seqviz.w2v_training import Corpus, TrainConfig, Trainer, build_corpus
+
+RESULTS = Path(__file__).resolve().parent / "results" / "word2vec.json"
+
+SETTINGS = dict(E=100, window=5, negatives=5, sample=1e-3, min_count=5, lr=0.025)
+
+
+def gensim_model(sentences, epochs: int, seed: int):
+    """A gensim Word2Vec with the shared settings and its vocabulary built (not trained)."""
+    from gensim.models import Word2Vec
+
+    model = Word2Vec(
+        vector_size=SETTINGS["E"],
+        window=SETTINGS["window"],
+        negative=SETTINGS["negatives"],
+        sample=SETTINGS["sample"],
+        min_count=SETTINGS["min_count"],
+        alpha=SETTINGS["lr"],
+        min_alpha=SETTINGS["lr"] * 1e-4,
+        sg=1,
+        hs=0,
+        workers=1,
+        epochs=epochs,
+        seed=seed,
+    )
+    model.build_vocab(sentences)
+    return model
+
+
+def time_gensim(sentences, epochs: int, seed: int):
+    """Wall-clock and CPU seconds (all threads of the process) of gensim's training."""
+    model = gensim_model(sentences, epochs, seed)
+    start, cpu = time.perf_counter(), time.process_time()
+    model.train(sentences, total_examples=len(sentences), epochs=epochs)
+    return (time.perf_counter() - start, time.process_time() - cpu), model
+
+
+def time_seqviz(corpus: Corpus, epochs: int, seed: int):
+    config = TrainConfig(
+        objective="negative",
+        E=SETTINGS["E"],
+        window=SETTINGS["window"],
+        negatives=SETTINGS["negatives"],
+        sample=SETTINGS["sample"],
+        lr=SETTINGS["lr"],
+        epochs=epochs,
+        seed=seed,
+        init="gensim",
+    )
+    start, cpu = time.perf_counter(), time.process_time()
+    trainer = Trainer(corpus, config)
+    trainer.run()
+    return (time.perf_counter() - start, time.process_time() - cpu), trainer
+
+
+def gensim_matrix(model, corpus: Corpus) -> torch.Tensor:
+    """gensim's vectors in seqviz's row order (rows of words gensim lacks stay zero)."""
+    W = torch.zeros(len(corpus.vocab), SETTINGS["E"])
+    for word, i in corpus.vocab.token_to_idx.items():
+        if word in model.wv:
+            W[i] = torch.from_numpy(model.wv[word].copy())
+    return W
+
+
+def speed(name: str, sentences, epochs: int, rounds: int) -> dict:
+    """Alternate gensim and seqviz ``rounds`` times on the same sentences."""
+    corpus = build_corpus(sentences, min_count=SETTINGS["min_count"])
+    words = corpus.n_words * epochs
+    rates = {"gensim": [], "seqviz": []}
+    cpu_rates = {"gensim": [], "seqviz": []}
+    for r in range(rounds):
+        order = ("gensim", "seqviz") if r % 2 == 0 else ("seqviz", "gensim")
+        for who in order:
+            if who == "gensim":
+                (seconds, cpu), _ = time_gensim(sentences, epochs, seed=r)
+            else:
+                (seconds, cpu), _ = time_seqviz(corpus, epochs, seed=r)
+            rates[who].append(words / seconds)
+            cpu_rates[who].append(words / cpu)
+            print(
+                f"  {name} round {r}: {who:6s} {words / seconds:12,.0f} words/s "
+                f"({words / cpu:,.0f} per CPU-second)"
+            )
+    g, s = statistics.median(rates["gensim"]), statistics.median(rates["seqviz"])
+    gc, sc = statistics.median(cpu_rates["gensim"]), statistics.median(cpu_rates["seqviz"])
+    return {
+        "corpus": name,
+        "words": corpus.n_words,
+        "vocabulary": len(corpus.vocab) - 1,  # without <unk>
+        "epochs": epochs,
+        "gensim_words_per_s": round(g),
+        "seqviz_words_per_s": round(s),
+        "ratio_vs_gensim": round(s / g, 3),
+        "round_ratios": [
+            round(a / b, 3) for a, b in zip(rates["seqviz"], rates["gensim"], strict=True)
+        ],
+        "gensim_words_per_cpu_s": round(gc),
+        "seqviz_words_per_cpu_s": round(sc),
+        "ratio_vs_gensim_cpu": round(sc / gc, 3),
+    }
+
+
+def quality(planted, epochs: int, seeds: int) -> dict:
+    """Mean precision@5 of both on the planted corpus over ``seeds`` seeds."""
+    sentences = [list(s) for s in planted.sentences]
+    corpus = build_corpus(sentences, min_count=SETTINGS["min_count"])
+    cluster_of = planted.cluster_of()
+    scores = {"gensim": [], "seqviz": []}
+    for seed in range(seeds):
+        _, g = time_gensim(sentences, epochs, seed)
+        _, s = time_seqviz(corpus, epochs, seed)
+        scores["gensim"].append(
+            neighbour_precision(gensim_matrix(g, corpus), corpus.vocab, cluster_of)
+        )
+        scores["seqviz"].append(neighbour_precision(s.model.W, corpus.vocab, cluster_of))
+    return {
+        "corpus_words": planted.n_words,
+        "clusters": len(planted.clusters),
+        "words_per_cluster": len(planted.clusters[0]),
+        "epochs": epochs,
+        "seeds": seeds,
+        "gensim_precision_at_5": round(statistics.mean(scores["gensim"]), 4),
+        "seqviz_precision_at_5": round(statistics.mean(scores["seqviz"]), 4),
+        "per_seed": {k: [round(v, 4) for v in vs] for k, vs in scores.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=5)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    import gensim
+
+    big = planted_corpus(n_clusters=20, words_per_cluster=25, n_sentences=40_000, seed=0)
+    # small corpora, where learning is not yet saturated and the two can differ
+    small = planted_corpus(n_clusters=10, words_per_cluster=10, n_sentences=600, seed=0)
+    tiny = planted_corpus(n_clusters=10, words_per_cluster=10, n_sentences=300, seed=0)
+    words = load_time_machine().split()
+    time_machine = [words[i : i + 1000] for i in range(0, len(words), 1000)]
+
+    print("speed: planted corpus")
+    planted_speed = speed("planted", [list(s) for s in big.sentences], 3, args.rounds)
+    print("speed: The Time Machine")
+    tm_speed = speed("time_machine", time_machine, 10, args.rounds)
+    print("quality: planted corpus")
+    planted_quality = quality(big, 3, 1)
+    small_quality = quality(small, 5, args.seeds)
+    tiny_quality = quality(tiny, 5, args.seeds)
+
+    result = {
+        "what": "skip-gram negative sampling, seqviz vs gensim, same settings, 1 thread each",
+        "settings": SETTINGS,
+        "ratio_vs_gensim": planted_speed["ratio_vs_gensim"],
+        "speed": [planted_speed, tm_speed],
+        "quality": {
+            "planted_large": planted_quality,
+            "planted_small": small_quality,
+            "planted_tiny": tiny_quality,
+        },
+        "versions": {
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "gensim": gensim.__version__,
+        },
+        "machine": {"cpus": __import__("os").cpu_count(), "torch_threads": 1},
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({k: result[k] for k in ("ratio_vs_gensim", "quality")}, indent=2))
+    print(f"written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
