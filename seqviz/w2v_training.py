@@ -250,8 +250,10 @@ class Trainer:
                 if self.words // every > self._reported or self.done:
                     self._reported = self.words // every
                     self.seconds += now - start
-                    stop = self._report(lr, callback)
-                    start = now = time.perf_counter()  # drawing a progress bar is not training
+                    try:
+                        stop = self._report(lr, callback)
+                    finally:  # drawing a progress bar is not training (even if it raises)
+                        start = now = time.perf_counter()
                     if stop:
                         break
                 if max_seconds is not None and self.seconds + now - start >= max_seconds:

@@ -433,3 +433,25 @@ def test_workspace_reuse_gives_the_same_step():
         la = negative_sgd_step(*a, centers, contexts, negatives, 0.1)
         lb = negative_sgd_step(*b, centers, contexts, negatives, 0.1, ws)
         assert la == lb and torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+
+
+def test_an_exception_in_the_callback_leaves_a_resumable_trainer(planted):
+    """Streamlit's Stop raises inside the progress callback; training must resume cleanly."""
+    corpus = build_corpus(planted.sentences[:300], min_count=1)
+    config = TrainConfig(E=8, epochs=2, batch_size=64, seed=2)
+    whole = Trainer(corpus, config)
+    whole.run()
+    broken = Trainer(corpus, config)
+    calls = 0
+
+    def interrupt(progress):
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        broken.run(callback=interrupt)
+    assert 0 < broken.words < broken.total_words and broken.seconds < 60
+    broken.run()
+    assert torch.equal(whole.model.W, broken.model.W)
