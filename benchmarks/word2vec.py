@@ -191,7 +191,8 @@ def main() -> None:
     result = {
         "what": "skip-gram negative sampling, seqviz vs gensim, same settings, 1 thread each",
         "settings": SETTINGS,
-        "ratio_vs_gensim": planted_speed["ratio_vs_gensim"],
+        "ratio_vs_gensim": planted_speed["ratio_vs_gensim"],  # wall-clock words/s, medians
+        "ratio_vs_gensim_cpu": planted_speed["ratio_vs_gensim_cpu"],  # words per CPU-second
         "speed": [planted_speed, tm_speed],
         "quality": {
             "planted_large": planted_quality,
@@ -207,7 +208,7 @@ def main() -> None:
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps({k: result[k] for k in ("ratio_vs_gensim", "quality")}, indent=2))
+    print(json.dumps({k: result[k] for k in ("ratio_vs_gensim", "ratio_vs_gensim_cpu")}, indent=2))
     print(f"written to {RESULTS}")
 
 
