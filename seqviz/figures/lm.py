@@ -53,6 +53,12 @@ def training_curves(
         eval_steps, heldout_ppl: held-out perplexity where it was measured.
         window: running-mean window of the smoothed curves.
     """
+    # A run may still be appending to these lists (a training loop in another script
+    # thread): take equal-length copies so the pairs stay aligned.
+    n = min(len(steps), len(losses))
+    steps, losses = list(steps[:n]), list(losses[:n])
+    m = min(len(eval_steps), len(heldout_ppl))
+    eval_steps, heldout_ppl = list(eval_steps[:m]), list(heldout_ppl[:m])
     fig = make_subplots(
         rows=1, cols=2, subplot_titles=("cross-entropy loss (nats)", "perplexity = exp(loss)")
     )
