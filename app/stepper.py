@@ -94,8 +94,8 @@ def _step_fragment(n_steps: int, render, key: str, label) -> None:
         on_click=_move,
         args=(key, -1, n_steps),
         disabled=st.session_state[key] <= 0,
-        shortcut="PageUp",
-        help="Step back one character (PageUp).",
+        shortcut="Left",
+        help="Step back one character (← Left arrow).",
     )
     next_col.button(
         "Next",
@@ -105,8 +105,8 @@ def _step_fragment(n_steps: int, render, key: str, label) -> None:
         on_click=_move,
         args=(key, +1, n_steps),
         disabled=st.session_state[key] >= n_steps - 1,
-        shortcut="PageDown",
-        help="Read the next character (PageDown).",
+        shortcut="Right",
+        help="Read the next character (→ Right arrow).",
     )
     if play_col.button(
         "Pause" if playing else "Play",
@@ -116,7 +116,8 @@ def _step_fragment(n_steps: int, render, key: str, label) -> None:
         type="primary" if playing else "secondary",
         on_click=_toggle_play,
         args=(key, n_steps),
-        help="Step through the text automatically.",
+        shortcut="Space",
+        help="Play / pause (Space).",
     ):
         st.rerun(scope="app")  # (re)declare the fragment with / without its timer
     if n_steps > 1:
@@ -132,6 +133,7 @@ def _step_fragment(n_steps: int, render, key: str, label) -> None:
         )
     else:
         slider_col.markdown("Time step **t = 0** (the text has one character)")
+    st.caption("Keys: → next step · ← previous · Space play / pause")
     t = st.session_state[key]
     if label is not None:
         st.markdown(label(t))
