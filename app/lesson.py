@@ -6,6 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from app import frame
+
 TEXT_DIR = Path(__file__).resolve().parents[1] / "assets" / "text"
 
 
@@ -56,13 +58,22 @@ def show_code(*functions, note: str = "") -> None:
 def chart(fig, key: str, how: str) -> None:
     """A Plotly figure at full width with its "how to read this" caption underneath.
 
-    ``theme=None`` keeps seqviz's own projector-sized style (seqviz.figures.style).
+    ``theme=None`` keeps seqviz's own projector-sized style (seqviz.figures.style); in
+    lecture mode the chart text is enlarged (the figure is untouched otherwise). The
+    toolbar shows on hover, and its camera icon saves the chart as a PNG.
     """
+    fig = frame.projector_figure(fig)
     st.plotly_chart(
         fig,
         width="stretch",
         theme=None,
         key=key,
-        config={"displayModeBar": False, "scrollZoom": False},
+        config={
+            "displayModeBar": "hover",
+            "displaylogo": False,
+            "scrollZoom": False,
+            "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+            "toImageButtonOptions": {"format": "png", "scale": 2, "filename": f"seqviz-{key}"},
+        },
     )
     how_to_read(how)
