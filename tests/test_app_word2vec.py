@@ -9,6 +9,7 @@ from seqviz import embeddings
 from seqviz import w2v_training as training
 from seqviz import word2vec as w2v
 from seqviz.text import load_time_machine
+from seqviz.w2v_sentence import sentence_network
 
 PAGE = "views/word2vec.py"
 SENTENCE = "mining web data for business insights is an useful course".split()
@@ -26,7 +27,7 @@ def strip_text(at) -> str:
 
 def network(window=2, E=4, objective="softmax", steps=0, k=3, seed=0):
     positions = w2v.draw_windows(SENTENCE, window, seed=seed).positions
-    return training.sentence_network(
+    return sentence_network(
         SENTENCE, positions, E=E, objective=objective, steps=steps, k=k, seed=seed
     )
 

@@ -10,6 +10,7 @@ import torch
 from seqviz import word2vec as w2v
 from seqviz.embeddings import neighbour_precision
 from seqviz.planted import planted_corpus
+from seqviz.w2v_sentence import fit_pairs, sentence_network
 from seqviz.w2v_training import (
     TrainConfig,
     Trainer,
@@ -17,7 +18,6 @@ from seqviz.w2v_training import (
     alias_table,
     build_corpus,
     epoch_pairs,
-    fit_pairs,
     negative_sgd_step,
     softmax_sgd_step,
 )
@@ -360,8 +360,6 @@ def test_min_count_drops_rare_words():
 
 @pytest.mark.parametrize("objective", ["softmax", "negative"])
 def test_sentence_network_stays_finite_at_the_slider_ends(objective):
-    from seqviz.w2v_training import sentence_network
-
     for window, E, k in ((1, 2, 1), (5, 8, 8), (2, 4, 3)):
         positions = w2v.draw_windows(LECTURE, window).positions
         net = sentence_network(LECTURE, positions, E=E, objective=objective, steps=200, k=k)

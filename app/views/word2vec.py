@@ -10,7 +10,7 @@ from app import lesson, stepper, urlstate
 from app.labs import LABS
 from app.urlstate import BOUND
 from app.views import word2vec_parts as parts
-from seqviz import embeddings
+from seqviz import embeddings, w2v_sentence
 from seqviz import w2v_training as training
 from seqviz import word2vec as w2v
 from seqviz.figures import word2vec as wfigs
@@ -206,7 +206,7 @@ def show_network(j: int, ctx: list[int]) -> None:
     k = c_k.slider(
         "Negatives K", 1, 8, value=3, key="w2v_k", disabled=objective != "negative", **BOUND
     )
-    net = training.sentence_network(
+    net = w2v_sentence.sentence_network(
         tokens, windows.positions, E=E, objective=objective, steps=steps, k=k, seed=int(seed)
     )
     if not all(map(math.isfinite, net.losses)):

@@ -19,6 +19,7 @@ from seqviz import w2v_training as training
 from seqviz import word2vec as w2v
 from seqviz.figures import word2vec as wfigs
 from seqviz.text import load_time_machine, normalize_d2l
+from seqviz.w2v_sentence import SentenceNetwork
 
 OBJECTIVES = {"negative": "Negative sampling", "softmax": "Full softmax"}
 MAX_SECONDS = 30  # one Train press never holds the server longer (press Train to continue)
@@ -36,7 +37,7 @@ def _vec(values) -> str:
     return r"[" + r",\ ".join(num(v) for v in values) + r"]"
 
 
-def show_softmax(net: training.SentenceNetwork, center: int, contexts: list[int]) -> None:
+def show_softmax(net: SentenceNetwork, center: int, contexts: list[int]) -> None:
     step = w2v.softmax_step(net.model, center, contexts)
     words, V, E = net.words, len(net.words), net.model.W.shape[1]
     dims = [f"e{d}" for d in range(E)]
@@ -130,7 +131,7 @@ def show_softmax(net: training.SentenceNetwork, center: int, contexts: list[int]
 
 
 def show_negative(
-    net: training.SentenceNetwork, center: int, contexts: list[int], k: int, seed: int
+    net: SentenceNetwork, center: int, contexts: list[int], k: int, seed: int
 ) -> None:
     step = w2v.neg_sampling_step(net.model, center, contexts, net.noise, k=k, seed=int(seed))
     words, E = net.words, net.model.W.shape[1]
