@@ -93,3 +93,35 @@ def test_empty_text(open_page):
     assert not at.exception
     assert "Type a sentence" in shown(at)
     assert not charts(at)
+
+
+def _check_button(at):
+    return next(b for b in at.button if b.label == "Check")
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_check_yourself_and_share_box(open_page, cell):
+    """The box asks about the gate on screen and judges the answer; the share box offers
+    the link, the trace and the gate heatmap (update gate for a GRU)."""
+    from seqviz import exercises
+
+    at = open_page(PAGE)
+    if cell == "gru":
+        widget(at, "button_group", "cell").set_value("gru").run()
+    at.button(key="step_next").click().run()
+    assert_ok(at)
+    seed = at.session_state["_ex_seed"]
+    ex = exercises.make("gates.forget", seed, text=DEFAULT_TEXT, t=1, unit=0)
+    assert ex.prompt in shown(at)
+    at.text_input(key="check_gates_answer").input(f"{ex.answer + 0.5:.2f}")
+    _check_button(at).click().run()
+    assert any("too" in w.value for w in at.warning)
+    at.text_input(key="check_gates_answer").input(f"{ex.answer:.2f}")
+    _check_button(at).click().run()
+    assert any("Correct" in s.value for s in at.success)
+    assert_ok(at)
+    assert any("Share this view" in e.label for e in at.expander)
+    gate = "forget" if cell == "lstm" else "update"
+    assert f"Chart: {gate} gate heatmap" in shown(at)
+    assert len(at.get("download_button")) == 4  # trace CSV / JSON, chart page / spec
+    assert at.button(key="tour_gates_start")

@@ -151,3 +151,32 @@ def test_a_link_reproduces_the_view(open_page):
     assert at.slider(key="step").value == 4
     tr = reference("rnn", "hello world")
     assert num(tr.hidden[4, 9]) in latex(at)
+
+
+def _check_button(at):
+    return next(b for b in at.button if b.label == "Check")
+
+
+def test_check_yourself_and_share_box(open_page):
+    """The box asks about the numbers on screen and judges the answer; the share box
+    offers the link and the data."""
+    from seqviz import exercises
+
+    at = open_page(PAGE)
+    step_next(at, 2)
+    assert_ok(at)
+    seed = at.session_state["_ex_seed"]
+    ex = exercises.make("rnn.h_unit", seed, text=DEFAULT_TEXT, t=2, unit=0)
+    assert "t = 2" in ex.prompt and ex.prompt in shown(at)
+    at.text_input(key="check_rnn_answer").input(f"{ex.answer + 0.5:.2f}")
+    _check_button(at).click().run()
+    assert any("too" in w.value for w in at.warning)
+    assert not any("Correct" in s.value for s in at.success)
+    at.text_input(key="check_rnn_answer").input(f"{ex.answer:.2f}")
+    _check_button(at).click().run()
+    assert any("Correct" in s.value for s in at.success)
+    assert_ok(at)
+    assert any("Share this view" in e.label for e in at.expander)
+    assert any("step=2" in c.value for c in at.code)
+    assert len(at.get("download_button")) == 4  # CSV and JSON of two tables
+    assert at.button(key="tour_rnn_start")

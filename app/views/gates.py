@@ -2,7 +2,18 @@
 
 import streamlit as st
 
-from app import controls, equations, figcache, lesson, loaders, stepper, urlstate
+from app import (
+    checkbox,
+    controls,
+    equations,
+    figcache,
+    lesson,
+    loaders,
+    share,
+    stepper,
+    tour,
+    urlstate,
+)
 from app.urlstate import BOUND
 from seqviz import recurrent, units
 
@@ -94,6 +105,7 @@ unit = st.columns([1, 3])[0].number_input(
     **BOUND,
 )
 lesson.try_this("gates_try")
+tour.guided_tour("gates")
 
 
 def describe(t: int) -> str:
@@ -129,6 +141,7 @@ def show_step(t: int) -> None:
         how="red characters: unit j's hidden state is positive after reading them, blue: "
         "negative; the outlined character is step t.",
     )
+    checkbox.check_yourself("gates", text=text, t=t, unit=int(unit))
 
 
 stepper.step_through(T, show_step, label=describe)
@@ -184,6 +197,12 @@ lesson.show_code(
     units.rank_units,
     note="`seqviz.recurrent.trace` runs this loop over your text and records every gate; "
     "`seqviz.units.rank_units` ranks units for *Find a unit*.",
+)
+shown_gate = "forget" if "forget" in tr.gates else "update"  # a GRU has no forget gate
+share.share_box(
+    data={"gates, cell and hidden states": lambda: share.trace_table(tr, enc.tokens)},
+    charts={f"{shown_gate} gate heatmap": figcache.gate_heatmap(cell, trained, text, shown_gate)},
+    hideable=("text", "model", "cell", "unit", "feature", "step", "sidebar"),
 )
 st.page_link(
     "views/rnn.py",

@@ -2,7 +2,18 @@
 
 import streamlit as st
 
-from app import controls, equations, figcache, lesson, loaders, stepper, urlstate
+from app import (
+    checkbox,
+    controls,
+    equations,
+    figcache,
+    lesson,
+    loaders,
+    share,
+    stepper,
+    tour,
+    urlstate,
+)
 from app.urlstate import BOUND
 from seqviz import recurrent
 from seqviz.charlm import CharModel
@@ -71,6 +82,7 @@ if bidirectional:
 elif stacked:
     lesson.more("Stacked RNNs", "rnn_stacked", expanded=True)
 lesson.try_this("rnn_try")
+tour.guided_tour("rnn")
 
 
 def describe(t: int) -> str:
@@ -102,6 +114,7 @@ def show_step(t: int) -> None:
             "text; the line follows time, the big marker is step t.",
         )
     show_states(t)
+    checkbox.check_yourself("rnn", text=text, t=t, unit=int(unit))
 
 
 def show_equation(t: int) -> None:
@@ -211,6 +224,15 @@ lesson.show_code(
     CharModel.probs,
     note="`seqviz.recurrent.trace` runs this loop for every layer and direction, recording "
     "every intermediate value the page shows.",
+)
+share.share_box(
+    data={
+        "hidden states": lambda: share.trace_table(tr, enc.tokens),
+        ("fill-in-the-blank" if bidirectional else "next-character") + " probabilities": lambda: (
+            share.labelled(reading.probs, model.vocab.idx_to_token, enc.tokens)
+        ),
+    },
+    hideable=("text", "model", "unit", "stacked", "bidirectional", "layers", "step", "sidebar"),
 )
 st.page_link(
     "views/gates.py",
