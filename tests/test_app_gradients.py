@@ -270,3 +270,12 @@ def test_tab_controls_at_their_ends(open_page):
     at.number_input(key="grad_mseed").set_value(9999).run()
     at.slider(key="grad_lag").set_value(150).run()
     assert_ok(at)
+
+
+def test_check_yourself_and_share_box(open_page):
+    at = open_page(PAGE)
+    assert_ok(at)
+    assert "Check yourself" in shown(at)
+    assert at.button(key="check_gradients_next")
+    assert any("Share this view" in e.label for e in at.expander)
+    assert len(at.get("download_button")) == 2  # gradient norms as CSV and JSON

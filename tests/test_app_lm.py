@@ -141,3 +141,13 @@ def test_training_from_the_pretrained_checkpoint(open_page):
     assert run["config"].hidden_size == 128 and run["config"].kind == "rnn"
     # a pretrained start is already good: held-out perplexity far below the untrained ~28
     assert run["trainer"].history.heldout_ppl[-1] < 10
+
+
+def test_check_yourself_and_share_box(open_page):
+    at = open_page(PAGE)
+    assert_ok(at)
+    assert "Check yourself" in shown(at)
+    assert at.button(key="check_lm_next")
+    assert any("Share this view" in e.label for e in at.expander)
+    at.button(key="share_link_make").click().run()
+    assert_ok(at)

@@ -110,3 +110,12 @@ def test_a_link_reproduces_the_view(open_page):
     assert widget(at, "button_group", "level").value == "char"
     assert at.slider(key="min_freq").value == 3
     assert "Random partitioning" in " ".join(chart_titles(at))
+
+
+def test_check_yourself_and_share_box(open_page):
+    at = open_page(PAGE)
+    assert_ok(at)
+    assert "Check yourself" in shown(at)
+    assert at.button(key="check_text_next")
+    assert any("Share this view" in e.label for e in at.expander)
+    assert len(at.get("download_button")) == 2  # the vocabulary as CSV and JSON

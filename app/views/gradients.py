@@ -3,7 +3,7 @@
 import streamlit as st
 import torch
 
-from app import controls, lesson, loaders, urlstate
+from app import checkbox, controls, lesson, loaders, share, urlstate
 from app.labs import LABS
 from app.urlstate import BOUND, start_value
 from app.views import gradients_parts as parts
@@ -149,6 +149,11 @@ lesson.show_code(
     gradients.jacobians,
     clipping.clip_global_norm,
     note="`hidden_grad_norms(module, x)` is `backprop(module, x).hidden_norms`.",
+)
+checkbox.check_yourself("gradients")
+share.share_box(
+    data={"gradient norms": lambda: {k: v.tolist() for k, v in norms.items()}},
+    hideable=("grad_input", "text", "grad_controls", "grad_tab", "sidebar"),
 )
 # Previous and next lab, in course order (app/labs.py); the course map otherwise.
 paths = [lab.path for lab in LABS]

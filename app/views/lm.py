@@ -5,7 +5,7 @@ import time
 
 import streamlit as st
 
-from app import controls, equations, lesson, loaders, urlstate
+from app import checkbox, controls, equations, lesson, loaders, share, urlstate
 from app.urlstate import BOUND
 from seqviz import lm, ngram
 from seqviz.figures import lm as lfigs
@@ -444,6 +444,8 @@ else:
 
 lesson.try_this("lm_try")
 lesson.show_code(lm.Trainer.step, lm.rollout, ngram.NGram.terms)
+checkbox.check_yourself("lm")
+share.share_box(hideable=("n", "k", "method", "sentence", "pos", "gen_model", "sidebar"))
 st.page_link(
     "views/rnn.py",
     label="Next lab: RNN step-through",
