@@ -220,3 +220,18 @@ def test_bridge_other_seed_trains_on_request(open_page, monkeypatch):
     assert_ok(at)
     assert any("accuracy" in m.label for m in at.metric)
     torch.testing.assert_close(torch.tensor(1.0), torch.tensor(1.0))
+
+
+def test_check_yourself_and_share_box_on_the_self_attention_lab(open_page):
+    at = open_page("views/attention.py")
+    assert_ok(at)
+    assert "Check yourself" in shown(at)
+    assert any("Share this view" in e.label for e in at.expander)
+    assert len(at.get("download_button")) >= 2  # the attention weights as CSV and JSON
+    from app import share
+
+    sentence, sa = core()
+    # the table behind the download, as the page builds it
+    table = share.labelled(sa.steps.weights, sentence.tokens, sentence.tokens)
+    assert table.shape == (len(sentence.tokens), len(sentence.tokens) + 2)
+    assert abs(table.iloc[:, 2:].to_numpy().sum(axis=1) - 1).max() < 1e-5

@@ -226,3 +226,13 @@ def test_links_to_the_previous_lab(open_page):
     assert any(
         "transformer" in link or "attention" in link or "gradients" in link for link in links
     )
+
+
+def test_check_yourself_and_embeddings_download_after_training(open_page):
+    at = open_page(PAGE)
+    assert "Check yourself" in shown(at)
+    assert not at.get("download_button")  # nothing trained yet: only the link
+    at.slider(key="w2v_epochs").set_value(1).run()
+    at.button(key="w2v_train_neg").click().run()
+    assert_ok(at)
+    assert len(at.get("download_button")) >= 2  # the trained W as CSV and JSON

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import lesson, urlstate
+from app import checkbox, lesson, share, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from app.views import attention_cache as cache
@@ -241,5 +241,10 @@ lesson.show_code(
     self_attention.self_attention,
     attention.sinusoidal_positions,
     note="Every heatmap above is one field of `seqviz.attention.Steps`.",
+)
+checkbox.check_yourself("attention")
+share.share_box(
+    data={"attention weights": lambda: share.labelled(steps.weights, sen.tokens, sen.tokens)},
+    hideable=("text", "dk", "seed", "scale", "causal", "positions", "sidebar"),
 )
 parts.lab_links("views/attention.py")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import lesson, stepper, urlstate
+from app import lesson, share, stepper, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from app.views import attention_tex as tex
@@ -221,4 +221,5 @@ lesson.show_code(
     note="`TinyTransformer.trace` runs `Block.trace` for every block; the plain forward uses "
     "`nn.MultiheadAttention` directly and the tests check both give the same logits.",
 )
+share.share_box()
 parts.lab_links("views/transformer.py")

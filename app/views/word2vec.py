@@ -6,7 +6,7 @@ from collections import Counter
 import pandas as pd
 import streamlit as st
 
-from app import lesson, stepper, urlstate
+from app import checkbox, lesson, share, stepper, urlstate
 from app.labs import LABS
 from app.urlstate import BOUND
 from app.views import word2vec_parts as parts
@@ -371,6 +371,24 @@ def training_area() -> None:
 
 
 training_area()
+checkbox.check_yourself("word2vec")
+
+
+def embedding_table(trainer):
+    """The trained W as a table: one row per word, one column per embedding coordinate."""
+    W = trainer.model.W
+    words = trainer.corpus.vocab.idx_to_token
+    table = share.labelled(W, [f"e{i}" for i in range(W.shape[1])], row_name="word_id")
+    table.insert(1, "word", words[: len(table)])
+    return table
+
+
+share.share_box(
+    data={
+        f"embeddings ({obj})": (lambda r=run: embedding_table(r["trainer"]))
+        for obj, run in st.session_state.get("w2v_runs", {}).items()
+    }
+)
 lesson.show_code(
     training.epoch_pairs,
     training.negative_sgd_step,
