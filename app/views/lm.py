@@ -1,42 +1,21 @@
 """Language models: n-gram vs RNN, live character-level training, sampling, teacher forcing."""
 
 import math
-import time
 
 import streamlit as st
 
 from app import checkbox, controls, equations, lesson, loaders, share, urlstate
 from app.urlstate import BOUND
+from app.views import lm_parts
+from app.views.lm_parts import HELDOUT, MAX_N
 from seqviz import lm, ngram
 from seqviz.figures import lm as lfigs
 from seqviz.figures.recurrent import topk_bar
-from seqviz.text import load_time_machine, tokenize
+from seqviz.text import tokenize
 
-KINDS = ("rnn", "gru", "lstm")
 K_VALUES = (0.0, 0.01, 0.1, 0.5, 1.0)
-MAX_N = 6
 MAX_SENTENCE = 80
 MAX_FORCING = 120
-EVAL_EVERY = 250  # steps between held-out perplexities and printed samples
-TEXT = load_time_machine()
-TRAIN, HELDOUT = lm.split(TEXT)
-
-
-# --- cached, read-only (shared by every session) --------------------------------------
-@st.cache_resource(show_spinner="Counting n-grams in The Time Machine…")
-def counts() -> ngram.NGramCounts:
-    vocab = loaders.trained_model("lstm").vocab
-    return ngram.count(tokenize(TRAIN, "char"), MAX_N, vocab)
-
-
-@st.cache_data(max_entries=128, show_spinner=False)
-def ngram_ppl(n: int, k: float, method: str) -> float:
-    return ngram.NGram(counts(), n, k, method).perplexity(tokenize(HELDOUT, "char"))
-
-
-@st.cache_data(show_spinner="Scoring the pretrained model on held-out text…")
-def pretrained_ppl(name: str) -> float:
-    return lm.perplexity(loaders.trained_model(name), HELDOUT)
 
 
 def fmt(p: float) -> str:
@@ -56,17 +35,17 @@ k = c_k.select_slider("Smoothing k", K_VALUES, key="k", help="Add-k: every count
 method = c_m.segmented_control(
     "Combine orders", ngram.METHODS, required=True, key="method", **BOUND
 )
-model_ng = ngram.NGram(counts(), n, k, method)
+model_ng = ngram.NGram(lm_parts.counts(), n, k, method)
 bar = st.progress(0.0, text="Scoring the n-gram models on held-out text…")
 ppls = []
 for i in range(1, MAX_N + 1):
-    ppls.append(ngram_ppl(i, k, method))
+    ppls.append(lm_parts.ngram_ppl(i, k, method))
     bar.progress(i / MAX_N, text=f"Scored n = {i}")
 bar.empty()
-rnn_ppl = pretrained_ppl("lstm")
+rnn_ppl = lm_parts.pretrained_ppl("lstm")
 rnn_model = loaders.trained_model("lstm")
 n_params = lm.num_parameters(rnn_model)
-sizes = [counts().num_counts(i) for i in range(1, MAX_N + 1)]
+sizes = [lm_parts.counts().num_counts(i) for i in range(1, MAX_N + 1)]
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(
     f"{n}-gram held-out perplexity", "∞" if not math.isfinite(ppls[n - 1]) else f"{ppls[n - 1]:.2f}"
@@ -208,134 +187,6 @@ for key, value in (
     urlstate.start_value(key, value)
 
 
-def draw_run(run, slots) -> None:
-    """Progress, metrics, curves and samples of the session's run (pure display)."""
-    h = run["trainer"].history
-    progress, metrics, curves, samples = slots
-    ppl = h.recent_perplexity(50)
-    with metrics.container():
-        a, b, c, d = st.columns(4)
-        a.metric("steps", f"{len(h.steps):,}")
-        b.metric("training perplexity", f"{ppl:.2f}")
-        c.metric("held-out perplexity", f"{h.heldout_ppl[-1]:.2f}" if h.heldout_ppl else "—")
-        d.metric("tokens / s", f"{h.tokens_per_second:,.0f}")
-        if h.losses:
-            L = math.log(ppl)
-            st.latex(
-                rf"\text{{perplexity}} = \exp\Big(\tfrac{{1}}{{50}}\textstyle\sum \text{{last 50 losses}}\Big) = \exp({L:.4f}) = {ppl:.3f}"
-            )
-    with curves.container():
-        st.plotly_chart(
-            lfigs.training_curves(h.steps, h.losses, h.eval_steps, h.heldout_ppl),
-            width="stretch",
-            theme=None,
-            config={"displayModeBar": False},
-        )
-    with samples.container():
-        for step, s in run["samples"][-4:]:
-            st.markdown(f"**step {step}:**")
-            st.code(s, language=None, wrap_lines=True)
-
-
-@st.fragment
-def training_area() -> None:
-    c1, c2, c3, c4 = st.columns(4)
-    init = c1.segmented_control(
-        "Start from",
-        ("scratch", "pretrained"),
-        required=True,
-        key="init",
-        help="Pretrained: continue from the checked-in checkpoint (H = 128).",
-        **BOUND,
-    )
-    kind = c2.segmented_control(
-        "Cell", KINDS, required=True, key="kind", format_func=str.upper, **BOUND
-    )
-    hidden = c3.select_slider(
-        "Hidden units H", (32, 64, 128, 256), key="hidden", disabled=init == "pretrained", **BOUND
-    )
-    lr = c4.select_slider("Learning rate", (0.001, 0.003, 0.01, 0.03), key="lr", **BOUND)
-    c5, c6, c7, c8 = st.columns(4)
-    batch = c5.select_slider("Batch size B", (1, 8, 16, 32, 64), key="batch", **BOUND)
-    bptt = c6.slider("Steps T (BPTT length)", 5, 100, key="bptt", **BOUND)
-    mode = c7.segmented_control(
-        "Minibatches",
-        ("sequential", "random"),
-        required=True,
-        key="lm_mode",
-        help="Sequential carries the state across minibatches.",
-        **BOUND,
-    )
-    budget = c8.slider("Seconds per run", 2, 60, key="budget", **BOUND)
-    config = lm.LMConfig(
-        kind=kind,
-        hidden_size=128 if init == "pretrained" else hidden,
-        batch_size=batch,
-        num_steps=bptt,
-        lr=lr,
-        mode=mode,
-    )
-    b1, b3, _ = st.columns([1.3, 1, 4])
-    train = b1.button("Train", key="lm_train", type="primary", icon=":material/play_arrow:")
-    reset = b3.button("Reset", key="lm_reset", icon=":material/restart_alt:")
-    if reset:
-        st.session_state.pop("lm_run", None)
-    run = st.session_state.get("lm_run")
-    if run is not None and (run["config"], run["init"]) != (config, init):
-        st.caption("The settings changed: the next **Train** starts a new run.")
-    slots = (st.empty(), st.empty(), st.empty(), st.empty())
-    if not train:
-        if run is None:
-            st.info(
-                "Press **Train**: the curves, perplexity and samples update as it learns. It stops by itself after the seconds chosen, or press **Stop training**.",
-                icon=":material/model_training:",
-            )
-        else:
-            slots[0].progress(
-                1.0,
-                text=f"Stopped after {len(run['trainer'].history.steps):,} steps. Press Train to continue.",
-            )
-            draw_run(run, slots)
-        return
-    if run is None or (run["config"], run["init"]) != (config, init):
-        start = loaders.trained_model(kind) if init == "pretrained" else None
-        run = {
-            "config": config,
-            "init": init,
-            "trainer": lm.Trainer(config, TEXT, start_from=start),
-            "samples": [],
-            "next_eval": EVAL_EVERY,
-        }
-        st.session_state["lm_run"] = run
-    trainer = run["trainer"]
-    t0 = time.perf_counter()
-    last_draw = 0.0
-    while (elapsed := time.perf_counter() - t0) < budget:
-        trainer.run(max_seconds=min(0.5, budget - elapsed))
-        steps = len(trainer.history.steps)
-        if steps >= run["next_eval"]:  # held-out perplexity and a sample, >= 2 s apart
-            steps_per_s = trainer.history.tokens_per_second / (config.batch_size * config.num_steps)
-            run["next_eval"] = steps + max(EVAL_EVERY, int(2 * steps_per_s))
-            trainer.evaluate()
-            run["samples"].append(
-                (steps, lm.generate(trainer.model, "the ", 100, temperature=0.8, seed=steps))
-            )
-        if time.perf_counter() - last_draw > 0.8:
-            slots[0].progress(
-                min(1.0, elapsed / budget), text=f"Training… {elapsed:.0f} / {budget} s"
-            )
-            draw_run(run, slots)
-            last_draw = time.perf_counter()
-    trainer.evaluate()
-    run["samples"].append(
-        (
-            len(trainer.history.steps),
-            lm.generate(trainer.model, "the ", 100, temperature=0.8, seed=0),
-        )
-    )
-    st.rerun(scope="app")  # the sections below can now use the trained model
-
-
 # Stop lives outside the fragment on purpose: a click inside a fragment waits for the
 # running fragment to finish, a click outside it interrupts the run at once.
 st.button(
@@ -344,7 +195,7 @@ st.button(
     icon=":material/stop:",
     help="Stops the run at once; the model keeps what it has learned.",
 )
-training_area()
+lm_parts.training_area()
 lesson.how_to_read(
     "left: the loss of every minibatch (grey) and its running mean; right: perplexity = exp(loss), training (blue) and held-out (red). A growing gap means overfitting. Samples are printed every few hundred steps."
 )
