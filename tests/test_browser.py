@@ -3,24 +3,14 @@
 import re
 
 import pytest
+from browsertools import EXCEPTION, open_url, settle
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-EXCEPTION = "[data-testid='stException']"
-
-
-def settle(page: Page) -> None:
-    page.wait_for_timeout(150)  # let a rerun start before waiting for it to end
-    page.wait_for_selector(IDLE, timeout=60_000)
-
 
 def open_lab(page: Page, url: str) -> None:
-    page.set_viewport_size({"width": 1600, "height": 1000})
-    page.goto(url)
-    settle(page)
-    page.wait_for_selector(".st-key-step_next button", timeout=60_000)
+    open_url(page, url, ".st-key-step_next button", height=1000)
 
 
 def marker(page: Page, key: str):

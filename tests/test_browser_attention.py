@@ -3,27 +3,14 @@
 import re
 
 import pytest
+from browsertools import no_exception, open_url, settle
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-EXCEPTION = "[data-testid='stException']"
-
-
-def settle(page: Page) -> None:
-    page.wait_for_timeout(150)
-    page.wait_for_selector(IDLE, timeout=90_000)
-
 
 def open_page(page: Page, url: str) -> None:
-    page.set_viewport_size({"width": 1600, "height": 1200})
-    page.goto(url)
-    settle(page)
-
-
-def no_exception(page: Page) -> None:
-    assert page.locator(EXCEPTION).count() == 0
+    open_url(page, url, None, height=1200)
 
 
 def test_attention_page_renders_and_toggles_redraw(page: Page, app_url):

@@ -4,26 +4,12 @@ link reproducing the view (also after a page switch), lecture mode enlarging tex
 import re
 
 import pytest
+from browsertools import EXCEPTION, open_url, settle
 from playwright.sync_api import Page, expect
 
 from seqviz import exercises
 
 pytestmark = pytest.mark.browser
-
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-EXCEPTION = "[data-testid='stException']"
-
-
-def settle(page: Page) -> None:
-    page.wait_for_timeout(200)  # let a rerun start before waiting for it to end
-    page.wait_for_selector(IDLE, timeout=60_000)
-
-
-def open_url(page: Page, url: str, ready: str) -> None:
-    page.set_viewport_size({"width": 1600, "height": 1200})
-    page.goto(url)
-    settle(page)
-    page.wait_for_selector(ready, timeout=60_000)
 
 
 def prompt_of(ex_id: str, seed: int) -> str:

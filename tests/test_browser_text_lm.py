@@ -3,23 +3,14 @@
 import re
 
 import pytest
+from browsertools import EXCEPTION, open_url, settle
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-EXCEPTION = "[data-testid='stException']"
-
-
-def settle(page: Page) -> None:
-    page.wait_for_timeout(150)
-    page.wait_for_selector(IDLE, timeout=90_000)
-
 
 def open_lab(page: Page, url: str) -> None:
-    page.set_viewport_size({"width": 1600, "height": 1200})
-    page.goto(url)
-    settle(page)
+    open_url(page, url, None, height=1200)
 
 
 def test_text_lab_renders_and_switches_level(page: Page, app_url):
