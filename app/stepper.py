@@ -26,8 +26,9 @@ def _move(key: str, delta: int, n_steps: int) -> None:
     st.session_state[key] = min(max(st.session_state.get(key, 0) + delta, 0), n_steps - 1)
 
 
-def _toggle_play(key: str, n_steps: int) -> None:
-    playing = not st.session_state.get(_playing_key(key), False)
+def _set_playing(key: str, n_steps: int, playing: bool) -> None:
+    # the button passes what it showed (Play or Pause): a click that reaches the server
+    # twice while the timer is rerunning the fragment still means one play or one pause
     if playing and st.session_state.get(key, 0) >= n_steps - 1:
         st.session_state[key] = -1  # replay from the start (advanced to 0 on the first tick)
     st.session_state[_playing_key(key)] = playing
@@ -114,8 +115,8 @@ def _step_fragment(n_steps: int, render, key: str, label) -> None:
         width="stretch",
         icon=":material/pause:" if playing else ":material/play_arrow:",
         type="primary" if playing else "secondary",
-        on_click=_toggle_play,
-        args=(key, n_steps),
+        on_click=_set_playing,
+        args=(key, n_steps, not playing),
         shortcut="Space",
         help="Play / pause (Space).",
     ):
