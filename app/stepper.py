@@ -51,6 +51,9 @@ def step_through(
     *,
     key: str = "step",
     label: Callable[[int], str] | None = None,
+    axis: str = "Time step",
+    symbol: str = "t",
+    item: str = "character",
 ) -> None:
     """Draw the step control and call ``render(t)`` with the step t (0 .. n_steps-1).
 
@@ -60,6 +63,8 @@ def step_through(
         key: session-state / URL key of the step (widgets get ``key``, ``key_prev``,
             ``key_next``, ``key_play``).
         label: optional ``t -> str`` describing step t (e.g. the character read).
+        axis, symbol, item: how the slider and buttons name a step ("Time step", "t",
+            "character"; e.g. "Centre word", "j", "word" for a window over words).
     """
     playing = st.session_state.get(_playing_key(key), False)
     # A stale link or a shorter text may leave the step out of range (-1 = "before
@@ -72,10 +77,11 @@ def step_through(
     if st.session_state.get(key) != clamped:
         st.session_state[key] = clamped
     fragment = st.fragment(_step_fragment, run_every=PLAY_INTERVAL if playing else None)
-    fragment(n_steps, render, key, label)
+    fragment(n_steps, render, key, label, (axis, symbol, item))
 
 
-def _step_fragment(n_steps: int, render, key: str, label) -> None:
+def _step_fragment(n_steps: int, render, key: str, label, names: tuple[str, str, str]) -> None:
+    axis, symbol, item = names
     playing = st.session_state.get(_playing_key(key), False)
     if playing:
         # one timer tick = one step; at the end, stop and drop the timer (full rerun)
@@ -96,7 +102,7 @@ def _step_fragment(n_steps: int, render, key: str, label) -> None:
         args=(key, -1, n_steps),
         disabled=st.session_state[key] <= 0,
         shortcut="Left",
-        help="Step back one character (← Left arrow).",
+        help=f"Step back one {item} (← Left arrow).",
     )
     next_col.button(
         "Next",
@@ -107,7 +113,7 @@ def _step_fragment(n_steps: int, render, key: str, label) -> None:
         args=(key, +1, n_steps),
         disabled=st.session_state[key] >= n_steps - 1,
         shortcut="Right",
-        help="Read the next character (→ Right arrow).",
+        help=f"Go to the next {item} (→ Right arrow).",
     )
     if play_col.button(
         "Pause" if playing else "Play",
@@ -123,17 +129,17 @@ def _step_fragment(n_steps: int, render, key: str, label) -> None:
         st.rerun(scope="app")  # (re)declare the fragment with / without its timer
     if n_steps > 1:
         slider_col.slider(
-            "Time step t",
+            f"{axis} {symbol}",
             min_value=0,
             max_value=n_steps - 1,
             key=key,
             on_change=_stop,
             args=(key,),
-            format="t = %d",
+            format=f"{symbol} = %d",
             **BOUND,
         )
     else:
-        slider_col.markdown("Time step **t = 0** (the text has one character)")
+        slider_col.markdown(f"{axis} **{symbol} = 0** (there is only one {item})")
     st.caption("Keys: → next step · ← previous · Space play / pause")
     t = st.session_state[key]
     if label is not None:

@@ -56,6 +56,8 @@ def test_next_grows_the_table_and_moves_the_centre(open_page):
         at.button(key="w2v_center_next").click().run()
     assert_ok(at)
     assert at.slider(key="w2v_center").value == 4
+    assert at.slider(key="w2v_center").label == "Centre word j"
+    assert "next word" in at.button(key="w2v_center_next").help
     pairs = w2v.skipgram_pairs(SENTENCE, 2)
     so_far = 2 + 3 + 4 + 4 + 4
     assert pairs_metric(at, "pairs so far") == so_far

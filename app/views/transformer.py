@@ -170,6 +170,8 @@ stepper.step_through(
         f"**Generated character {t + 1} of {len(gen.ids)}:** "
         f"{parts.char_md(g_tokens[P + t])}, written after reading {P + t} characters"
     ),
+    axis="Generated character",
+    item="generated character",
 )
 
 # === 3. live training ========================================================================

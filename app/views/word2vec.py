@@ -234,7 +234,15 @@ def show_network(j: int, ctx: list[int]) -> None:
 
 
 if windows is not None:
-    stepper.step_through(len(tokens), show_window, key="w2v_center", label=describe)
+    stepper.step_through(
+        len(tokens),
+        show_window,
+        key="w2v_center",
+        label=describe,
+        axis="Centre word",
+        symbol="j",
+        item="word",
+    )
 
 lesson.show_code(
     w2v.draw_windows,
