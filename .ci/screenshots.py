@@ -23,7 +23,16 @@ from app.labs import LABS  # noqa: E402
 OUT = ROOT / "assets" / "screenshots"
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 # The element to scroll to on each lab (its most telling view), by keyed-element class.
-FOCUS = {"rnn": ".st-key-step_next", "gates": ".st-key-step_next"}
+FOCUS = {
+    "text": ".st-key-zipf",
+    "lm": ".st-key-ppl_bars",
+    "rnn": ".st-key-step_next",
+    "gates": ".st-key-step_next",
+    "gradients": ".st-key-grad_curves",
+    "attention": ".st-key-fig_weights",
+    "transformer": ".st-key-model_view",
+    "word2vec": ".st-key-w2v_center_next",
+}
 
 
 def main() -> None:
