@@ -559,7 +559,7 @@ def unrolled(
         showarrow=False, font=dict(size=ANNOTATION_SIZE), name="weight sharing",
     )  # fmt: skip
 
-    fig = go.Figure(layout=dict(shapes=shapes, annotations=notes))
+    fig = go.Figure()
     fig.add_trace(
         go.Scatter(
             x=hover_x,
@@ -579,4 +579,10 @@ def unrolled(
         fig, title, height if height is not None else 130 * (y_out + 1) + 40 * n_notes
     )
     fig.update_layout(margin=dict(b=40 + 30 * n_notes), hovermode="closest")
-    return fig
+    # The shapes and annotations are plain dicts from fixed keys above: adding them
+    # after validation (Plotly checks every property of hundreds of them) keeps a
+    # step click fast. The rest of the figure, template included, is validated.
+    spec = fig.to_dict()
+    spec["layout"]["shapes"] = shapes
+    spec["layout"]["annotations"] = notes
+    return go.Figure(spec, _validate=False)
