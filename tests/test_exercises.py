@@ -6,13 +6,22 @@ import csv
 import io
 import json
 import math
+import random
 
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seqviz import batching, exercises, pretrained
+from seqviz import (
+    batching,
+    exercises,
+    exercises_attention,
+    exercises_gradients,
+    exercises_recurrent,
+    exercises_text,
+    pretrained,
+)
 from seqviz.exercises import check, make, parse_number
 
 IDS = exercises.all_exercise_ids()
@@ -27,6 +36,23 @@ def test_at_least_twenty_exercises_in_sets_that_follow_the_lectures():
     short = {"gradients": "grad", "attention": "attn", "word2vec": "w2v"}
     for s in exercises.SETS:
         assert all(ex_id.split(".")[0] == short.get(s.id, s.id) for ex_id in s.exercises)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [exercises_text, exercises_recurrent, exercises_gradients, exercises_attention],
+    ids=lambda m: m.__name__,
+)
+def test_every_generator_module_is_in_a_set_and_makes_its_own_exercises(module):
+    """Each generator module's exercises are listed in a set and built by that module."""
+    assert module.GENERATORS
+    for ex_id, generate in module.GENERATORS.items():
+        assert ex_id in IDS
+        ex = make(ex_id, 3)
+        ctx = exercises.Context(rng=random.Random(f"3:{ex_id}"), load=exercises.default_load)
+        direct = generate(ctx)
+        assert ex.id == ex_id
+        assert (direct.prompt, direct.answer) == (ex.prompt, ex.answer)
 
 
 @pytest.mark.parametrize("ex_id", IDS)
