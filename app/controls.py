@@ -82,7 +82,7 @@ def missing_checkpoint(name: str, label: str, key: str = "model") -> None:
     st.warning(
         f"The trained **{label}** checkpoint is not installed "
         f"(`assets/models/{name}.safetensors`), so this page shows the **untrained** {label} "
-        f"instead. To add it, run `python -m seqviz.pretrained --only {name}` (a few minutes).",
+        f"instead. To add it, run `python -m seqviz.checkpoints build {name}` (a few minutes).",
         icon=":material/cloud_off:",
     )
     st.button(

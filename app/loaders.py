@@ -1,6 +1,6 @@
 """Cached, read-only models and traces shared by every session.
 
-Models come from ``seqviz.pretrained`` (eval mode, gradients off) and are never
+Models come from ``seqviz.checkpoints`` (eval mode, gradients off) and are never
 modified. A :class:`Reading` — one model reading one text, with every number the
 pages show — is computed once per (model, weights, text) and shared: a step
 click only slices it.
@@ -11,31 +11,24 @@ from dataclasses import dataclass
 import streamlit as st
 import torch
 
-from seqviz import pretrained, projection, recurrent
+from seqviz import checkpoints, projection, recurrent
 from seqviz.charlm import CharModel, Encoded
-from seqviz.text import Vocab, load_time_machine, tokenize
 
 
 @st.cache_resource(show_spinner="Loading the trained model…")
 def trained_model(name: str) -> CharModel:
     """The pretrained checkpoint ``name`` (shared by every user: never modify it)."""
-    return pretrained.load(name)
+    return checkpoints.load(name)
 
 
 @st.cache_resource(show_spinner=False)
 def untrained_model(name: str, seed: int = 0) -> CharModel:
     """Same architecture and vocabulary as ``name``, freshly initialised from ``seed``."""
-    try:
-        return pretrained.untrained(name, seed=seed)
-    except FileNotFoundError:
-        # No checkpoint record at all: rebuild the vocabulary from the corpus.
-        vocab = Vocab(tokenize(load_time_machine(), "char"))
-        model = CharModel(pretrained.MODELS[name], vocab, seed=seed)
-        return model.eval().requires_grad_(False)
+    return checkpoints.untrained(name, seed=seed)  # needs no checkpoint files
 
 
 def has_checkpoint(name: str) -> bool:
-    return name in pretrained.available()
+    return name in checkpoints.available()
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from seqviz.checkpoints import char_models
 from seqviz.exercises import SET_IDS
-from seqviz.pretrained import MODELS
 
 APP_DIR = Path(__file__).resolve().parent
 
@@ -113,7 +113,7 @@ def clamp(key: str, low: int, high: int) -> None:
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,40}$")
 MAX_VALUE_CHARS = 2000  # any parameter longer than this is cut (text) or dropped
 MAX_HIDDEN = 30  # hide flags per link
-MAX_UNIT = max(c.hidden_size for c in MODELS.values()) - 1  # unit j of one direction
+MAX_UNIT = max(c.hidden_size for c in char_models().values()) - 1  # unit j of one direction
 MAX_SEED = 2**31 - 1
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")

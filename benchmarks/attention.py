@@ -145,17 +145,17 @@ def interaction_timings(repeat: int) -> dict:
 
 
 def generation_speed(repeat: int) -> dict:
-    from seqviz import transformer_lm
+    from seqviz import checkpoints, transformer_lm
 
     torch.set_num_threads(1)
-    lm = transformer_lm.load()
+    lm = checkpoints.load("transformer")
     n = 100
     samples = []
     for seed in range(repeat):
         t0 = time.perf_counter()
         transformer_lm.generate(lm, "the time traveller ", n, temperature=0.8, seed=seed)
         samples.append(time.perf_counter() - t0)
-    _, ids, _ = lm.encode(("the time traveller " * 8)[:128])
+    ids = lm.encode(("the time traveller " * 8)[:128]).ids
     plain, traced = [], []
     with torch.no_grad():
         for _ in range(repeat):

@@ -98,7 +98,7 @@ def training(config: memory_task.MemoryConfig) -> dict:
         "seconds": round(time.perf_counter() - t0, 1),
         "final accuracy": {k: round(r.final_accuracy, 3) for k, r in runs.items()},
         "seconds per model": {k: round(r.seconds, 1) for k, r in runs.items()},
-        "chance": 1 / config.n_signal,
+        "chance": 1 / config.num_signal,
     }
 
 

@@ -25,8 +25,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from seqviz.batching import sequential_batches
-from seqviz.lm import LMConfig, Trainer, split
-from seqviz.text import Vocab, load_time_machine, tokenize
+from seqviz.lm_training import LMConfig, Trainer
+from seqviz.text import Vocab, heldout_split, load_time_machine, tokenize
 
 RESULTS = Path(__file__).resolve().parent / "results" / "lm.json"
 
@@ -49,7 +49,7 @@ def plain_loop(config: LMConfig, text: str):
     """A generator that performs one plain training step per ``next()`` and yields its loss."""
     torch.manual_seed(config.seed)  # the plain loop may use the global RNG: it is the reference
     vocab = Vocab(tokenize(text, "char"))
-    train_text, _ = split(text)
+    train_text, _ = heldout_split(text)
     corpus = torch.tensor(vocab[list(train_text)])
     model = PlainLM(len(vocab), config.hidden_size)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)

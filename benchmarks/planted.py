@@ -1,5 +1,7 @@
 """A corpus with planted structure: sentences generated from word clusters.
 
+Used by the Word2Vec tests and benchmark (not part of the seqviz package).
+
 Each sentence picks one topic (a cluster of words) and draws its words from
 that cluster, with a few function words ("the", "of", ...) shared by every
 topic mixed in. Words of one cluster therefore share their contexts and only

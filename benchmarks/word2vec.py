@@ -9,7 +9,7 @@ else the machine is doing slows both alike. Vocabulary building is outside the
 timing for both; words/s = in-vocabulary corpus words x epochs / training time.
 
 Neighbour quality is measured on a corpus with planted structure (sentences
-drawn from word clusters, :mod:`seqviz.planted`): precision@5 = the share of
+drawn from word clusters, ``benchmarks/planted.py``): precision@5 = the share of
 each word's 5 nearest neighbours (cosine) that are in its own cluster. A small
 version of that corpus (where the task is not trivially solved) is trained with
 several seeds and the mean is reported; so is a tiny one (3,600 words) where
@@ -29,15 +29,19 @@ import argparse
 import json
 import platform
 import statistics
+import sys
 import time
 from pathlib import Path
 
 import torch
 
-from seqviz.embeddings import neighbour_precision
-from seqviz.planted import planted_corpus
-from seqviz.text import load_time_machine
-from seqviz.w2v_training import Corpus, TrainConfig, Trainer, build_corpus
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.planted import planted_corpus  # noqa: E402
+from seqviz.embeddings import neighbour_precision  # noqa: E402
+from seqviz.text import load_time_machine  # noqa: E402
+from seqviz.w2v_training import Corpus, TrainConfig, Trainer, build_corpus  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "word2vec.json"
 
@@ -77,9 +81,9 @@ def time_gensim(sentences, epochs: int, seed: int):
 def time_seqviz(corpus: Corpus, epochs: int, seed: int):
     config = TrainConfig(
         objective="negative",
-        E=SETTINGS["E"],
+        embedding_size=SETTINGS["E"],
         window=SETTINGS["window"],
-        negatives=SETTINGS["negatives"],
+        num_negatives=SETTINGS["negatives"],
         sample=SETTINGS["sample"],
         lr=SETTINGS["lr"],
         epochs=epochs,

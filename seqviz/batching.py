@@ -81,12 +81,12 @@ def partition(n: int, batch_size: int, num_steps: int, mode: str, seed: int = 0)
         num_batches = num_subseqs // B
         starts = tuple(tuple(initial[i * B : (i + 1) * B]) for i in range(num_batches))
         return Partition(mode, offset, B, T, starts)
-    # sequential, d2l: offset in 0..T; B streams of equal length L
+    # sequential, d2l: offset in 0..T; B streams of equal length ℓ
     offset = rng.randint(0, T) if n > 0 else 0
     num_tokens = max(0, (n - offset - 1) // B) * B
-    L = num_tokens // B  # stream length
-    num_batches = L // T
-    starts = tuple(tuple(offset + b * L + i * T for b in range(B)) for i in range(num_batches))
+    ell = num_tokens // B  # ℓ, stream length
+    num_batches = ell // T
+    starts = tuple(tuple(offset + b * ell + i * T for b in range(B)) for i in range(num_batches))
     return Partition(mode, offset, B, T, starts)
 
 
@@ -109,8 +109,26 @@ def sequential_batches(corpus: Tensor, batch_size: int, num_steps: int, seed: in
     if part.num_batches == 0:
         return []
     B, T, o = batch_size, num_steps, part.offset
-    L = part.num_batches * T
-    stream = (len(corpus) - o - 1) // B  # full stream length (tail beyond L is unused)
-    X = corpus[o : o + B * stream].reshape(B, stream)[:, :L]
-    Y = corpus[o + 1 : o + 1 + B * stream].reshape(B, stream)[:, :L]
-    return [(X[:, i : i + T], Y[:, i : i + T]) for i in range(0, L, T)]
+    used = part.num_batches * T  # columns of each stream that are read
+    stream = (len(corpus) - o - 1) // B  # full stream length (the tail beyond `used` is unread)
+    X = corpus[o : o + B * stream].reshape(B, stream)[:, :used]
+    Y = corpus[o + 1 : o + 1 + B * stream].reshape(B, stream)[:, :used]
+    return [(X[:, i : i + T], Y[:, i : i + T]) for i in range(0, used, T)]
+
+
+def random_windows(
+    corpus: Tensor, window: int, batch_size: int, generator: torch.Generator
+) -> Iterator[Tensor]:
+    """Endless minibatches of B windows of ``window`` consecutive tokens, each at a random place.
+
+    Every window start in 0..N - window is equally likely, drawn from ``generator``;
+    a language model reads a window's first ``window - 1`` tokens and predicts its
+    last ``window - 1``. Yields (B, window) tensors.
+    """
+    n_starts = len(corpus) - window + 1
+    if n_starts < 1:
+        raise ValueError(f"a corpus of {len(corpus)} tokens holds no window of {window}")
+    offsets = torch.arange(window)
+    while True:
+        starts = torch.randint(0, n_starts, (batch_size,), generator=generator)
+        yield corpus[starts[:, None] + offsets[None, :]]  # (B, window)

@@ -15,51 +15,48 @@ its state; which input it depends on is measured by the connectivity
 embedding e_s of input s — computed by autograd through the LSTM's own cell
 functions with :func:`seqviz.gradients.backprop`.
 
-A pretrained pair (seed 0) is in ``assets/models/transformer-bridge.*``,
-reproduced by ``python -m seqviz.bridge``; other seeds train in seconds.
+A pretrained pair (seed 0) per task is the ``transformer-bridge-copy`` and
+``transformer-bridge-reverse`` checkpoint of :mod:`seqviz.checkpoints`; other seeds
+train in seconds.
 
-Dimension letters: ``T`` time (2n), ``B`` batch, ``V`` vocabulary, ``E`` embedding,
-``H`` LSTM hidden size.
+Dimension letters: ``T`` time (2n), ``B`` batch, ``V`` vocabulary, ``E`` embedding and
+model size (d_model), ``H`` LSTM hidden size; n symbols per problem (num_symbols).
 """
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
-import json
-import sys
-import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
-from seqviz import gradients
-from seqviz.text import ASSETS
+from seqviz import gradients, training
 from seqviz.transformer import TinyTransformer, TransformerConfig
 
 SYMBOLS = "abcdefgh"
 SEP = "="
 VOCAB = (SEP, *SYMBOLS)  # id 0 is the separator
 TASKS = ("reverse", "copy")
-NAME = "transformer-bridge"
 
 
 @dataclass(frozen=True)
 class BridgeConfig:
+    """The task and both models (the defaults: the checkpoints')."""
+
     task: str = "reverse"  # "reverse" | "copy"
-    n: int = 6  # symbols to read
-    E: int = 32  # embedding / model size of both models
-    H: int = 64  # LSTM hidden size
-    n_heads: int = 2  # Transformer heads
-    n_layers: int = 1  # Transformer blocks (one is enough to look things up)
-    batch_size: int = 64
+    num_symbols: int = 6  # n, symbols to read
+    d_model: int = 32  # E, embedding size of both models (the Transformer's width)
+    hidden_size: int = 64  # H, LSTM hidden size
+    n_heads: int = 2  # nh, Transformer heads
+    num_layers: int = 1  # Transformer blocks (one is enough to look things up)
+    batch_size: int = 64  # B
     steps: int = 600  # optimiser steps, each model
-    lr: float = 5e-3
-    seed: int = 0
+    lr: float = 5e-3  # Adam learning rate
+    clip: float = 1.0  # θ, max global gradient norm
+    seed: int = 0  # initialisation and problems
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -68,7 +65,7 @@ class BridgeConfig:
     @property
     def T(self) -> int:
         """Length of the model input: n symbols, ``=``, n - 1 answer symbols."""
-        return 2 * self.n
+        return 2 * self.num_symbols
 
 
 def answer(x: Tensor, task: str) -> Tensor:
@@ -78,7 +75,7 @@ def answer(x: Tensor, task: str) -> Tensor:
 
 def make_batch(config: BridgeConfig, batch_size: int, generator: torch.Generator):
     """Random problems: inputs (B, 2n) and targets (B, n) for positions n .. 2n-1."""
-    x = torch.randint(1, len(VOCAB), (batch_size, config.n), generator=generator)
+    x = torch.randint(1, len(VOCAB), (batch_size, config.num_symbols), generator=generator)
     y = answer(x, config.task)
     sep = torch.zeros(batch_size, 1, dtype=torch.long)
     inputs = torch.cat([x, sep, y[:, :-1]], dim=1)  # (B, 2n)
@@ -98,14 +95,15 @@ class LSTMSolver(nn.Module):
 
     def __init__(self, config: BridgeConfig) -> None:
         super().__init__()
-        self.emb = nn.Embedding(len(VOCAB), config.E)
-        self.lstm = nn.LSTM(config.E, config.H)
-        self.head = nn.Linear(config.H, len(VOCAB))
+        E, H = config.d_model, config.hidden_size
+        self.emb = nn.Embedding(len(VOCAB), E)
+        self.lstm = nn.LSTM(E, H)
+        self.head = nn.Linear(H, len(VOCAB))
         gen = torch.Generator().manual_seed(config.seed)
         with torch.no_grad():  # PyTorch's default scales, drawn from our generator
             self.emb.weight.normal_(0.0, 1.0, generator=gen)
             for p in (*self.lstm.parameters(), *self.head.parameters()):
-                p.uniform_(-(config.H**-0.5), config.H**-0.5, generator=gen)
+                p.uniform_(-(H**-0.5), H**-0.5, generator=gen)
 
     def forward(self, inputs: Tensor) -> Tensor:
         """(B, T) ids -> (B, T, V) logits."""
@@ -117,10 +115,10 @@ def make_transformer(config: BridgeConfig) -> TinyTransformer:
     return TinyTransformer(
         TransformerConfig(
             vocab_size=len(VOCAB),
-            d_model=config.E,
+            d_model=config.d_model,
             n_heads=config.n_heads,
-            n_layers=config.n_layers,
-            d_ff=2 * config.E,
+            num_layers=config.num_layers,
+            d_ff=2 * config.d_model,
             context=config.T,
             positions="learned",
             seed=config.seed,
@@ -134,7 +132,7 @@ def accuracy(
 ) -> float:
     """Share of answer symbols right (greedy, teacher-forced) on fresh random problems."""
     inputs, y = make_batch(config, n_problems, torch.Generator().manual_seed(seed))
-    pred = _answer_logits(model, inputs, config.n).argmax(-1)  # (B, n)
+    pred = _answer_logits(model, inputs, config.num_symbols).argmax(-1)  # (B, n)
     return (pred == y).float().mean().item()
 
 
@@ -144,51 +142,88 @@ def _answer_logits(model: nn.Module, inputs: Tensor, n: int) -> Tensor:
     return model(inputs)[:, n - 1 : 2 * n - 1]
 
 
+def _problems(config: BridgeConfig) -> Iterator[tuple[Tensor, Tensor]]:
+    """Fresh random problems for every step, from a generator seeded with the config."""
+    gen = torch.Generator().manual_seed(config.seed + 1)
+    while True:
+        yield make_batch(config, config.batch_size, gen)
+
+
+def _answer_loss(config: BridgeConfig):
+    def loss_fn(model: nn.Module, batch: tuple[Tensor, Tensor]) -> Tensor:
+        inputs, y = batch
+        logits = _answer_logits(model, inputs, config.num_symbols)  # (B, n, V)
+        # L = -(1/(B n)) Σ log softmax(o)[y]: the answer only
+        return F.cross_entropy(logits.reshape(-1, len(VOCAB)), y.reshape(-1))
+
+    return loss_fn
+
+
 def train_model(
     model: nn.Module,
     config: BridgeConfig,
-    callback: Callable[[int, int, float], None] | None = None,
-) -> list[float]:
-    """Adam on fresh random problems every step; the loss is on the answer only."""
-    gen = torch.Generator().manual_seed(config.seed + 1)
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
-    losses = []
-    model.train()
-    for step in range(1, config.steps + 1):
-        inputs, y = make_batch(config, config.batch_size, gen)
-        logits = _answer_logits(model, inputs, config.n)
-        loss = F.cross_entropy(logits.reshape(-1, len(VOCAB)), y.reshape(-1))
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        losses.append(loss.item())
-        if callback is not None:
-            callback(step, config.steps, losses[-1])
-    model.eval().requires_grad_(False)
-    return losses
+    callback: training.Callback | None = None,
+    label: str = "",
+) -> training.History:
+    """Adam on fresh random problems every step; the loss is on the answer only.
+
+    Returns the :class:`~seqviz.training.History`; the model ends in eval mode with
+    gradients off.
+    """
+    trainer = training.Trainer(
+        model,
+        _answer_loss(config),
+        _problems(config),
+        torch.optim.Adam(model.parameters(), lr=config.lr),
+        clip=config.clip,
+        total=config.steps,
+        tokens=lambda batch: batch[1].numel(),
+        label=label,
+    )
+    trainer.run(callback=callback)
+    model.requires_grad_(False)
+    return trainer.history
 
 
 @dataclass(frozen=True)
 class Pair:
-    """The two trained solvers of one task (eval mode, gradients off)."""
+    """The two solvers of one task (eval mode, gradients off)."""
 
     config: BridgeConfig
     lstm: LSTMSolver
     transformer: TinyTransformer
-    lstm_accuracy: float  # on fresh problems
-    transformer_accuracy: float
+
+    @cached_property
+    def lstm_accuracy(self) -> float:
+        """Share of answer symbols the LSTM gets right on fresh problems."""
+        return accuracy(self.lstm, self.config)
+
+    @cached_property
+    def transformer_accuracy(self) -> float:
+        """Share of answer symbols the Transformer gets right on fresh problems."""
+        return accuracy(self.transformer, self.config)
+
+    def modules(self) -> nn.ModuleDict:
+        """Both models as one module (tensor names ``lstm.*`` and ``transformer.*``)."""
+        both = nn.ModuleDict({"lstm": self.lstm, "transformer": self.transformer})
+        both.training = self.lstm.training or self.transformer.training  # not a mode of its own
+        return both
 
 
-def train_pair(
-    config: BridgeConfig, callback: Callable[[str, int, int], None] | None = None
-) -> Pair:
-    """Train both models on the task; ``callback(model_name, step, total)`` for progress."""
+def untrained_pair(config: BridgeConfig) -> Pair:
+    """Both models freshly initialised from ``config.seed`` (eval mode, gradients off)."""
     lstm, transformer = LSTMSolver(config), make_transformer(config)
-    for name, model in (("LSTM", lstm), ("Transformer", transformer)):
-        cb = None if callback is None else (lambda s, t, _l, name=name: callback(name, s, t))
-        train_model(model, config, cb)
-    return Pair(config, lstm, transformer, accuracy(lstm, config), accuracy(transformer, config))
+    for model in (lstm, transformer):
+        model.eval().requires_grad_(False)
+    return Pair(config, lstm, transformer)
+
+
+def train_pair(config: BridgeConfig, callback: training.Callback | None = None) -> Pair:
+    """Train both models on the task; ``progress.label`` is "LSTM", then "Transformer"."""
+    pair = untrained_pair(config)
+    for label, model in (("LSTM", pair.lstm), ("Transformer", pair.transformer)):
+        train_model(model.requires_grad_(True), config, callback, label)
+    return pair
 
 
 @dataclass(frozen=True)
@@ -199,21 +234,21 @@ class Alignment:
     targets: list[str]  # n answer symbols y_1..y_n
     lstm_pred: list[str]  # n symbols the LSTM predicts (greedy, teacher-forced)
     transformer_pred: list[str]  # n symbols the Transformer predicts
-    attention: Tensor  # (L, nh, n, T) attention of the positions predicting y_1..y_n
+    attention: Tensor  # (num_layers, nh, n, T) attention of the positions predicting y_1..y_n
     connectivity: Tensor  # (n, T) ||∂ log p(y_k) / ∂ e_s||, zero for s after the position
 
 
 def align(pair: Pair, x: Tensor) -> Alignment:
     """Run both models on one problem ``x`` (n,) of symbol ids."""
     config = pair.config
-    n = config.n
+    n = config.num_symbols
     if x.shape != (n,):
         raise ValueError(f"expected {n} symbols, got {tuple(x.shape)}")
     y = answer(x, config.task)
     inputs = torch.cat([x, torch.zeros(1, dtype=torch.long), y[:-1]])  # (T,)
     rows = slice(n - 1, 2 * n - 1)
     _, tr = pair.transformer(inputs, return_trace=True)
-    attn = tr.weights[:, :, rows]  # (L, nh, n, T)
+    attn = tr.weights[:, :, rows]  # (num_layers, nh, n, T)
     t_pred = tr.logits[rows].argmax(-1)
     lstm = pair.lstm
     e = lstm.emb(inputs)  # (T, E)
@@ -228,71 +263,3 @@ def align(pair: Pair, x: Tensor) -> Alignment:
     l_pred = lstm(inputs[None])[0, rows].argmax(-1)
     sym = lambda ids: [VOCAB[int(i)] for i in ids]  # noqa: E731
     return Alignment(sym(inputs), sym(y), sym(l_pred), sym(t_pred), attn, conn)
-
-
-# --- the pretrained pair -----------------------------------------------------------------
-
-PRETRAINED = BridgeConfig()
-
-
-def _paths(task: str):
-    stem = ASSETS / "models" / f"{NAME}-{task}"
-    return stem.with_suffix(".safetensors"), stem.with_suffix(".json")
-
-
-def available(task: str) -> bool:
-    return all(p.exists() for p in _paths(task))
-
-
-def load(task: str) -> Pair:
-    """The pretrained pair for ``task`` (seed 0); shared, do not modify."""
-    weights_path, meta_path = _paths(task)
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    config = BridgeConfig(**meta["config"])
-    lstm, transformer = LSTMSolver(config), make_transformer(config)
-    tensors = load_file(str(weights_path))
-    for prefix, model in (("lstm.", lstm), ("transformer.", transformer)):
-        part = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
-        model.load_state_dict(part, strict=True)
-        model.eval().requires_grad_(False)
-    return Pair(config, lstm, transformer, meta["lstm_accuracy"], meta["transformer_accuracy"])
-
-
-def build(task: str) -> dict:
-    config = dataclasses.replace(PRETRAINED, task=task)
-    start = time.perf_counter()
-    pair = train_pair(config)
-    tensors = {f"lstm.{k}": v.contiguous() for k, v in pair.lstm.state_dict().items()}
-    tensors |= {
-        f"transformer.{k}": v.contiguous() for k, v in pair.transformer.state_dict().items()
-    }
-    weights_path, meta_path = _paths(task)
-    save_file(tensors, str(weights_path), metadata={"name": f"{NAME}-{task}"})
-    weights_path.chmod(0o644)
-    meta = {
-        "name": f"{NAME}-{task}",
-        "config": dataclasses.asdict(config),
-        "lstm_accuracy": round(pair.lstm_accuracy, 4),
-        "transformer_accuracy": round(pair.transformer_accuracy, 4),
-        "command": "python -m seqviz.bridge",
-        "torch_version": torch.__version__,
-        "training_seconds": round(time.perf_counter() - start, 1),
-    }
-    meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    return meta
-
-
-def main(argv: list[str] | None = None) -> None:
-    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv)
-    torch.set_num_threads(1)
-    for task in TASKS:
-        meta = build(task)
-        print(
-            f"{task}: LSTM {meta['lstm_accuracy']:.3f}, Transformer "
-            f"{meta['transformer_accuracy']:.3f}, {meta['training_seconds']}s",
-            flush=True,
-        )
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

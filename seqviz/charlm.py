@@ -18,15 +18,17 @@ character t is predicted from the forward state at t-1 (everything left of the
 blank) and the backward state at t+1 (everything right of it), "I am ___ very
 hungry". See :meth:`CharModel.blank_logits`.
 
+The model is trained by :func:`seqviz.lm_training.train` (the checkpoints) or
+:class:`seqviz.lm_training.Trainer` (the lab's live training), scored by
+:func:`seqviz.lm.perplexity` and sampled by :func:`seqviz.lm.generate`.
+
 Dimension letters: ``T`` time, ``B`` batch, ``V`` vocabulary size, ``H`` hidden
-size, ``L`` layers; ``dirs`` is 1 or 2 (bidirectional).
+size; ``dirs`` is 1 or 2 (bidirectional).
 """
 
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -39,7 +41,7 @@ KINDS = ("rnn", "gru", "lstm")
 OBJECTIVES = ("next", "blank")
 
 State = Tensor | tuple[Tensor, Tensor]
-"""h_n of shape (L * dirs, [B,] H), or (h_n, c_n) for an LSTM."""
+"""h_n of shape (num_layers * dirs, [B,] H), or (h_n, c_n) for an LSTM."""
 
 
 @dataclass(frozen=True)
@@ -48,15 +50,15 @@ class CharConfig:
 
     kind: str = "rnn"  # "rnn" | "gru" | "lstm"
     hidden_size: int = 128  # H
-    num_layers: int = 1  # L, stacked recurrent layers
+    num_layers: int = 1  # stacked recurrent layers
     bidirectional: bool = False  # dirs = 2 if True
     nonlinearity: str = "tanh"  # "tanh" | "relu", plain RNN only
     objective: str = "next"  # "next" (language model) | "blank" (fill in the blank)
-    seq_len: int = 64  # T of one training window
+    num_steps: int = 64  # T, characters of one training window
     batch_size: int = 64  # B, windows per step
     lr: float = 5e-3  # Adam learning rate (cosine-decayed to lr / 10 if cosine)
     steps: int = 2000  # optimiser steps
-    clip: float = 1.0  # max global gradient norm
+    clip: float = 1.0  # θ, max global gradient norm
     seed: int = 0  # initialisation and window sampling
     cosine: bool = True  # cosine learning-rate decay over the run
     weight_decay: float = 0.0  # decoupled weight decay (AdamW); 0 is plain Adam
@@ -82,6 +84,15 @@ class Encoded:
     tokens: list[str]  # T characters, lower-cased; "<unk>" where not in the vocabulary
     ids: Tensor  # (T,) long, vocabulary indices
     unknown: list[bool]  # T flags, True where the character is not in the vocabulary
+
+
+def encode(text: str, vocab: Vocab) -> Encoded:
+    """Lower-case ``text`` and map each character to its index in ``vocab`` (<unk> if absent)."""
+    chars = tokenize(text.lower(), "char")
+    unknown = [c not in vocab for c in chars]
+    tokens = [UNK if u else c for c, u in zip(chars, unknown, strict=True)]
+    ids = torch.tensor(vocab[tokens], dtype=torch.long)
+    return Encoded(original=text, tokens=tokens, ids=ids, unknown=unknown)
 
 
 def init_parameters(module: nn.Module, generator: torch.Generator) -> None:
@@ -138,11 +149,7 @@ class CharModel(nn.Module):
 
     def encode(self, text: str) -> Encoded:
         """Lower-case ``text`` and map each character to its vocabulary index."""
-        chars = tokenize(text.lower(), "char")
-        unknown = [c not in self.vocab for c in chars]
-        tokens = [UNK if u else c for c, u in zip(chars, unknown, strict=True)]
-        ids = torch.tensor(self.vocab[tokens], dtype=torch.long)
-        return Encoded(original=text, tokens=tokens, ids=ids, unknown=unknown)
+        return encode(text, self.vocab)
 
     def one_hot(self, ids: Tensor) -> Tensor:
         """(T,) or (T, B) long -> (T, V) or (T, B, V) float one-hot vectors x_t."""
@@ -196,164 +203,38 @@ class CharModel(nn.Module):
         """(T, [B,] 2H) rnn output -> (T, [B,] V) logits for "which character is at t?"."""
         return self.head(self.blank_hidden(output))
 
+    def targets(self, ids: Tensor) -> tuple[Tensor, Tensor]:
+        """Inputs and targets for the model's objective, from (T, [B]) ids.
 
-def _split(text: str) -> tuple[str, str]:
-    """The first 90% for training, the last 10% held out."""
-    cut = int(len(text) * 0.9)
-    return text[:cut], text[cut:]
+        "next": read x_1..x_{T-1}, predict x_2..x_T. "blank": read all T, predict each.
+        """
+        if self.config.objective == "next":
+            return ids[:-1], ids[1:]
+        return ids, ids
 
+    def loss(self, ids: Tensor, state: State | None = None) -> tuple[Tensor, State]:
+        """Mean cross-entropy of the objective's targets on (T, [B]) ids, and the final state.
 
-def _targets(model: CharModel, ids: Tensor) -> tuple[Tensor, Tensor]:
-    """Inputs and targets for the model's objective: (T', [B]) each."""
-    if model.config.objective == "next":
-        return ids[:-1], ids[1:]
-    return ids, ids
+        L = -(1/N) Σ log softmax(o_t)[y_t]      over the N predicted characters
+        """
+        x, y = self.targets(ids)
+        logits, state = self(self.one_hot(x), state)  # (T', [B,] V)
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)), state
 
+    @torch.no_grad()
+    def cross_entropy(self, ids: Tensor, n_streams: int = 16) -> float:
+        """Teacher-forced mean cross-entropy (nats) of a whole text of ids (N,).
 
-@torch.no_grad()
-def perplexity(model: CharModel, text: str, n_streams: int = 16) -> float:
-    """exp(mean cross-entropy) of ``model`` on ``text`` (lower-cased; unknowns as <unk>).
-
-    The text is cut into ``n_streams`` contiguous pieces that are read in
-    parallel from a zero state, each carrying its state to its end, so almost
-    every character is predicted with a long context.
-    """
-    ids = model.encode(text).ids
-    need = 2 if model.config.objective == "next" else 1
-    n_streams = max(1, min(n_streams, len(ids) // max(need, 64)))
-    T = len(ids) // n_streams
-    if T < need:
-        raise ValueError(f"text too short for a perplexity ({len(ids)} characters)")
-    streams = ids[: T * n_streams].reshape(n_streams, T).T  # (T, B)
-    x, y = _targets(model, streams)
-    logits, _ = model(model.one_hot(x))  # (T', B, V)
-    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
-    return math.exp(loss.item())
-
-
-@dataclass(frozen=True)
-class History:
-    """What happened during :func:`train`."""
-
-    losses: tuple[float, ...]  # training cross-entropy at every step
-    eval_steps: tuple[int, ...]  # steps at which held-out perplexity was measured
-    heldout_ppl: tuple[float, ...]  # held-out perplexity at those steps
-    train_ppl: float  # perplexity on the training split at the end
-    seconds: float  # wall-clock training time
-
-
-def train(
-    config: CharConfig,
-    text: str,
-    callback: Callable[[int, int, float], None] | None = None,
-    eval_every: int = 0,
-) -> tuple[CharModel, History]:
-    """Train a :class:`CharModel` with Adam(W) on random windows of ``text``.
-
-    Each step draws ``batch_size`` random contiguous windows of ``seq_len``
-    characters from the first 90% of ``text`` and starts every window from a zero
-    state. The gradient's global norm is clipped to ``clip``. Held-out perplexity
-    is measured on the last 10%. Everything random comes from generators seeded
-    with ``config.seed``, so a run is reproducible.
-
-    Args:
-        config: architecture and hyperparameters.
-        text: the corpus, d2l-normalised (e.g. ``load_time_machine()``); the
-            vocabulary is built from its characters.
-        callback: called as ``callback(step, total, loss)`` after every step.
-        eval_every: measure held-out perplexity every this many steps (0: at the
-            end only).
-
-    Returns:
-        The trained model (eval mode) and its :class:`History`.
-    """
-    start = time.perf_counter()
-    vocab = Vocab(tokenize(text, "char"))
-    model = CharModel(config, vocab)
-    train_text, heldout_text = _split(text)
-    train_ids = model.encode(train_text).ids
-    window = config.seq_len + (1 if config.objective == "next" else 0)
-    if len(train_ids) <= window:
-        raise ValueError(f"text too short for windows of {config.seq_len} characters")
-    gen = torch.Generator().manual_seed(config.seed + 1)
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.lr, weight_decay=config.weight_decay
-    )
-    offsets = torch.arange(window)
-    losses: list[float] = []
-    eval_steps: list[int] = []
-    heldout: list[float] = []
-    model.train()
-    for step in range(1, config.steps + 1):
-        if config.cosine:
-            # lr_s = lr (0.1 + 0.9 * (1 + cos(pi s / S)) / 2)
-            frac = (step - 1) / max(1, config.steps)
-            lr = config.lr * (0.1 + 0.45 * (1 + math.cos(math.pi * frac)))
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-        starts = torch.randint(0, len(train_ids) - window + 1, (config.batch_size,), generator=gen)
-        batch = train_ids[starts[None, :] + offsets[:, None]]  # (T+1, B) or (T, B)
-        x, y = _targets(model, batch)
-        logits, _ = model(model.one_hot(x))  # (T, B, V)
-        loss = F.cross_entropy(logits.reshape(-1, len(vocab)), y.reshape(-1))
-        optimizer.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), config.clip)
-        optimizer.step()
-        losses.append(loss.item())
-        if callback is not None:
-            callback(step, config.steps, losses[-1])
-        if (eval_every and step % eval_every == 0) or step == config.steps:
-            model.eval()
-            eval_steps.append(step)
-            heldout.append(perplexity(model, heldout_text))
-            model.train()
-    model.eval()
-    history = History(
-        losses=tuple(losses),
-        eval_steps=tuple(eval_steps),
-        heldout_ppl=tuple(heldout),
-        train_ppl=perplexity(model, train_text) if config.steps else float("nan"),
-        seconds=time.perf_counter() - start,
-    )
-    return model, history
-
-
-@torch.no_grad()
-def sample(model: CharModel, prefix: str, n: int, temperature: float = 1.0, seed: int = 0) -> str:
-    """Generate ``n`` characters after ``prefix`` (next-character models only).
-
-    The prefix is read first (teacher forcing: its own characters are fed in,
-    whatever the model predicts); then each sampled character is fed back in.
-    An empty prefix starts from a space, the start of a word. ``<unk>`` is never
-    sampled (its logit is set to -inf), so the result is plain text.
-
-    Args:
-        model: a "next" :class:`CharModel`.
-        prefix: the text to continue (lower-cased).
-        n: number of characters to generate.
-        temperature: softmax(o_t / temperature); ``0`` picks the most likely
-            character every time (greedy).
-        seed: seeds the sampling generator.
-
-    Returns:
-        The ``n`` generated characters only (not the prefix).
-    """
-    if model.config.objective != "next":
-        raise ValueError("sampling needs a next-character model, not a 'blank' one")
-    gen = torch.Generator().manual_seed(seed)
-    ids = model.encode(prefix or " ").ids
-    logits, state = model(model.one_hot(ids))
-    o_t = logits[-1]  # (V,) scores for the first new character
-    out: list[int] = []
-    for _ in range(n):
-        o_t[model.vocab.unk] = -math.inf
-        if temperature <= 0:
-            next_id = int(o_t.argmax())
-        else:
-            p = torch.softmax(o_t / temperature, dim=-1)
-            next_id = int(torch.multinomial(p, 1, generator=gen))
-        out.append(next_id)
-        logits, state = model(model.one_hot(torch.tensor([next_id])), state)
-        o_t = logits[-1]
-    return "".join(model.vocab.to_tokens(out))
+        The text is cut into ``n_streams`` contiguous pieces read in parallel from a
+        zero state, each carrying its state to its end, so almost every character
+        is predicted with a long context (1 stream: every character has its full
+        left context).
+        """
+        need = 2 if self.config.objective == "next" else 1
+        n_streams = max(1, min(n_streams, len(ids) // max(need, 64)))
+        T = len(ids) // n_streams
+        if T < need:
+            raise ValueError(f"text too short for a perplexity ({len(ids)} characters)")
+        streams = ids[: T * n_streams].reshape(n_streams, T).T  # (T, B)
+        loss, _ = self.loss(streams)
+        return loss.item()

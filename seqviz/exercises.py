@@ -30,7 +30,7 @@ import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from seqviz import pretrained
+from seqviz import checkpoints
 from seqviz.charlm import CharModel
 
 MAX_ANSWER_CHARS = 60  # longer answers are not parsed at all
@@ -212,9 +212,9 @@ def pick(value: int | None, low: int, high: int, rng: random.Random) -> int:
 def default_load(name: str) -> CharModel:
     """The pretrained model ``name`` (read-only), or its untrained twin if not installed."""
     try:
-        return pretrained.load(name)
+        return checkpoints.load(name)
     except FileNotFoundError:
-        return pretrained.untrained(name)
+        return checkpoints.untrained(name)
 
 
 # --- generating ---------------------------------------------------------------------

@@ -14,7 +14,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from seqviz import batching, lm, ngram, zipf
+from seqviz import batching, lm, ngram, sampling, zipf
 from seqviz.exercises import (
     PHRASES,
     Context,
@@ -123,7 +123,7 @@ def _stream_length(n: int, part: batching.Partition) -> int:
 def batches(ctx: Context) -> Exercise:
     n, part = _partition(ctx, 1)
     B, T, o = part.batch_size, part.num_steps, part.offset
-    L = _stream_length(n, part)
+    ell = _stream_length(n, part)
     return Exercise(
         title="Sequential minibatches",
         prompt=f"Sequential partitioning of a corpus of N = {n} tokens with batch size "
@@ -132,19 +132,19 @@ def batches(ctx: Context) -> Exercise:
         kind="number",
         answer=float(len(part.starts)),
         hint="After the offset, keep one token back as the last target and split the rest "
-        "into B streams of equal length L; each minibatch reads the next T tokens of every "
+        "into B streams of equal length ℓ; each minibatch reads the next T tokens of every "
         "stream.",
-        solution=f"$L = \\lfloor (N - o - 1) / B \\rfloor = \\lfloor ({n} - {o} - 1) / {B} "
-        f"\\rfloor = {L}$, and $\\lfloor L / T \\rfloor = \\lfloor {L} / {T} \\rfloor = "
+        solution=f"$\\ell = \\lfloor (N - o - 1) / B \\rfloor = \\lfloor ({n} - {o} - 1) / {B} "
+        f"\\rfloor = {ell}$, and $\\lfloor \\ell / T \\rfloor = \\lfloor {ell} / {T} \\rfloor = "
         f"{len(part.starts)}$ minibatches.",
-        numbers={"N": n, "B": B, "T": T, "offset": o, "L": L},
+        numbers={"N": n, "B": B, "T": T, "offset": o, "stream_length": ell},
     )
 
 
 def batch_start(ctx: Context) -> Exercise:
     n, part = _partition(ctx, 2)
     B, T, o = part.batch_size, part.num_steps, part.offset
-    L = _stream_length(n, part)
+    ell = _stream_length(n, part)
     i, b = ctx.rng.randrange(len(part.starts)), ctx.rng.randrange(B)
     start = part.starts[i][b]
     return Exercise(
@@ -154,11 +154,11 @@ def batch_start(ctx: Context) -> Exercise:
         "(both counted from 0)?",
         kind="number",
         answer=float(start),
-        hint="Row b always reads stream b, which starts at o + b·L; minibatch i is i·T tokens "
+        hint="Row b always reads stream b, which starts at o + b·ℓ; minibatch i is i·T tokens "
         "further along that stream.",
-        solution=f"$L = \\lfloor ({n} - {o} - 1) / {B} \\rfloor = {L}$; "
-        f"$o + b L + i T = {o} + {b} \\cdot {L} + {i} \\cdot {T} = {start}$.",
-        numbers={"N": n, "B": B, "T": T, "offset": o, "L": L},
+        solution=f"$\\ell = \\lfloor ({n} - {o} - 1) / {B} \\rfloor = {ell}$; "
+        f"$o + b \\ell + i T = {o} + {b} \\cdot {ell} + {i} \\cdot {T} = {start}$.",
+        numbers={"N": n, "B": B, "T": T, "offset": o, "stream_length": ell},
     )
 
 
@@ -256,7 +256,7 @@ def temperature(ctx: Context) -> Exercise:
     top = torch.topk(o_t, 3)
     logits = [round(float(v), 3) for v in top.values]
     tokens = model.vocab.to_tokens(top.indices)
-    p_top = float(lm.sampling_distribution(o_t, tau, top_k=3)[top.indices[0]])
+    p_top = float(sampling.distribution(o_t, tau, top_k=3)[top.indices[0]])
     shown = ", ".join(f"{char_label(tok)}: {v:.3f}" for tok, v in zip(tokens, logits, strict=True))
     exps = " + ".join(f"e^{{{v:.3f}/{fmt(tau)}}}" for v in logits)
     return Exercise(

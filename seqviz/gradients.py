@@ -95,15 +95,15 @@ def _unroll(
     ``xi[t]`` scales the gradient that flows from step t back into step t - 1
     through the state (1: full BPTT, 0: truncated there).
     """
-    T, L, H = x.shape[0], module.num_layers, module.hidden_size
+    T, num_layers, H = x.shape[0], module.num_layers, module.hidden_size
     bias = module.bias
     zeros = x.new_zeros(1, H)
-    h = [zeros] * L
-    c = [zeros] * L
+    h = [zeros] * num_layers
+    c = [zeros] * num_layers
     hs, cs = [], []
     for t in range(T):
         inp = x[t : t + 1]  # (1, D)
-        for l in range(L):
+        for l in range(num_layers):
             if xi is not None:
                 h[l] = _scale_grad(h[l], xi[t])
                 if kind == "lstm":

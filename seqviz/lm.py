@@ -1,305 +1,45 @@
-"""A character-level RNN / GRU / LSTM language model: train it, score it, sample it.
+"""Using a trained character language model: perplexity, the next-character
+distribution, generation, and teacher forcing vs free running.
 
-The model is :class:`seqviz.charlm.CharModel` (one-hot x_t -> recurrent layer ->
-linear head). Training is the d2l recipe:
+Works for every character LM in seqviz — the recurrent :class:`seqviz.charlm.CharModel`
+and the Transformer's :class:`seqviz.transformer_lm.CharLM` — through what both
+provide: ``encode(text)`` and ``cross_entropy(ids)``.
 
-- **teacher forcing**: at every step the model reads the *true* character x_t and
-  is scored on the true next one, whatever it predicted before;
-- the loss is the mean cross-entropy over every position of the minibatch,
+- **perplexity** = exp(L), L the mean cross-entropy of every character of a text
+  given the ones before it (teacher forcing: the model reads the *true* text);
+- **generation** feeds each chosen character back in (temperature, top-k and greedy
+  choice from :mod:`seqviz.sampling`);
+- **free running** (:func:`rollout`): fed on its own output instead of the true text,
+  which is how a model generates, and why its errors compound.
 
-      L = -(1/(B T)) Σ_{b,t} log softmax(o_{b,t})[y_{b,t}],    perplexity = exp(L);
+Training is in :mod:`seqviz.lm_training`.
 
-- **truncated BPTT**: with sequential partitioning (:mod:`seqviz.batching`) row b
-  of the next minibatch continues row b of this one, so the final state is carried
-  over but *detached*: gradients flow back at most T = num_steps characters;
-- **gradient clipping**: g <- min(1, θ / ||g||) g before every Adam step.
-
-Afterwards the model can generate (greedy, with a temperature, top-k), show its
-next-character distribution at every step, and run *free*: fed on its own output
-instead of the true text, which is how it generates and why its errors compound.
-
-Dimension letters: ``T`` time (num_steps), ``B`` batch, ``V`` vocabulary, ``H`` hidden.
+Dimension letters: ``T`` time, ``V`` vocabulary, ``H`` hidden.
 """
 
 from __future__ import annotations
 
-import copy
 import math
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
-from seqviz.batching import MODES, batches, partition, sequential_batches
-from seqviz.charlm import CharConfig, CharModel
-from seqviz.text import Vocab, tokenize
-
-
-@dataclass(frozen=True)
-class LMConfig:
-    """Architecture and training hyperparameters of a live training run."""
-
-    kind: str = "lstm"  # "rnn" | "gru" | "lstm"
-    hidden_size: int = 256  # H
-    batch_size: int = 32  # B
-    num_steps: int = 35  # T, truncation length of BPTT
-    lr: float = 0.01  # Adam learning rate
-    clip: float = 1.0  # θ, max global gradient norm
-    mode: str = "sequential"  # "sequential" (state carried) | "random" (state reset)
-    seed: int = 0  # initialisation, offsets and shuffles
-
-    def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
-
-    def char_config(self) -> CharConfig:
-        return CharConfig(
-            kind=self.kind,
-            hidden_size=self.hidden_size,
-            seq_len=self.num_steps,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            clip=self.clip,
-            seed=self.seed,
-            cosine=False,
-        )
+from seqviz import sampling
+from seqviz.charlm import CharModel
 
 
-def split(text: str, heldout: float = 0.1) -> tuple[str, str]:
-    """The first (1 - heldout) of ``text`` for training, the rest held out."""
-    cut = int(len(text) * (1 - heldout))
-    return text[:cut], text[cut:]
+def perplexity(model, text: str, **kwargs) -> float:
+    """exp(mean cross-entropy) of next-character prediction on ``text``.
 
-
-def detach(state):
-    """Cut the graph behind a carried state (truncated BPTT)."""
-    if state is None:
-        return None
-    if isinstance(state, tuple):
-        return tuple(s.detach() for s in state)
-    return state.detach()
-
-
-@torch.no_grad()
-def mean_cross_entropy(model: CharModel, ids: Tensor, n_streams: int = 1) -> float:
-    """Teacher-forced mean cross-entropy of ``ids[1:]`` given what precedes it (nats).
-
-    The text is cut into ``n_streams`` equal contiguous pieces read in parallel,
-    each from a zero state (1: one stream, every character has its full left context).
+    ``model`` is a :class:`~seqviz.charlm.CharModel` (the text is read as parallel
+    streams, see :meth:`~seqviz.charlm.CharModel.cross_entropy`; ``n_streams`` may be
+    given) or a Transformer :class:`~seqviz.transformer_lm.CharLM` (read in windows
+    of its context).
     """
-    n_streams = max(1, min(n_streams, (len(ids) - 1) // 2))
-    L = len(ids) // n_streams
-    if L < 2:
-        raise ValueError(f"need at least two characters, got {len(ids)}")
-    streams = ids[: L * n_streams].reshape(n_streams, L).T  # (T, B)
-    logits, _ = model(model.one_hot(streams[:-1]))  # (T-1, B, V)
-    # L = -(1/N) Σ log softmax(o_t)[x_{t+1}]
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), streams[1:].reshape(-1)).item()
-
-
-def perplexity(model: CharModel, text: str, n_streams: int = 16) -> float:
-    """exp(mean cross-entropy) of ``model`` on ``text``."""
-    return math.exp(mean_cross_entropy(model, model.encode(text).ids, n_streams))
-
-
-@dataclass(frozen=True)
-class Progress:
-    """What a training callback is told after every step."""
-
-    step: int  # optimiser steps so far (this trainer, all runs)
-    epoch: int  # epochs started so far
-    loss: float  # this minibatch's mean cross-entropy
-    tokens: int  # training tokens read so far
-    seconds: float  # time spent in training steps so far
-
-
-@dataclass
-class History:
-    """Everything a trainer has done (appended to as it trains)."""
-
-    steps: list[int] = field(default_factory=list)  # step number of every loss
-    losses: list[float] = field(default_factory=list)  # minibatch cross-entropy
-    eval_steps: list[int] = field(default_factory=list)  # steps with a held-out perplexity
-    heldout_ppl: list[float] = field(default_factory=list)
-    tokens: int = 0  # training tokens read
-    seconds: float = 0.0  # time inside training steps (evaluation excluded)
-
-    def recent_perplexity(self, window: int = 50) -> float:
-        """exp(mean loss of the last ``window`` minibatches): the training perplexity."""
-        if not self.losses:
-            return math.nan
-        recent = self.losses[-window:]
-        return math.exp(sum(recent) / len(recent))
-
-    @property
-    def tokens_per_second(self) -> float:
-        return self.tokens / self.seconds if self.seconds else math.nan
-
-
-class Trainer:
-    """A live training run that can be continued, stopped and resumed.
-
-    Holds the model, the Adam optimiser, the carried state and the position in the
-    current epoch, so ``run`` can be called again and again (e.g. once per button
-    press) and picks up where it stopped.
-
-    Args:
-        config: the :class:`LMConfig`.
-        text: the corpus; the first 90% is trained on, the last 10% held out.
-        start_from: a model to continue training (copied, never modified);
-            None trains a fresh model initialised from ``config.seed``.
-    """
-
-    def __init__(self, config: LMConfig, text: str, start_from: CharModel | None = None) -> None:
-        self.config = config
-        self.train_text, self.heldout_text = split(text)
-        if start_from is not None:
-            self.model = copy.deepcopy(start_from).requires_grad_(True)
-        else:
-            vocab = Vocab(tokenize(text, "char"))
-            self.model = CharModel(config.char_config(), vocab)
-        self.model.train()
-        self.corpus = self.model.encode(self.train_text).ids  # (N,)
-        if (
-            partition(
-                len(self.corpus), config.batch_size, config.num_steps, config.mode
-            ).num_batches
-            == 0
-        ):
-            raise ValueError(
-                f"the text is too short for one minibatch of {config.batch_size} x "
-                f"{config.num_steps} characters"
-            )
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
-        self.history = History()
-        self.epoch = 0
-        self._batches: list[tuple[Tensor, Tensor]] = []
-        self._next = 0
-        self._state = None
-
-    def _new_epoch(self) -> None:
-        cfg = self.config
-        seed = cfg.seed * 100_003 + self.epoch  # a new offset (and shuffle) every epoch
-        if cfg.mode == "sequential":
-            self._batches = sequential_batches(self.corpus, cfg.batch_size, cfg.num_steps, seed)
-        else:
-            part = partition(len(self.corpus), cfg.batch_size, cfg.num_steps, "random", seed)
-            self._batches = list(batches(self.corpus, part))
-        self._next = 0
-        self._state = None  # every epoch starts from a zero state
-        self.epoch += 1
-
-    def step(self) -> float:
-        """One optimiser step on the next minibatch; returns its loss."""
-        if self._next >= len(self._batches):
-            self._new_epoch()
-        X, Y = self._batches[self._next]  # (B, T) each
-        self._next += 1
-        model, V = self.model, len(self.model.vocab)
-        # sequential: carry the state over, detached (truncated BPTT); random: start from zero
-        state = detach(self._state) if self.config.mode == "sequential" else None
-        logits, state = model(model.one_hot(X.T), state)  # (T, B, V)
-        self._state = state
-        # L = -(1/(B T)) Σ log softmax(o)[y]
-        loss = F.cross_entropy(logits.reshape(-1, V), Y.T.reshape(-1))
-        self.optimizer.zero_grad()
-        loss.backward()
-        # g <- min(1, θ / ||g||) g
-        nn.utils.clip_grad_norm_(model.parameters(), self.config.clip)
-        self.optimizer.step()
-        return loss.item()
-
-    def run(
-        self,
-        max_steps: int | None = None,
-        max_seconds: float | None = None,
-        callback: Callable[[Progress], bool | None] | None = None,
-        eval_every: int = 0,
-    ) -> History:
-        """Train until ``max_steps`` more steps, ``max_seconds`` of training, or a stop.
-
-        Args:
-            max_steps: stop after this many steps of this call (None: no limit).
-            max_seconds: stop after this much training time in this call.
-            callback: called with a :class:`Progress` after every step; returning
-                True stops the run.
-            eval_every: measure held-out perplexity every this many steps (0: never);
-                its time is not counted as training time.
-
-        Returns:
-            The (cumulative) :class:`History`.
-        """
-        if max_steps is None and max_seconds is None:
-            raise ValueError("give max_steps or max_seconds, so a run always ends")
-        h = self.history
-        spent = 0.0
-        done = 0
-        tokens_per_step = self.config.batch_size * self.config.num_steps
-        self.model.train()
-        while (max_steps is None or done < max_steps) and (
-            max_seconds is None or spent < max_seconds
-        ):
-            t0 = time.perf_counter()
-            loss = self.step()
-            dt = time.perf_counter() - t0
-            spent += dt
-            done += 1
-            h.seconds += dt
-            h.tokens += tokens_per_step
-            h.steps.append(len(h.steps) + 1)
-            h.losses.append(loss)
-            if eval_every and h.steps[-1] % eval_every == 0:
-                self.evaluate()
-            if callback is not None and callback(
-                Progress(h.steps[-1], self.epoch, loss, h.tokens, h.seconds)
-            ):
-                break
-        self.model.eval()
-        return h
-
-    def evaluate(self) -> float:
-        """Held-out perplexity now (recorded in the history)."""
-        self.model.eval()
-        ppl = perplexity(self.model, self.heldout_text)
-        self.model.train()
-        self.history.eval_steps.append(len(self.history.steps))
-        self.history.heldout_ppl.append(ppl)
-        return ppl
-
-    def snapshot(self) -> CharModel:
-        """A frozen copy of the model as it is now (eval mode, no gradients)."""
-        return copy.deepcopy(self.model).eval().requires_grad_(False)
-
-
-# --- using a trained model ----------------------------------------------------------
-
-
-def sampling_distribution(o_t: Tensor, temperature: float, top_k: int = 0) -> Tensor:
-    """The distribution the next character is drawn from, given logits o_t (V,).
-
-    softmax(o_t / τ) restricted to the ``top_k`` largest logits (0: all) and
-    renormalised; τ = 0 puts all the mass on the argmax (greedy). Logits of -inf
-    (e.g. a masked ``<unk>``) get probability 0.
-    """
-    if temperature <= 0:
-        return F.one_hot(o_t.argmax(), o_t.numel()).to(o_t.dtype)
-    if 0 < top_k < o_t.numel():
-        # keep the k largest logits, drop the rest
-        kth = torch.topk(o_t, top_k).values[-1]
-        o_t = o_t.masked_fill(o_t < kth, -math.inf)
-    # p = softmax(o_t / τ)
-    return torch.softmax(o_t / temperature, dim=-1)
-
-
-def _pick(o_t: Tensor, temperature: float, top_k: int, gen: torch.Generator) -> int:
-    """One next-token index from logits o_t (V,): greedy, temperature and/or top-k."""
-    if temperature <= 0:
-        return int(o_t.argmax())
-    p = sampling_distribution(o_t, temperature, top_k)
-    return int(torch.multinomial(p, 1, generator=gen))
+    # perplexity = exp(L),  L = -(1/N) Σ_t log P(x_{t+1} | x_1..x_t)
+    return math.exp(model.cross_entropy(model.encode(text).ids, **kwargs))
 
 
 @torch.no_grad()
@@ -333,13 +73,15 @@ def generate(
     Returns:
         The generated characters only. ``<unk>`` is never generated.
     """
+    if model.config.objective != "next":
+        raise ValueError("generating needs a next-character model, not a 'blank' one")
     gen = torch.Generator().manual_seed(seed)
     logits, state = model(model.one_hot(model.encode(prefix or " ").ids))
     o_t = logits[-1].clone()  # (V,)
     out: list[int] = []
     for _ in range(n):
         o_t[model.vocab.unk] = -math.inf
-        next_id = _pick(o_t, temperature, top_k, gen)
+        next_id = sampling.pick(o_t, temperature, top_k, gen)
         out.append(next_id)
         logits, state = model(model.one_hot(torch.tensor([next_id])), state)
         o_t = logits[-1].clone()
@@ -402,7 +144,7 @@ def rollout(
     for _ in range(k, T):
         o_prev = logits[-1].clone()
         o_prev[model.vocab.unk] = -math.inf
-        x_t = _pick(o_prev, temperature, 0, gen)  # the model's own previous output
+        x_t = sampling.pick(o_prev, temperature, 0, gen)  # the model's own previous output
         fed.append(x_t)
         logits, state = model(model.one_hot(torch.tensor([x_t])), state)
         rows.append(logits)
@@ -416,8 +158,3 @@ def rollout(
         losses=losses,
         free_from=k,
     )
-
-
-def num_parameters(model: nn.Module) -> int:
-    """How many numbers the model stores."""
-    return sum(p.numel() for p in model.parameters())

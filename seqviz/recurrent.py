@@ -11,7 +11,12 @@ show any equation with its real numbers substituted in.
 Dimensions: T time steps, B batch, D input size of a layer, H hidden size,
 G number of gates (1 for the RNN, 3 for the GRU, 4 for the LSTM).
 
-PyTorch's equations, which are the ones computed here (σ is the logistic sigmoid):
+Names (seqviz/notation.py): each gate ∗ has input weights W_x∗ (H, D), recurrent
+weights W_h∗ (H, H) and the two biases b_x∗, b_h∗ that PyTorch keeps; for the
+RNN's single "gate" ∗ = h they are W_xh, W_hh, b_xh, b_hh. :class:`Weights` holds
+them as ``W_x``, ``W_h``, ``b_x``, ``b_h``. The equations below are PyTorch's,
+quoted with PyTorch's own names (W_ih is W_xh, W_ii is the input gate's W_x∗, and
+so on); they are the ones computed here (σ is the logistic sigmoid):
 
     RNN   h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)        (or relu)
 
@@ -50,12 +55,12 @@ GATES: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Weights:
-    """The parameters of one gate of one direction of one layer."""
+    """The parameters of one gate ∗ of one direction of one layer."""
 
-    W_x: Tensor  # (H, D) input weights
-    W_h: Tensor  # (H, H) recurrent weights
-    b_x: Tensor  # (H,) input bias (zeros when the module has bias=False)
-    b_h: Tensor  # (H,) recurrent bias
+    W_x: Tensor  # (H, D) W_x∗, input weights (PyTorch's W_i∗; W_xh for the RNN)
+    W_h: Tensor  # (H, H) W_h∗, recurrent weights (W_hh for the RNN)
+    b_x: Tensor  # (H,) b_x∗, input bias (PyTorch's b_i∗; zeros when the module has bias=False)
+    b_h: Tensor  # (H,) b_h∗, recurrent bias
 
 
 @dataclass(frozen=True)
@@ -188,7 +193,7 @@ def _run_direction(
                 pre[n][t] = x_part[n][t] + w[n].b_x + h_part[n][t] + w[n].b_h
             r_t = torch.sigmoid(pre["reset"][t])
             z_t = torch.sigmoid(pre["update"][t])
-            # n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))
+            # n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))   (PyTorch's names)
             w_n = w["candidate"]
             pre["candidate"][t] = (
                 x_part["candidate"][t] + w_n.b_x + r_t * (h_part["candidate"][t] + w_n.b_h)
@@ -215,7 +220,7 @@ def _run_direction(
 
 
 def _initial_state(module: nn.Module, h0, B: int, batched: bool, x: Tensor):
-    """(h0, c0) as (L * dirs, B, H) tensors; zeros where not given."""
+    """(h0, c0) as (num_layers * dirs, B, H) tensors; zeros where not given."""
     kind = kind_of(module)
     dirs = 2 if module.bidirectional else 1
     shape = (module.num_layers * dirs, B, module.hidden_size)
@@ -251,7 +256,7 @@ def trace(module: nn.Module, x: Tensor, h0: Tensor | tuple[Tensor, Tensor] | Non
             mode), and LSTMs with `proj_size > 0` are not supported.
         x: input shaped as the module expects: (T, D), or (T, B, D), or (B, T, D)
             when `batch_first`.
-        h0: initial state as the module takes it: (L * dirs, [B,] H), or the
+        h0: initial state as the module takes it: (num_layers * dirs, [B,] H), or the
             tuple (h0, c0) for the LSTM. Zeros when None.
 
     Returns:

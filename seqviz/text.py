@@ -168,6 +168,18 @@ def load_time_machine(version: str = "d2l", normalize: bool = True) -> str:
     return normalize_d2l(text) if normalize else text
 
 
+def heldout_split(text: str, heldout: float = 0.1) -> tuple[str, str]:
+    """The first (1 - heldout) of ``text`` for training, the rest held out.
+
+    Every model in seqviz is trained on the first 90% of The Time Machine and
+    measured on the last 10% with this split.
+    """
+    if not 0 <= heldout < 1:
+        raise ValueError(f"heldout must be in [0, 1), not {heldout}")
+    cut = int(len(text) * (1 - heldout))
+    return text[:cut], text[cut:]
+
+
 def unk_rate(tokens: Sequence[str], vocab: Vocab) -> float:
     """Share of ``tokens`` that ``vocab`` maps to ``<unk>`` (0.0 for no tokens)."""
     if not tokens:

@@ -3,11 +3,12 @@
 Built from ``torch.nn`` parts (``nn.Embedding``, ``nn.MultiheadAttention``,
 ``nn.LayerNorm``, ``nn.Linear``). For token ids x_1..x_T:
 
-    h^0_t = E[x_t] + P_t                                  token embedding + position
+    h^0_t = W_E[x_t] + P_t                                token embedding + position
     pre-LN block:   a = h + MHA(LN_1(h)),   h' = a + FFN(LN_2(a))
     post-LN block:  a = LN_1(h + MHA(h)),   h' = LN_2(a + FFN(a))
     FFN(u) = W_2 GELU(W_1 u + b_1) + b_2
-    P(x_{t+1} | x_1..x_t) = softmax(W_out LN_f(h^L_t) + b_out)   (LN_f only with pre-LN)
+    P(x_{t+1} | x_1..x_t) = softmax(W_out LN_f(h_t) + b_out)     (h_t: the last block's output;
+                                                               LN_f only with pre-LN)
 
 The attention is causal: position t sees positions 1..t only, so one forward over
 a text gives every next-token distribution at once, and the row for position t
@@ -19,7 +20,7 @@ a :class:`TransformerTrace` with every intermediate value; the tests check that
 both give the same logits.
 
 Dimension letters: ``T`` time, ``B`` batch, ``V`` vocabulary, ``E`` model size,
-``nh`` heads, ``dh`` head size (E / nh), ``F`` feed-forward size, ``L`` layers.
+``nh`` heads, ``dh`` head size (E / nh), ``F`` feed-forward size; ``num_layers`` blocks.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class TransformerConfig:
     vocab_size: int  # V
     d_model: int = 64  # E
     n_heads: int = 4  # nh (E must be a multiple)
-    n_layers: int = 2  # L blocks
+    num_layers: int = 2  # blocks
     d_ff: int = 256  # F, feed-forward hidden size
     context: int = 128  # longest input (learned positions need a fixed table)
     positions: str = "sinusoidal"  # "sinusoidal" | "learned" | "none"
@@ -86,17 +87,17 @@ class TransformerTrace:
     """Everything one forward pass computed for one sequence (unbatched)."""
 
     ids: Tensor  # (T,) token ids
-    embeddings: Tensor  # (T, E) E[x_t]
+    embeddings: Tensor  # (T, E) W_E[x_t]
     positions: Tensor  # (T, E) P_t (zeros with positions="none")
     x0: Tensor  # (T, E) embeddings + positions, the stream entering block 1
-    blocks: tuple[BlockTrace, ...]  # L blocks
-    final: Tensor  # (T, E) what the output layer reads (LN_f(h^L) with pre-LN)
+    blocks: tuple[BlockTrace, ...]  # num_layers blocks
+    final: Tensor  # (T, E) what the output layer reads (LN_f(last block's output) with pre-LN)
     logits: Tensor  # (T, V)
     probs: Tensor  # (T, V) next-token distribution after each position
 
     @property
     def weights(self) -> Tensor:
-        """(L, nh, T, T) every head's attention weights."""
+        """(num_layers, nh, T, T) every head's attention weights."""
         return torch.stack([b.weights for b in self.blocks])
 
 
@@ -180,14 +181,14 @@ class Block(nn.Module):
 
 
 class TinyTransformer(nn.Module):
-    """Token ids -> embeddings + positions -> L blocks -> next-token logits.
+    """Token ids -> embeddings + positions -> num_layers blocks -> next-token logits.
 
     Attributes:
         config: the :class:`TransformerConfig`.
         tok_emb: ``nn.Embedding(V, E)``.
         pos_emb: ``nn.Embedding(context, E)`` with learned positions, else None
             (sinusoidal positions are a fixed, unsaved buffer ``pe``).
-        blocks: ``nn.ModuleList`` of L :class:`Block`.
+        blocks: ``nn.ModuleList`` of num_layers :class:`Block`.
         norm_f: final ``nn.LayerNorm`` (pre-LN only, else ``nn.Identity``).
         head: ``nn.Linear(E, V)``.
     """
@@ -202,7 +203,7 @@ class TinyTransformer(nn.Module):
         if config.positions != "sinusoidal":
             pe = torch.zeros_like(pe)
         self.register_buffer("pe", pe, persistent=False)  # (context, E)
-        self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layers))
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.num_layers))
         self.norm_f = nn.LayerNorm(E) if config.norm == "pre" else nn.Identity()
         self.head = nn.Linear(E, config.vocab_size)
         init_parameters(self, torch.Generator().manual_seed(config.seed))
@@ -239,7 +240,7 @@ class TinyTransformer(nn.Module):
         unbatched = ids.dim() == 1
         x = ids[None] if unbatched else ids  # (B, T)
         T = x.shape[1]
-        # h^0 = E[x_t] + P_t
+        # h^0 = W_E[x_t] + P_t
         h = self.tok_emb(x) + self.position_table(T)  # (B, T, E)
         mask = self._mask(T, x.device)
         for block in self.blocks:
@@ -252,7 +253,7 @@ class TinyTransformer(nn.Module):
         T = ids.shape[0]
         embeddings = self.tok_emb(ids)  # (T, E)
         positions = self.position_table(T)  # (T, E)
-        # h^0 = E[x_t] + P_t
+        # h^0 = W_E[x_t] + P_t
         h = embeddings + positions
         mask = self._mask(T, ids.device)
         blocks = []
@@ -272,7 +273,3 @@ class TinyTransformer(nn.Module):
             logits=logits,
             probs=torch.softmax(logits, dim=-1),
         )
-
-
-def num_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())

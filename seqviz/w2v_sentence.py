@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from seqviz import training
 from seqviz.w2v_training import (
     Workspace,
     alias_draw,
@@ -38,7 +39,7 @@ def fit_pairs(
     steps: int = 100,
     lr: float = 0.1,
     noise: Tensor | None = None,
-    k: int = 5,
+    num_negatives: int = 5,
     seed: int = 0,
 ) -> list[float]:
     """Full-batch gradient descent on the *mean* loss of a few pairs (one sentence).
@@ -48,21 +49,25 @@ def fit_pairs(
     ``model`` in place; returns the mean loss per pair before each step.
     """
     W, W_out = model.W.data, model.W_out.data
-    if len(centers) == 0:
+    if len(centers) == 0 or steps == 0:
         return []
     rng = np.random.default_rng(seed)
     alias = alias_table(noise) if objective == "negative" else None
     workspace = Workspace()
-    losses = []
-    lr = lr / len(centers)  # the mean loss's gradient is the summed one / P
-    for _ in range(steps):
+    P = len(centers)
+    step_lr = lr / P  # the mean loss's gradient is the summed one / P
+
+    def step() -> training.Step:
         if objective == "softmax":
-            loss = softmax_sgd_step(W, W_out, centers, contexts, lr)
+            loss = softmax_sgd_step(W, W_out, centers, contexts, step_lr)
         else:
-            negatives = alias_draw(*alias, (len(centers), k), rng)
-            loss = negative_sgd_step(W, W_out, centers, contexts, negatives, lr, workspace)
-        losses.append(loss / len(centers))
-    return losses
+            negatives = alias_draw(*alias, (P, num_negatives), rng)  # (P, K)
+            loss = negative_sgd_step(W, W_out, centers, contexts, negatives, step_lr, workspace)
+        return training.Step(loss / P, tokens=P, lr=step_lr)
+
+    history = training.History()
+    training.run(step, history, total=steps)
+    return history.losses
 
 
 @dataclass(frozen=True)
@@ -78,11 +83,11 @@ class SentenceNetwork:
 def sentence_network(
     tokens: Sequence[str],
     positions: Sequence[tuple[int, int]],
-    E: int = 4,
+    embedding_size: int = 4,
     objective: str = "softmax",
     steps: int = 0,
     lr: float = 1.0,
-    k: int = 3,
+    num_negatives: int = 3,
     seed: int = 0,
 ) -> SentenceNetwork:
     """A randomly initialised network for ``tokens``, trained ``steps`` full-batch steps
@@ -91,9 +96,9 @@ def sentence_network(
     words = tuple(dict.fromkeys(tokens))
     index = {w: n for n, w in enumerate(words)}
     ids = torch.tensor([index[t] for t in tokens], dtype=torch.long)
-    model = SkipGram(len(words), E, seed=seed, init="random").requires_grad_(False)
+    model = SkipGram(len(words), embedding_size, seed=seed, init="random").requires_grad_(False)
     noise = noise_distribution(torch.bincount(ids, minlength=len(words)))
     j = torch.tensor([p[0] for p in positions], dtype=torch.long)
     i = torch.tensor([p[1] for p in positions], dtype=torch.long)
-    losses = fit_pairs(model, ids[j], ids[i], objective, steps, lr, noise, k, seed)
+    losses = fit_pairs(model, ids[j], ids[i], objective, steps, lr, noise, num_negatives, seed)
     return SentenceNetwork(words, model, noise, tuple(losses))

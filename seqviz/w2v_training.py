@@ -13,9 +13,9 @@ rows that were used, like word2vec.c). The learning rate falls linearly from
 
 from __future__ import annotations
 
+import dataclasses
 import math
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from seqviz import training
 from seqviz.text import Vocab
 from seqviz.word2vec import DEFAULT_SAMPLE, SkipGram, noise_distribution
 
@@ -31,7 +32,6 @@ __all__ = [
     "build_corpus",
     "TrainConfig",
     "epoch_pairs",
-    "Progress",
     "Trainer",
     "train",
     "alias_table",
@@ -75,18 +75,18 @@ class TrainConfig:
     """Hyperparameters; the defaults are gensim's (except E and epochs)."""
 
     objective: str = "negative"  # "negative" (sampling) or "softmax" (full)
-    E: int = 50  # embedding size
+    embedding_size: int = 50  # E
     window: int = 5  # largest window on either side
     dynamic: bool = True  # window drawn from 1..window per centre
     sample: float | None = DEFAULT_SAMPLE  # subsampling threshold t (None: off)
-    negatives: int = 5  # K
+    num_negatives: int = 5  # K, negatives per pair
     lr: float = 0.025  # starting learning rate (alpha)
-    epochs: int = 5
+    epochs: int = 5  # passes over the corpus
     batch_size: int = 1024  # B (at most: see min_steps)
     min_steps: int = (
         200  # a small corpus gets smaller minibatches: >= this many SGD steps per epoch
     )
-    seed: int = 0
+    seed: int = 0  # initialisation, windows, subsampling and negatives
     init: str = "word2vec"  # starting W: "word2vec" (word2vec.c) or "gensim" (twice as wide)
 
     def __post_init__(self) -> None:
@@ -129,30 +129,19 @@ def epoch_pairs(
     return torch.from_numpy(centers), torch.from_numpy(ids_p[i[inside]])
 
 
-@dataclass(frozen=True)
-class Progress:
-    """What a training callback is told."""
-
-    words: int  # corpus words processed so far (over all epochs)
-    total_words: int  # corpus words x epochs
-    epoch: int  # current epoch, 0-based
-    loss: float  # mean loss per pair over the last report interval
-    lr: float  # current learning rate
-    seconds: float  # training time so far
-
-    @property
-    def fraction(self) -> float:
-        return self.words / max(self.total_words, 1)
-
-
 @dataclass
 class Trainer:
     """A skip-gram model being trained; :meth:`run` continues where it stopped.
 
-    Deterministic per ``config.seed``: the draws of epoch e come from generators
-    seeded with (seed, e), so stopping and resuming gives the same numbers.
-    ``track`` lists word ids whose embedding rows are copied at every report
-    (the frames of the animated map); snapshot 0 is the initial state.
+    Each step is one minibatch of hand-written SGD (:func:`negative_sgd_step` or
+    :func:`softmax_sgd_step`), run by :func:`seqviz.training.run`; its
+    :class:`~seqviz.training.History` holds every step's mean loss per pair, and
+    ``tokens`` counts corpus words. Deterministic per ``config.seed``: the draws of
+    epoch e come from generators seeded with (seed, e), so stopping and resuming
+    gives the same numbers. Every 1/``n_reports`` of the run is a *report*: the
+    mean loss since the last one is recorded and the rows of the word ids in
+    ``track`` are copied (the frames of the animated map; snapshot 0 is the
+    initial state).
     """
 
     corpus: Corpus
@@ -160,10 +149,10 @@ class Trainer:
     track: tuple[int, ...] = ()
     model: SkipGram = field(init=False)
     noise: Tensor = field(init=False)  # (V,) unigram^0.75
+    history: training.History = field(init=False)
     epoch: int = 0
     batch: int = 0  # next minibatch within the epoch
     words: int = 0
-    seconds: float = 0.0
     losses: list[float] = field(default_factory=list)  # one per report
     loss_words: list[int] = field(default_factory=list)  # words processed at each report
     snapshots: list[Tensor] = field(default_factory=list)  # (len(track), E) per report
@@ -178,10 +167,13 @@ class Trainer:
 
     def __post_init__(self) -> None:
         V = len(self.corpus.vocab)
-        self.model = SkipGram(V, self.config.E, seed=self.config.seed, init=self.config.init)
+        self.model = SkipGram(
+            V, self.config.embedding_size, seed=self.config.seed, init=self.config.init
+        )
         self.model.requires_grad_(False)
         self.noise = noise_distribution(self.corpus.counts)
         self._alias = alias_table(self.noise)
+        self.history = training.History()
         self._snapshot()
 
     @property
@@ -191,6 +183,11 @@ class Trainer:
     @property
     def done(self) -> bool:
         return self.epoch >= self.config.epochs
+
+    @property
+    def seconds(self) -> float:
+        """Training time so far (reports and callbacks excluded)."""
+        return self.history.seconds
 
     def _snapshot(self) -> None:
         if self.track:
@@ -216,63 +213,72 @@ class Trainer:
     def run(
         self,
         max_seconds: float | None = None,
-        callback: Callable[[Progress], bool | None] | None = None,
+        callback: training.Callback | None = None,
+        stop: training.StopWhen | None = None,
     ) -> bool:
-        """Train until done, ``max_seconds`` pass, or ``callback`` returns True.
+        """Train until done, ``max_seconds`` of training in this call, or a stop.
 
-        Every 1/``n_reports`` of the run the mean loss is recorded, the tracked rows
-        are copied, and ``callback`` is called with a :class:`Progress`. Returns True
-        when all epochs are done.
+        ``callback`` is called at every report with a :class:`~seqviz.training.Progress`
+        (``tokens`` = words processed, ``loss`` = mean loss per pair since the last
+        report, ``fraction`` of all words); returning True stops, as ``stop`` does.
+        Returns True when all epochs are done.
         """
-        c = self.config
-        start = time.perf_counter()
         every = max(1, self.total_words // self.n_reports)  # words between reports
+
+        def report(p: training.Progress) -> bool:
+            if self.words // every <= self._reported and not self.done:
+                return False
+            self._reported = self.words // every
+            return self._report(p, callback)
+
+        stop_asked = training.stop_predicate(stop)
         try:
-            while not self.done:
-                if self._pairs is None:
-                    self._load_epoch()
-                centers, contexts = self._pairs
-                B = self.batch_size(len(centers))
-                n_batches = max(1, -(-len(centers) // B))
-                progress = (self.epoch + self.batch / n_batches) / c.epochs
-                # alpha falls linearly to alpha * 1e-4 (word2vec.c)
-                lr = c.lr * max(1.0 - progress, 1e-4)
-                lo, hi = self.batch * B, (self.batch + 1) * B
-                if lo < len(centers):
-                    self._loss_sum += self._step(centers[lo:hi], contexts[lo:hi], lr)
-                    self._loss_n += len(centers[lo:hi])
-                self.batch += 1
-                self.words = round(self.corpus.n_words * (self.epoch + self.batch / n_batches))
-                if self.batch >= n_batches:
-                    self.epoch, self.batch, self._pairs = self.epoch + 1, 0, None
-                now = time.perf_counter()
-                if self.words // every > self._reported or self.done:
-                    self._reported = self.words // every
-                    self.seconds += now - start
-                    try:
-                        stop = self._report(lr, callback)
-                    finally:  # drawing a progress bar is not training (even if it raises)
-                        start = now = time.perf_counter()
-                    if stop:
-                        break
-                if max_seconds is not None and self.seconds + now - start >= max_seconds:
-                    break
+            training.run(
+                self._step,
+                self.history,
+                max_seconds=math.inf if max_seconds is None else max_seconds,
+                callback=report,
+                stop=lambda: self.done or (stop_asked is not None and stop_asked()),
+            )
         finally:
-            self.seconds += time.perf_counter() - start
             # ~16 bytes per pair and a few MB of scratch: not kept between runs
             self._pairs, self._workspace = None, None
         return self.done
 
-    def _step(self, centers: Tensor, contexts: Tensor, lr: float) -> float:
+    def _step(self) -> training.Step:
+        """One minibatch of SGD, with the word2vec learning rate at this point of the run."""
+        c = self.config
+        if self._pairs is None:
+            self._load_epoch()
+        centers, contexts = self._pairs
+        B = self.batch_size(len(centers))
+        n_batches = max(1, -(-len(centers) // B))
+        progress = (self.epoch + self.batch / n_batches) / c.epochs
+        # alpha falls linearly to alpha * 1e-4 (word2vec.c)
+        lr = c.lr * max(1.0 - progress, 1e-4)
+        lo, hi = self.batch * B, (self.batch + 1) * B
+        loss_sum, n = 0.0, len(centers[lo:hi])
+        if n:
+            loss_sum = self._sgd(centers[lo:hi], contexts[lo:hi], lr)
+            self._loss_sum, self._loss_n = self._loss_sum + loss_sum, self._loss_n + n
+        epoch, words_before = self.epoch, self.words
+        self.batch += 1
+        self.words = round(self.corpus.n_words * (self.epoch + self.batch / n_batches))
+        if self.batch >= n_batches:
+            self.epoch, self.batch, self._pairs = self.epoch + 1, 0, None
+        return training.Step(loss_sum / max(n, 1), self.words - words_before, lr, epoch)
+
+    def _sgd(self, centers: Tensor, contexts: Tensor, lr: float) -> float:
         W, W_out = self.model.W.data, self.model.W_out.data
         if self.config.objective == "softmax":
             return softmax_sgd_step(W, W_out, centers, contexts, lr)
-        negatives = alias_draw(*self._alias, (len(centers), self.config.negatives), self._rng)
+        shape = (len(centers), self.config.num_negatives)
+        negatives = alias_draw(*self._alias, shape, self._rng)
         if self._workspace is None:
             self._workspace = Workspace()
         return negative_sgd_step(W, W_out, centers, contexts, negatives, lr, self._workspace)
 
-    def _report(self, lr: float, callback) -> bool:
+    def _report(self, p: training.Progress, callback: training.Callback | None) -> bool:
         loss = self._loss_sum / max(self._loss_n, 1)
         self._loss_sum, self._loss_n = 0.0, 0
         self.losses.append(loss)
@@ -280,8 +286,8 @@ class Trainer:
         self._snapshot()
         if callback is None:
             return False
-        p = Progress(self.words, self.total_words, self.epoch, loss, lr, self.seconds)
-        return bool(callback(p))
+        fraction = self.words / max(self.total_words, 1)
+        return bool(callback(dataclasses.replace(p, loss=loss, fraction=fraction)))
 
 
 def alias_table(p: Tensor) -> tuple[np.ndarray, np.ndarray]:
@@ -405,7 +411,7 @@ def softmax_sgd_step(
 def train(
     corpus: Corpus,
     config: TrainConfig,
-    callback: Callable[[Progress], bool | None] | None = None,
+    callback: training.Callback | None = None,
 ) -> Trainer:
     """Train to the end (or until ``callback`` returns True); returns the :class:`Trainer`."""
     trainer = Trainer(corpus, config)

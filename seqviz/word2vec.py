@@ -311,19 +311,20 @@ def neg_sampling_step(
     center: int,
     contexts: Sequence[int],
     noise: Tensor,
-    k: int = 5,
+    num_negatives: int = 5,
     seed: int = 0,
 ) -> NegSamplingStep:
     """Forward pass and gradients of the negative-sampling loss for one centre.
 
     Args:
         noise: (V,) the noise distribution, :func:`noise_distribution`.
-        k: negatives per (centre, context) pair.
+        num_negatives: K, negatives per (centre, context) pair.
         seed: seeds the draw of the negatives.
     """
     W, W_out = model.W.detach(), model.W_out.detach()
     ctx = torch.as_tensor(list(contexts), dtype=torch.long)  # (C,)
-    negatives = sample_negatives(noise, (len(ctx), k), torch.Generator().manual_seed(seed))
+    gen = torch.Generator().manual_seed(seed)
+    negatives = sample_negatives(noise, (len(ctx), num_negatives), gen)  # (C, K)
     h = W[center]  # (E,)
     v_pos = W_out[ctx]  # (C, E)
     v_neg = W_out[negatives]  # (C, K, E)

@@ -1,12 +1,12 @@
 """The Self-attention and Transformer labs under AppTest: every control moved, numbers vs the core."""
 
-import dataclasses
+import functools
 
 import pytest
 import torch
 from apptools import assert_ok, charts, latex, num, shown, widget
 
-from seqviz import attention, bridge, self_attention, transformer_lm
+from seqviz import attention, bridge, checkpoints, self_attention, transformer_lm
 
 ATTN = "views/attention.py"
 TF = "views/transformer.py"
@@ -133,9 +133,9 @@ def test_a_link_reproduces_the_attention_view(open_page):
 
 
 def reference_trace(text, trained=True):
-    lm = transformer_lm.load() if trained else transformer_lm.untrained()
-    tokens, ids, _ = lm.encode(text)
-    return lm, tokens, lm.model(ids, return_trace=True)[1]
+    lm = checkpoints.load("transformer") if trained else checkpoints.untrained("transformer")
+    enc = lm.encode(text)
+    return lm, enc.tokens, lm.model(enc.ids, return_trace=True)[1]
 
 
 def test_model_view_layer_head_and_position(open_page):
@@ -176,8 +176,9 @@ def test_generation_controls_and_stepping(open_page):
     at.slider(key="top_k").set_value(3).run()
     at.number_input(key="gen_seed").set_value(5).run()
     assert_ok(at)
-    gen = transformer_lm.generate(transformer_lm.load(), "the machine ", 12, 0.0, 3, 5)
-    text = "".join(transformer_lm.load().vocab.to_tokens(gen.ids))
+    pretrained = checkpoints.load("transformer")
+    gen = transformer_lm.generate(pretrained, "the machine ", 12, 0.0, 3, 5)
+    text = "".join(pretrained.vocab.to_tokens(gen.ids))
     assert any(text.strip()[:5] in m.value for m in at.markdown)
     at.button(key="gen_step_next").click().run()
     assert_ok(at)
@@ -194,7 +195,7 @@ def test_live_training_runs_in_the_session_and_is_selectable(open_page):
     assert_ok(at)
     assert "held-out perplexity" in shown(at)
     assert widget(at, "button_group", "weights").value == "mine"
-    assert transformer_lm.load().model.training is False  # the shared model is untouched
+    assert checkpoints.load("transformer").model.training is False  # the shared model is untouched
 
 
 @pytest.mark.parametrize("task", bridge.TASKS)
@@ -203,7 +204,7 @@ def test_bridge_pretrained_and_bad_symbols(open_page, task):
     widget(at, "button_group", "task").set_value(task).run()
     at.text_input(key="symbols").input("abcdea").run()
     assert_ok(at)
-    pair = bridge.load(task)
+    pair = checkpoints.load(f"transformer-bridge-{task}")
     a = bridge.align(pair, bridge.encode("abcdea"))
     assert "".join(a.targets) in shown(at)
     at.text_input(key="symbols").input("xyz").run()
@@ -211,7 +212,7 @@ def test_bridge_pretrained_and_bad_symbols(open_page, task):
 
 
 def test_bridge_other_seed_trains_on_request(open_page, monkeypatch):
-    monkeypatch.setattr(bridge, "PRETRAINED", dataclasses.replace(bridge.PRETRAINED, steps=5))
+    monkeypatch.setattr(bridge, "BridgeConfig", functools.partial(bridge.BridgeConfig, steps=5))
     at = open_page(TF)
     at.number_input(key="bridge_seed").set_value(3).run()
     assert_ok(at)

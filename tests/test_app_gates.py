@@ -4,13 +4,13 @@ import pytest
 from apptools import assert_ok, chart_titles, charts, latex, num, shown, step_marks, widget
 
 from app.controls import DEFAULT_TEXT
-from seqviz import pretrained, recurrent, units
+from seqviz import checkpoints, recurrent, units
 
 PAGE = "views/gates.py"
 
 
 def reference(name: str, text: str = DEFAULT_TEXT, trained: bool = True) -> recurrent.Trace:
-    model = pretrained.load(name) if trained else pretrained.untrained(name)
+    model = checkpoints.load(name) if trained else checkpoints.untrained(name)
     return recurrent.trace(model.rnn, model.one_hot(model.encode(text).ids))
 
 

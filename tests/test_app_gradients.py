@@ -9,7 +9,7 @@ import torch
 from apptools import assert_ok, charts, latex, shown, widget
 
 from app.controls import DEFAULT_TEXT
-from seqviz import clipping, gradients, initialisation, pretrained
+from seqviz import checkpoints, clipping, gradients, initialisation
 from seqviz.figures.gradients import latex_number as sci
 
 PAGE = "views/gradients.py"
@@ -39,7 +39,7 @@ def open_tab(at, name: str):
 
 
 def default_input() -> torch.Tensor:
-    chars = pretrained.untrained("rnn")
+    chars = checkpoints.untrained("rnn")
     return chars.one_hot(chars.encode(DEFAULT_TEXT).ids)
 
 
@@ -89,7 +89,7 @@ def test_every_other_control_moves_without_error(open_page):
     assert not at.exception
     at.selectbox(key="grad_init").set_value("trained").run()
     assert not at.exception
-    model = pretrained.load("rnn")
+    model = checkpoints.load("rnn")
     ref = gradients.hidden_grad_norms(
         model.rnn.double(), default_input().double(), lambda out: out.sum()
     )

@@ -5,16 +5,16 @@ import math
 import pytest
 from apptools import assert_ok, charts, latex, shown, widget
 
-from seqviz import lm, ngram, pretrained
-from seqviz.text import load_time_machine, tokenize
+from seqviz import checkpoints, lm, ngram
+from seqviz.text import heldout_split, load_time_machine, tokenize
 
 PAGE = "views/lm.py"
-TRAIN, HELDOUT = lm.split(load_time_machine())
+TRAIN, HELDOUT = heldout_split(load_time_machine())
 
 
 @pytest.fixture(scope="module")
 def counts():
-    return ngram.count(tokenize(TRAIN, "char"), 6, pretrained.load("lstm").vocab)
+    return ngram.count(tokenize(TRAIN, "char"), 6, checkpoints.load("lstm").vocab)
 
 
 def metric(at, label):
@@ -27,7 +27,7 @@ def test_default_view_compares_ngram_and_lstm(open_page, counts):
     model = ngram.NGram(counts, 3, 0.1, "backoff")
     assert metric(at, "3-gram held-out") == f"{model.perplexity(tokenize(HELDOUT, 'char')):.2f}"
     assert (
-        metric(at, "LSTM (pretrained)") == f"{lm.perplexity(pretrained.load('lstm'), HELDOUT):.2f}"
+        metric(at, "LSTM (pretrained)") == f"{lm.perplexity(checkpoints.load('lstm'), HELDOUT):.2f}"
     )
     assert metric(at, "3-gram: counts") == f"{counts.num_counts(3):,}"
     # the live n-gram equation for "d" after "le" in "the time traveller smiled"
@@ -68,7 +68,7 @@ def test_generation_controls(open_page):
     at = open_page(PAGE)
     at.slider(key="temperature").set_value(0.0).run()
     assert_ok(at)
-    greedy = lm.generate(pretrained.load("lstm"), "the time traveller ", 200, temperature=0)
+    greedy = lm.generate(checkpoints.load("lstm"), "the time traveller ", 200, temperature=0)
     assert any(greedy in c.value for c in at.code)
     assert "greedy" in latex(at)
     at.slider(key="temperature").set_value(2.0).run()
@@ -83,7 +83,7 @@ def test_generation_controls(open_page):
 def test_teacher_forcing_numbers(open_page):
     at = open_page(PAGE)
     text = "the time traveller smiled round at us then still smiling faintly"
-    model = pretrained.load("lstm")
+    model = checkpoints.load("lstm")
     forced, free = lm.rollout(model, text), lm.rollout(model, text, free_from=8)
     eq = latex(at)
     assert f"{forced.mean_loss:.3f}" in eq and f"{free.mean_loss:.3f}" in eq
@@ -114,7 +114,7 @@ def test_live_training_then_generation_with_my_model(open_page):
         and run["config"].hidden_size == 32
         and run["config"].mode == "random"
     )
-    assert len(h.steps) > 10 and h.heldout_ppl and run["samples"]
+    assert len(h.steps) > 10 and h.heldout and run["samples"]
     L = sum(h.losses[-50:]) / len(h.losses[-50:])
     assert f"\\exp({L:.4f}) = {math.exp(L):.3f}" in latex(at)
     assert "Stopped after" in shown(at) or at.get("progress")
@@ -140,7 +140,7 @@ def test_training_from_the_pretrained_checkpoint(open_page):
     run = at.session_state["lm_run"]
     assert run["config"].hidden_size == 128 and run["config"].kind == "rnn"
     # a pretrained start is already good: held-out perplexity far below the untrained ~28
-    assert run["trainer"].history.heldout_ppl[-1] < 10
+    assert run["trainer"].history.heldout[-1] < 10
 
 
 def test_check_yourself_and_share_box(open_page):

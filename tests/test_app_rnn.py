@@ -5,13 +5,13 @@ import torch
 from apptools import assert_ok, chart_titles, charts, latex, num, shown, step_marks, widget
 
 from app.controls import DEFAULT_TEXT, MAX_CHARS
-from seqviz import pretrained, recurrent
+from seqviz import checkpoints, recurrent
 
 PAGE = "views/rnn.py"
 
 
 def reference(name: str, text: str, trained: bool = True) -> recurrent.Trace:
-    model = pretrained.load(name) if trained else pretrained.untrained(name)
+    model = checkpoints.load(name) if trained else checkpoints.untrained(name)
     return recurrent.trace(model.rnn, model.one_hot(model.encode(text).ids))
 
 

@@ -28,7 +28,13 @@ def strip_text(at) -> str:
 def network(window=2, E=4, objective="softmax", steps=0, k=3, seed=0):
     positions = w2v.draw_windows(SENTENCE, window, seed=seed).positions
     return sentence_network(
-        SENTENCE, positions, E=E, objective=objective, steps=steps, k=k, seed=seed
+        SENTENCE,
+        positions,
+        embedding_size=E,
+        objective=objective,
+        steps=steps,
+        num_negatives=k,
+        seed=seed,
     )
 
 
@@ -112,7 +118,7 @@ def test_negative_sampling_numbers_and_controls_at_both_ends(open_page):
         at.slider(key="w2v_E").set_value(E).run()
         assert_ok(at)
         net = network(E=E, objective="negative", k=k)
-        step = w2v.neg_sampling_step(net.model, 1, [0, 2, 3], net.noise, k=k, seed=0)
+        step = w2v.neg_sampling_step(net.model, 1, [0, 2, 3], net.noise, num_negatives=k, seed=0)
         eq = latex(at)
         assert num(step.loss) in eq and num(step.losses[0]) in eq
         assert num(step.pos_dot[0]) in eq

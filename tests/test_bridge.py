@@ -5,11 +5,11 @@ import dataclasses
 import pytest
 import torch
 
-from seqviz import bridge, gradients
+from seqviz import bridge, checkpoints, gradients
 
 
 def test_batches_hold_the_task():
-    config = bridge.BridgeConfig(n=5)
+    config = bridge.BridgeConfig(num_symbols=5)
     inputs, y = bridge.make_batch(config, 8, torch.Generator().manual_seed(0))
     assert inputs.shape == (8, 10) and y.shape == (8, 5)
     assert (inputs[:, 5] == 0).all()  # the separator
@@ -20,8 +20,8 @@ def test_batches_hold_the_task():
 
 
 def test_connectivity_is_the_autograd_gradient_of_the_log_probability():
-    config = bridge.BridgeConfig(n=4, steps=1)
-    pair = bridge.Pair(config, bridge.LSTMSolver(config), bridge.make_transformer(config), 0, 0)
+    config = bridge.BridgeConfig(num_symbols=4, steps=1)
+    pair = bridge.untrained_pair(config)
     x = bridge.encode("abca")
     a = bridge.align(pair, x)
     y = bridge.answer(x, "reverse")
@@ -41,9 +41,7 @@ def test_connectivity_is_the_autograd_gradient_of_the_log_probability():
 
 @pytest.mark.parametrize("task", bridge.TASKS)
 def test_the_pretrained_pair_solves_the_task_and_attention_finds_the_source(task):
-    if not bridge.available(task):
-        pytest.skip("run `python -m seqviz.bridge`")
-    pair = bridge.load(task)
+    pair = checkpoints.load(f"transformer-bridge-{task}")
     assert pair.transformer_accuracy > 0.95 and pair.lstm_accuracy > 0.9
     assert bridge.accuracy(pair.transformer, pair.config) == pytest.approx(
         pair.transformer_accuracy
@@ -51,12 +49,44 @@ def test_the_pretrained_pair_solves_the_task_and_attention_finds_the_source(task
     a = bridge.align(pair, bridge.encode("hgabcf"))
     assert a.transformer_pred == a.targets
     source = a.attention[0].mean(0).argmax(-1).tolist()  # where the answer was looked up
-    n = pair.config.n
+    n = pair.config.num_symbols
     assert source == (list(range(n - 1, -1, -1)) if task == "reverse" else list(range(n)))
 
 
 def test_training_is_deterministic_per_seed():
-    config = dataclasses.replace(bridge.BridgeConfig(), steps=5, n=3)
-    a, b = bridge.train_pair(config), bridge.train_pair(config)
-    for pa, pb in zip(a.transformer.parameters(), b.transformer.parameters(), strict=True):
+    config = dataclasses.replace(bridge.BridgeConfig(), steps=5, num_symbols=3)
+    seen = []
+    a, b = bridge.train_pair(config, seen.append), bridge.train_pair(config)
+    for pa, pb in zip(a.modules().parameters(), b.modules().parameters(), strict=True):
         assert torch.equal(pa, pb)
+        assert not pa.requires_grad
+    assert [(p.label, p.step) for p in seen] == [("LSTM", s) for s in range(1, 6)] + [
+        ("Transformer", s) for s in range(1, 6)
+    ]
+    c = bridge.train_pair(dataclasses.replace(config, seed=1))
+    assert not torch.equal(a.lstm.head.weight, c.lstm.head.weight)
+
+
+def test_train_model_is_adam_with_clipping_on_the_answer_loss():
+    """The same steps as a hand-written loop on the same problems."""
+    config = bridge.BridgeConfig(num_symbols=3, steps=4)
+    ours = bridge.LSTMSolver(config)
+    history = bridge.train_model(ours, config)
+    model = bridge.LSTMSolver(config)
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    gen = torch.Generator().manual_seed(config.seed + 1)
+    plain = []
+    for _ in range(4):
+        inputs, y = bridge.make_batch(config, config.batch_size, gen)
+        logits = model(inputs)[:, 2:5]  # the positions that predict y_1..y_3
+        loss = torch.nn.functional.cross_entropy(
+            logits.reshape(-1, len(bridge.VOCAB)), y.reshape(-1)
+        )
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
+        opt.step()
+        plain.append(loss.item())
+    assert history.losses == plain
+    for p, q in zip(ours.parameters(), model.parameters(), strict=True):
+        assert torch.equal(p, q)

@@ -1,14 +1,14 @@
-"""seqviz.charlm: the character-level model, its training loop and sampling."""
+"""seqviz.charlm: the character-level model: one-hot input, heads, encoding, its loss."""
 
 import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 
-from seqviz.charlm import CharConfig, CharModel, init_parameters, perplexity, sample, train
+from seqviz import training
+from seqviz.charlm import CharConfig, CharModel, init_parameters
 from seqviz.text import UNK, Vocab, load_time_machine, tokenize
-
-TINY = dict(hidden_size=16, seq_len=16, batch_size=8, steps=40, lr=1e-2)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -114,46 +114,24 @@ def test_blank_context_never_sees_the_blank(vocab):
     torch.testing.assert_close(model.blank_logits(output), logits)
 
 
-def test_train_reduces_loss_and_is_deterministic(text):
-    config = CharConfig(kind="gru", **TINY, seed=3)
-    calls = []
-    model, history = train(config, text, callback=lambda s, n, loss: calls.append((s, n)))
-    assert calls[0] == (1, 40) and calls[-1] == (40, 40)
-    assert len(history.losses) == 40
-    first, last = sum(history.losses[:5]) / 5, sum(history.losses[-5:]) / 5
-    assert last < first - 0.3
-    assert history.eval_steps == (40,)
-    assert history.heldout_ppl[-1] < len(model.vocab)
-    assert not model.training
-    _, again = train(config, text)
-    assert again.losses == history.losses
-    _, other = train(CharConfig(kind="gru", **TINY, seed=4), text)
-    assert other.losses != history.losses
-
-
-def test_train_blank_objective(text):
-    config = CharConfig(kind="rnn", bidirectional=True, objective="blank", **{**TINY, "steps": 20})
-    model, history = train(config, text, eval_every=10)
-    assert history.eval_steps == (10, 20)
-    assert history.losses[-1] < history.losses[0]
-
-
-def test_perplexity_of_untrained_model_is_near_vocab_size(text, vocab):
-    model = CharModel(CharConfig(kind="lstm", hidden_size=16), vocab)
-    ppl = perplexity(model, text[:2000])
-    assert 0.5 * len(vocab) < ppl < 2 * len(vocab)
-    with pytest.raises(ValueError):
-        perplexity(model, "a")
-
-
-def test_sample_is_deterministic_per_seed(vocab):
-    model = CharModel(CharConfig(kind="rnn", hidden_size=16), vocab)
-    a = sample(model, "The time", 30, seed=1)
-    assert len(a) == 30 and set(a) <= set(vocab.idx_to_token)
-    assert sample(model, "The time", 30, seed=1) == a
-    assert sample(model, "The time", 30, seed=2) != a
-    greedy = sample(model, "", 10, temperature=0)
-    assert greedy == sample(model, "", 10, temperature=0, seed=5)
+def test_loss_is_the_mean_cross_entropy_of_the_objective(vocab):
+    model = CharModel(CharConfig(kind="lstm", hidden_size=8), vocab)
+    ids = torch.stack([model.encode("the time").ids, model.encode("machines").ids], dim=1)
+    loss, (h_n, c_n) = model.loss(ids)  # (T, B) ids: read 0..T-2, predict 1..T-1
+    logits, _ = model(F.one_hot(ids[:-1], len(vocab)).float())
+    expected = F.cross_entropy(logits.reshape(-1, len(vocab)), ids[1:].reshape(-1))
+    torch.testing.assert_close(loss, expected)
+    assert h_n.shape == c_n.shape == (1, 2, 8)
+    x, y = model.targets(ids)
+    assert torch.equal(x, ids[:-1]) and torch.equal(y, ids[1:])
     blank = CharModel(CharConfig(bidirectional=True, objective="blank", hidden_size=4), vocab)
-    with pytest.raises(ValueError):
-        sample(blank, "a", 3)
+    x, y = blank.targets(ids)
+    assert torch.equal(x, ids) and torch.equal(y, ids)
+
+
+def test_parameter_count():
+    vocab = Vocab(tokenize("abc", "char"))
+    model = CharModel(CharConfig(kind="gru", hidden_size=16), vocab)
+    V, H = len(vocab), 16
+    # 3 gates x (W_x (H, V) + W_h (H, H) + 2 biases) + head (V, H) + V
+    assert training.num_parameters(model) == 3 * H * (V + H + 2) + H * V + V

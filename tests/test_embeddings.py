@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
+from benchmarks.planted import FUNCTION_WORDS, planted_corpus
 from seqviz import embeddings
-from seqviz.planted import FUNCTION_WORDS, planted_corpus
 from seqviz.text import Vocab
 
 

@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 
 from seqviz import (
     batching,
+    checkpoints,
     exercises,
     exercises_attention,
     exercises_gradients,
     exercises_recurrent,
     exercises_text,
-    pretrained,
 )
 from seqviz.exercises import check, make, parse_number
 
@@ -139,7 +139,7 @@ def test_answers_worked_out_from_the_shown_numbers_are_accepted(seed):
 @pytest.mark.parametrize("seed", range(5))
 def test_rnn_answer_is_the_modules_own_output(seed):
     ex = make("rnn.h_unit", seed, text="the time traveller", t=5, unit=17)
-    model = pretrained.load("rnn")
+    model = checkpoints.load("rnn")
     out, _ = model.rnn(model.one_hot(model.encode("the time traveller").ids))
     assert ex.answer == pytest.approx(float(out[5, 17]), abs=1e-6)
     assert "t = 5" in ex.prompt and "j = 17" in ex.prompt
@@ -147,7 +147,7 @@ def test_rnn_answer_is_the_modules_own_output(seed):
 
 def test_lstm_gate_and_cell_from_the_weights():
     text, t, j = "the fourth dimension", 6, 3
-    model = pretrained.load("lstm")
+    model = checkpoints.load("lstm")
     x = model.one_hot(model.encode(text).ids)
     out, _ = model.rnn(x[: t + 1])
     _, (h_prev, c_prev) = model.rnn(x[:t])
@@ -174,7 +174,7 @@ def test_lstm_gate_and_cell_from_the_weights():
 
 
 def test_gru_answer_is_the_modules_own_output():
-    model = pretrained.load("gru")
+    model = checkpoints.load("gru")
     out, _ = model.rnn(model.one_hot(model.encode("into the future").ids))
     ex = make("gates.gru", 3, text="into the future", t=9, unit=40)
     assert ex.answer == pytest.approx(float(out[9, 40]), abs=1e-6)

@@ -14,7 +14,7 @@ from seqviz.memory_task import (
 
 
 def test_batches_start_with_the_answer_and_then_only_noise():
-    cfg = MemoryConfig(lag=5, n_signal=3, n_noise=2)
+    cfg = MemoryConfig(lag=5, num_signal=3, num_noise=2)
     x, y = make_batch(cfg, 10, torch.Generator().manual_seed(0))
     assert x.shape == (6, 10, 5) and y.shape == (10,)
     assert torch.equal(x[0].argmax(-1), y)
@@ -25,10 +25,15 @@ def test_batches_start_with_the_answer_and_then_only_noise():
 def test_training_is_deterministic_per_seed_and_reports_progress():
     cfg = MemoryConfig(lag=4, steps=6, hidden_size=8, seed=3)
     calls = []
-    a = train_all(cfg, callback=lambda *args: calls.append(args))
+    a = train_all(cfg, callback=calls.append)
     b = train_all(cfg)
-    assert [c[0] for c in calls] == ["rnn"] * 6 + ["gru"] * 6 + ["lstm"] * 6
-    assert [c[1] for c in calls[:6]] == [1, 2, 3, 4, 5, 6]
+    assert [c.label for c in calls] == ["rnn"] * 6 + ["gru"] * 6 + ["lstm"] * 6
+    assert [c.step for c in calls[:6]] == [1, 2, 3, 4, 5, 6] and calls[0].total == 6
+    # every step reports its loss and the held-out accuracy measured after it
+    assert [c.loss for c in calls[:6]] == a["rnn"].losses
+    assert [c.heldout for c in calls[:6]] == a["rnn"].accuracies
+    assert a["rnn"].final_accuracy == a["rnn"].accuracies[-1]
+    assert a["rnn"].history.eval_steps == [1, 2, 3, 4, 5, 6]
     for kind in ("rnn", "gru", "lstm"):
         assert a[kind].losses == b[kind].losses
         assert a[kind].accuracies == b[kind].accuracies
@@ -37,7 +42,9 @@ def test_training_is_deterministic_per_seed_and_reports_progress():
 
 
 def test_a_short_lag_is_learned():
-    run = train_one("lstm", MemoryConfig(lag=3, steps=150, hidden_size=16, n_signal=4, n_noise=4))
+    run = train_one(
+        "lstm", MemoryConfig(lag=3, steps=150, hidden_size=16, num_signal=4, num_noise=4)
+    )
     assert run.final_accuracy > 0.9
 
 

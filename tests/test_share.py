@@ -7,11 +7,11 @@ from apptools import assert_ok
 from streamlit.testing.v1 import AppTest
 
 from app import share, tour
-from seqviz import pretrained, recurrent
+from seqviz import checkpoints, recurrent
 
 
 def test_trace_table_holds_every_value_of_the_trace():
-    model = pretrained.load("lstm")
+    model = checkpoints.load("lstm")
     enc = model.encode("hello there")
     tr = recurrent.trace(model.rnn, model.one_hot(enc.ids))
     table = share.trace_table(tr, enc.tokens)
@@ -24,7 +24,7 @@ def test_trace_table_holds_every_value_of_the_trace():
 
 
 def test_labelled_probabilities():
-    model = pretrained.load("rnn")
+    model = checkpoints.load("rnn")
     enc = model.encode("abc")
     probs = model.probs(recurrent.trace(model.rnn, model.one_hot(enc.ids)).hidden)
     table = share.labelled(probs, model.vocab.idx_to_token, enc.tokens)

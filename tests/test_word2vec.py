@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
+from benchmarks.planted import planted_corpus
 from seqviz import word2vec as w2v
 from seqviz.embeddings import neighbour_precision
-from seqviz.planted import planted_corpus
 from seqviz.w2v_sentence import fit_pairs, sentence_network
 from seqviz.w2v_training import (
     TrainConfig,
@@ -240,7 +240,7 @@ def test_softmax_step_with_a_repeated_context_word():
 def test_negative_sampling_step_against_autograd():
     model = w2v.SkipGram(12, 5, seed=2, init="random")
     noise = w2v.noise_distribution(torch.arange(12) + 1)
-    step = w2v.neg_sampling_step(model, 3, [1, 7], noise, k=4, seed=9)
+    step = w2v.neg_sampling_step(model, 3, [1, 7], noise, num_negatives=4, seed=9)
     assert step.negatives.shape == (2, 4)
     W = model.W.detach().clone().requires_grad_(True)
     W_out = model.W_out.detach().clone().requires_grad_(True)
@@ -294,7 +294,7 @@ def test_fit_pairs_lowers_the_loss_for_both_objectives():
     for objective in ("softmax", "negative"):
         model = w2v.SkipGram(len(corpus.vocab), 4, seed=0, init="random")
         noise = w2v.noise_distribution(corpus.counts)
-        losses = fit_pairs(model, c, x, objective, steps=100, lr=1.0, noise=noise, k=3)
+        losses = fit_pairs(model, c, x, objective, steps=100, lr=1.0, noise=noise, num_negatives=3)
         assert losses[-1] < 0.8 * losses[0]
 
 
@@ -309,12 +309,14 @@ def planted():
 def test_training_lowers_the_loss_and_recovers_the_planted_clusters(planted):
     corpus = build_corpus(planted.sentences, min_count=1)
     for objective in ("negative", "softmax"):
-        config = TrainConfig(objective=objective, E=20, epochs=5, batch_size=256, seed=0)
+        config = TrainConfig(
+            objective=objective, embedding_size=20, epochs=5, batch_size=256, seed=0
+        )
         seen = []
         trainer = Trainer(corpus, config, track=(1, 2, 3))
         assert trainer.run(callback=seen.append)
         assert trainer.losses[-1] < 0.9 * trainer.losses[0]
-        assert seen and seen[-1].fraction == 1.0 and seen[-1].words == corpus.n_words * 5
+        assert seen and seen[-1].fraction == 1.0 and seen[-1].tokens == corpus.n_words * 5
         assert len(trainer.snapshots) == len(trainer.losses) + 1  # + the initial state
         precision = neighbour_precision(trainer.model.W, corpus.vocab, planted.cluster_of(), k=5)
         assert precision >= 0.9, (objective, precision)
@@ -322,7 +324,7 @@ def test_training_lowers_the_loss_and_recovers_the_planted_clusters(planted):
 
 def test_training_is_deterministic_and_resumable(planted):
     corpus = build_corpus(planted.sentences[:300], min_count=1)
-    config = TrainConfig(E=8, epochs=3, batch_size=64, seed=5)
+    config = TrainConfig(embedding_size=8, epochs=3, batch_size=64, seed=5)
     whole = Trainer(corpus, config)
     whole.run()
     pieces = Trainer(corpus, config)
@@ -338,16 +340,22 @@ def test_training_is_deterministic_and_resumable(planted):
     assert calls > 3
     assert torch.equal(whole.model.W, pieces.model.W)
     assert torch.equal(whole.model.W_out, pieces.model.W_out)
-    other = Trainer(corpus, TrainConfig(E=8, epochs=3, batch_size=64, seed=6))
+    other = Trainer(corpus, TrainConfig(embedding_size=8, epochs=3, batch_size=64, seed=6))
     other.run()
     assert not torch.equal(whole.model.W, other.model.W)
 
 
-def test_max_seconds_stops_early(planted):
+def test_a_time_budget_or_a_stop_ends_the_run_early(planted):
+    """The budget counts training time only (tests/test_training.py checks it on a fake
+    clock); here: a budget of nothing takes no step, a stop predicate ends the run."""
     corpus = build_corpus(planted.sentences, min_count=1)
-    trainer = Trainer(corpus, TrainConfig(objective="softmax", E=8, epochs=200, batch_size=16))
-    assert not trainer.run(max_seconds=0.05)
-    assert 0 < trainer.words < trainer.total_words
+    config = TrainConfig(objective="softmax", embedding_size=8, epochs=200, batch_size=16)
+    trainer = Trainer(corpus, config)
+    assert not trainer.run(max_seconds=0.0)
+    assert trainer.words == 0 and trainer.history.step == 0
+    assert not trainer.run(stop=lambda: trainer.history.step >= 3)
+    assert trainer.history.step == 3 and 0 < trainer.words < trainer.total_words
+    assert trainer.history.tokens == trainer.words
 
 
 def test_min_count_drops_rare_words():
@@ -362,7 +370,14 @@ def test_min_count_drops_rare_words():
 def test_sentence_network_stays_finite_at_the_slider_ends(objective):
     for window, E, k in ((1, 2, 1), (5, 8, 8), (2, 4, 3)):
         positions = w2v.draw_windows(LECTURE, window).positions
-        net = sentence_network(LECTURE, positions, E=E, objective=objective, steps=200, k=k)
+        net = sentence_network(
+            LECTURE,
+            positions,
+            embedding_size=E,
+            objective=objective,
+            steps=200,
+            num_negatives=k,
+        )
         assert net.words == tuple(dict.fromkeys(LECTURE))
         assert all(math.isfinite(v) for v in net.losses)
         assert net.losses[-1] < net.losses[0]
@@ -436,7 +451,7 @@ def test_workspace_reuse_gives_the_same_step():
 def test_an_exception_in_the_callback_leaves_a_resumable_trainer(planted):
     """Streamlit's Stop raises inside the progress callback; training must resume cleanly."""
     corpus = build_corpus(planted.sentences[:300], min_count=1)
-    config = TrainConfig(E=8, epochs=2, batch_size=64, seed=2)
+    config = TrainConfig(embedding_size=8, epochs=2, batch_size=64, seed=2)
     whole = Trainer(corpus, config)
     whole.run()
     broken = Trainer(corpus, config)
@@ -450,6 +465,6 @@ def test_an_exception_in_the_callback_leaves_a_resumable_trainer(planted):
 
     with pytest.raises(KeyboardInterrupt):
         broken.run(callback=interrupt)
-    assert 0 < broken.words < broken.total_words and broken.seconds < 60
+    assert 0 < broken.words < broken.total_words and len(broken.losses) == 3
     broken.run()
     assert torch.equal(whole.model.W, broken.model.W)

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from seqviz import attention, bridge, self_attention, transformer_lm
+from seqviz import attention, bridge, checkpoints, self_attention, transformer_lm
 from seqviz.figures import attention as afigs
 
 _CACHE = dict(max_entries=64, ttl=1800, show_spinner=False)
@@ -164,14 +164,14 @@ def order(text: str, D: int, d_k: int, seed: int, perm_seed: int):
 @st.cache_resource(show_spinner="Loading the tiny Transformer…")
 def pretrained_lm() -> transformer_lm.CharLM:
     """The checked-in checkpoint (shared by every user: never modify it)."""
-    return transformer_lm.load()
+    return checkpoints.load("transformer")
 
 
 @st.cache_resource(show_spinner=False)
 def untrained_lm(seed: int = 0) -> transformer_lm.CharLM:
-    return transformer_lm.untrained(seed)
+    return checkpoints.untrained("transformer", seed)
 
 
 @st.cache_resource(show_spinner="Loading the copy / reverse models…")
 def bridge_pair(task: str) -> bridge.Pair:
-    return bridge.load(task)
+    return checkpoints.load(f"transformer-bridge-{task}")

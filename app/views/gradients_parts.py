@@ -411,12 +411,13 @@ def memory_tab(run: Run) -> None:
         bar = st.progress(0.0, text="Starting…")
         total = 3 * config.steps
 
-        def progress(kind, step, n, loss_value, acc, order=KINDS):
-            done = order.index(kind) * n + step
-            if step % 10 == 0 or step == n:
+        def progress(p, order=KINDS):
+            done = order.index(p.label) * p.total + p.step
+            if p.step % 10 == 0 or p.step == p.total:
                 bar.progress(
                     done / total,
-                    text=f"{NAMES[kind]}: step {step}/{n}, loss {loss_value:.3f}, accuracy {acc:.0%}",
+                    text=f"{NAMES[p.label]}: step {p.step}/{p.total}, loss {p.loss:.3f}, "
+                    f"accuracy {p.heldout:.0%}",
                 )
 
         runs = memory_task.train_all(config, callback=progress)
@@ -430,7 +431,7 @@ def memory_tab(run: Run) -> None:
             icon=":material/model_training:",
         )
     else:
-        chance = 1 / config.n_signal
+        chance = 1 / config.num_signal
         lesson.chart(
             gfigs.training_curves({k: (r.losses, r.accuracies) for k, r in runs.items()}, chance),
             key="grad_train_curves",

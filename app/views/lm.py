@@ -8,7 +8,7 @@ from app import checkbox, controls, equations, lesson, loaders, share, urlstate
 from app.urlstate import BOUND
 from app.views import lm_parts
 from app.views.lm_parts import HELDOUT, MAX_N
-from seqviz import lm, ngram
+from seqviz import lm, lm_training, ngram, sampling, training
 from seqviz.figures import lm as lfigs
 from seqviz.figures.recurrent import topk_bar
 from seqviz.text import tokenize
@@ -44,7 +44,7 @@ for i in range(1, MAX_N + 1):
 bar.empty()
 rnn_ppl = lm_parts.pretrained_ppl("lstm")
 rnn_model = loaders.trained_model("lstm")
-n_params = lm.num_parameters(rnn_model)
+n_params = training.num_parameters(rnn_model)
 sizes = [lm_parts.counts().num_counts(i) for i in range(1, MAX_N + 1)]
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(
@@ -232,8 +232,8 @@ st.code(
 o = lm.next_logits(model, gprompt)
 vocab = model.vocab.idx_to_token
 if temperature > 0:
-    p_1 = lm.sampling_distribution(o, 1.0)
-    scaled = lm.sampling_distribution(o, temperature, int(top_k))
+    p_1 = sampling.distribution(o, 1.0)
+    scaled = sampling.distribution(o, temperature, int(top_k))
     top = int(scaled.argmax())
     st.latex(
         rf"P_\tau(x) = \frac{{\exp(o_x/\tau)}}{{\sum_{{x'}}\exp(o_{{x'}}/\tau)}}:\quad P_{{1}}(\text{{{vocab[top].replace(' ', '␣')}}}) = {float(p_1[top]):.3f}\ \to\ P_{{\tau = {temperature:g}}} = {float(scaled[top]):.3f}"
@@ -294,7 +294,7 @@ else:
         )
 
 lesson.try_this("lm_try")
-lesson.show_code(lm.Trainer.step, lm.rollout, ngram.NGram.terms)
+lesson.show_code(lm_training.Trainer.loss, training.Trainer.step, lm.rollout, ngram.NGram.terms)
 checkbox.check_yourself("lm")
 share.share_box(hideable=("n", "k", "method", "sentence", "pos", "gen_model", "sidebar"))
 st.page_link(

@@ -12,15 +12,15 @@ import streamlit as st
 
 from app import loaders
 from app.urlstate import BOUND
-from seqviz import lm, ngram
+from seqviz import lm, lm_training, ngram
 from seqviz.figures import lm as lfigs
-from seqviz.text import load_time_machine, tokenize
+from seqviz.text import heldout_split, load_time_machine, tokenize
 
 KINDS = ("rnn", "gru", "lstm")
 MAX_N = 6
 EVAL_EVERY = 250  # steps between held-out perplexities and printed samples
 TEXT = load_time_machine()
-TRAIN, HELDOUT = lm.split(TEXT)
+TRAIN, HELDOUT = heldout_split(TEXT)
 
 
 # --- cached, read-only (shared by every session) --------------------------------------
@@ -50,7 +50,7 @@ def draw_run(run, slots) -> None:
         a, b, c, d = st.columns(4)
         a.metric("steps", f"{len(h.steps):,}")
         b.metric("training perplexity", f"{ppl:.2f}")
-        c.metric("held-out perplexity", f"{h.heldout_ppl[-1]:.2f}" if h.heldout_ppl else "—")
+        c.metric("held-out perplexity", f"{h.heldout[-1]:.2f}" if h.heldout else "—")
         d.metric("tokens / s", f"{h.tokens_per_second:,.0f}")
         if h.losses:
             L = math.log(ppl)
@@ -59,7 +59,7 @@ def draw_run(run, slots) -> None:
             )
     with curves.container():
         st.plotly_chart(
-            lfigs.training_curves(h.steps, h.losses, h.eval_steps, h.heldout_ppl),
+            lfigs.training_curves(h.steps, h.losses, h.eval_steps, h.heldout),
             width="stretch",
             theme=None,
             config={"displayModeBar": False},
@@ -100,7 +100,7 @@ def training_area() -> None:
         **BOUND,
     )
     budget = c8.slider("Seconds per run", 2, 60, key="budget", **BOUND)
-    config = lm.LMConfig(
+    config = lm_training.LMConfig(
         kind=kind,
         hidden_size=128 if init == "pretrained" else hidden,
         batch_size=batch,
@@ -135,7 +135,7 @@ def training_area() -> None:
         run = {
             "config": config,
             "init": init,
-            "trainer": lm.Trainer(config, TEXT, start_from=start),
+            "trainer": lm_training.Trainer(config, TEXT, start_from=start),
             "samples": [],
             "next_eval": EVAL_EVERY,
         }

@@ -7,7 +7,7 @@ from app.controls import md_escape
 from app.urlstate import BOUND
 from app.views import attention_tex as tex
 from app.views import transformer_parts as parts
-from seqviz import bridge, transformer, transformer_lm
+from seqviz import bridge, training, transformer, transformer_lm
 
 DEFAULT_TEXT = "the time traveller smiled round at us then he began the time traveller"
 WEIGHTS = {"pretrained": "Pretrained", "untrained": "Untrained", "mine": "My model"}
@@ -36,9 +36,9 @@ which = st.segmented_control(
 lm = parts.model(which, run)
 cfg = lm.model.config
 st.caption(
-    f"{cfg.n_layers} layers × {cfg.n_heads} heads, d_model = {cfg.d_model}, d_h = "
+    f"{cfg.num_layers} layers × {cfg.n_heads} heads, d_model = {cfg.d_model}, d_h = "
     f"{cfg.d_model // cfg.n_heads}, {cfg.positions} positions, {cfg.norm}-LN, context "
-    f"{cfg.context} characters, {transformer.num_parameters(lm.model):,} parameters."
+    f"{cfg.context} characters, {training.num_parameters(lm.model):,} parameters."
 )
 lesson.try_this("attn_tf_try")
 
@@ -49,7 +49,7 @@ if text is not None:
     tokens, tr = parts.trace(which, run, text)
     T = len(tokens)
     parts.show_read(tokens)
-    L, nh = cfg.n_layers, cfg.n_heads
+    L, nh = cfg.num_layers, cfg.n_heads
     urlstate.clamp("pos", 0, T - 1)
     urlstate.start_value("pos", T - 1)
     c_l, c_h, c_p = st.columns([1, 1.6, 3], vertical_alignment="bottom")
@@ -192,7 +192,7 @@ for key, value in (("task", "reverse"), ("symbols", "hgabcf"), ("bridge_seed", 0
 c_task, c_sym, c_bs = st.columns([1.3, 2, 1.2], vertical_alignment="bottom")
 task = c_task.segmented_control("Task", bridge.TASKS, required=True, key="task", **BOUND)
 symbols = c_sym.text_input(
-    f"{bridge.PRETRAINED.n} symbols from “{bridge.SYMBOLS}”", key="symbols", **BOUND
+    f"{bridge.BridgeConfig().num_symbols} symbols from “{bridge.SYMBOLS}”", key="symbols", **BOUND
 )
 b_seed = c_bs.number_input(
     "Training seed (0 = pretrained)", 0, 999, step=1, key="bridge_seed", **BOUND
@@ -200,13 +200,13 @@ b_seed = c_bs.number_input(
 pair = parts.bridge_pair(task, b_seed)
 if pair is not None:
     a, bridge_fig = parts.bridge_view(
-        task, b_seed, pair, parts.bridge_input(symbols, pair.config.n)
+        task, b_seed, pair, parts.bridge_input(symbols, pair.config.num_symbols)
     )
     m1, m2 = st.columns(2)
     m1.metric("Transformer accuracy (fresh problems)", f"{pair.transformer_accuracy:.1%}")
     m2.metric("LSTM accuracy (fresh problems)", f"{pair.lstm_accuracy:.1%}")
     st.markdown(
-        f"**Input:** `{''.join(a.tokens[: pair.config.n])}` → **answer:** `{''.join(a.targets)}` · "
+        f"**Input:** `{''.join(a.tokens[: pair.config.num_symbols])}` → **answer:** `{''.join(a.targets)}` · "
         f"Transformer says `{''.join(a.transformer_pred)}` · LSTM says `{''.join(a.lstm_pred)}`"
     )
     lesson.chart(

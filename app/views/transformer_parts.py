@@ -15,7 +15,7 @@ from app import controls, lesson, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from app.views import attention_cache as cache
-from seqviz import bridge, transformer_lm
+from seqviz import bridge, checkpoints, transformer_lm, transformer_training
 from seqviz.figures import attention as afigs
 from seqviz.figures import lm as lfigs
 from seqviz.figures.recurrent import topk_bar
@@ -70,10 +70,10 @@ def show_read(tokens: list[str]) -> None:
 
 
 def _trace(lm: transformer_lm.CharLM, text: str):
-    tokens, ids, _ = lm.encode(text)
+    enc = lm.encode(text)
     with torch.no_grad():
-        _, tr = lm.model(ids, return_trace=True)
-    return tokens, tr
+        _, tr = lm.model(enc.ids, return_trace=True)
+    return enc.tokens, tr
 
 
 @st.cache_resource(**_CACHE)
@@ -170,7 +170,7 @@ def step_figures(which, run, prompt, n, temperature, top_k, seed, t):
 STEPS = (100, 200, 500, 1000)
 
 
-def training_controls() -> transformer_lm.TrainConfig:
+def training_controls() -> transformer_training.TrainConfig:
     for key, value in (
         ("tf_steps", 200),
         ("tf_d", 32),
@@ -195,7 +195,7 @@ def training_controls() -> transformer_lm.TrainConfig:
         "The same settings and seed always give the same model."
     )
     return dataclasses.replace(
-        transformer_lm.PRETRAINED,
+        transformer_training.TrainConfig(),
         d_model=d,
         d_ff=4 * d,
         positions=positions,
@@ -206,15 +206,15 @@ def training_controls() -> transformer_lm.TrainConfig:
     )
 
 
-def train_live(config: transformer_lm.TrainConfig) -> None:
+def train_live(config: transformer_training.TrainConfig) -> None:
     """Train in this session with a progress bar; the result goes to session_state only."""
     bar = st.progress(0.0, text="Training…")
 
-    def progress(step: int, total: int, loss: float) -> None:
-        if step % 5 == 0 or step == total:
-            bar.progress(step / total, text=f"step {step}/{total} · loss {loss:.3f}")
+    def progress(p) -> None:
+        if p.step % 5 == 0 or p.step == p.total:
+            bar.progress(p.fraction, text=f"step {p.step}/{p.total} · loss {p.loss:.3f}")
 
-    lm, history = transformer_lm.train(
+    lm, history = transformer_training.train(
         config, load_time_machine(), callback=progress, eval_every=max(1, config.steps // 4)
     )
     bar.empty()
@@ -226,15 +226,13 @@ def show_run(run: dict) -> None:
     h, config = run["history"], run["config"]
     st.success(
         f"Your model ({config.steps} steps, d_model = {config.d_model}, {config.positions} positions, "
-        f"{config.norm}-LN, seed {config.seed}): held-out perplexity **{h.heldout_ppl[-1]:.2f}** after "
-        f"{h.seconds:.0f} s (the pretrained model: {transformer_lm.info()['heldout_perplexity']:.2f}). "
+        f"{config.norm}-LN, seed {config.seed}): held-out perplexity **{h.heldout[-1]:.2f}** after "
+        f"{h.seconds:.0f} s (the pretrained model: {checkpoints.info('transformer')['metrics']['heldout_perplexity']:.2f}). "
         "Choose **My model** under Weights at the top to look inside it.",
         icon=":material/check_circle:",
     )
     lesson.chart(
-        lfigs.training_curves(
-            list(range(1, len(h.losses) + 1)), h.losses, h.eval_steps, h.heldout_ppl
-        ),
+        lfigs.training_curves(list(range(1, len(h.losses) + 1)), h.losses, h.eval_steps, h.heldout),
         key="tf_curves",
         how="left: the loss of every batch; right: perplexity = exp(loss), with the held-out perplexity (red) "
         "measured on text the model never trains on.",
@@ -246,7 +244,7 @@ def show_run(run: dict) -> None:
 
 def bridge_pair(task: str, seed: int) -> bridge.Pair | None:
     """Seed 0: the pretrained pair (shared). Other seeds: trained in this session on request."""
-    if seed == 0 and bridge.available(task):
+    if seed == 0 and f"transformer-bridge-{task}" in checkpoints.available():
         return cache.bridge_pair(task)
     runs = st.session_state.setdefault("bridge_runs", {})
     if (task, seed) in runs:
@@ -259,13 +257,14 @@ def bridge_pair(task: str, seed: int) -> bridge.Pair | None:
     if not st.button("Train both", key="bridge_train", icon=":material/play_arrow:"):
         return None
     bar = st.progress(0.0, text="Training…")
-    config = dataclasses.replace(bridge.PRETRAINED, task=task, seed=seed)
+    config = bridge.BridgeConfig(task=task, seed=seed)
     order = {"LSTM": 0, "Transformer": 1}
 
-    def progress(name: str, step: int, total: int) -> None:
-        if step % 10 == 0 or step == total:
+    def progress(p) -> None:
+        if p.step % 10 == 0 or p.step == p.total:
             bar.progress(
-                (order[name] * total + step) / (2 * total), text=f"{name}: step {step}/{total}"
+                (order[p.label] * p.total + p.step) / (2 * p.total),
+                text=f"{p.label}: step {p.step}/{p.total}",
             )
 
     runs[(task, seed)] = bridge.train_pair(config, progress)
@@ -286,7 +285,7 @@ def _shared_bridge_view(task: str, symbols: str):
 
 def bridge_view(task: str, seed: int, pair: bridge.Pair, symbols: str):
     """(Alignment, figure) of both models on the symbols."""
-    if seed == 0 and bridge.available(task):
+    if seed == 0 and f"transformer-bridge-{task}" in checkpoints.available():
         return _shared_bridge_view(task, symbols)
     return _bridge_view(pair, symbols)
 

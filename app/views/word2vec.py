@@ -207,7 +207,13 @@ def show_network(j: int, ctx: list[int]) -> None:
         "Negatives K", 1, 8, value=3, key="w2v_k", disabled=objective != "negative", **BOUND
     )
     net = w2v_sentence.sentence_network(
-        tokens, windows.positions, E=E, objective=objective, steps=steps, k=k, seed=int(seed)
+        tokens,
+        windows.positions,
+        embedding_size=E,
+        objective=objective,
+        steps=steps,
+        num_negatives=k,
+        seed=int(seed),
     )
     if not all(map(math.isfinite, net.losses)):
         st.warning(
@@ -332,9 +338,9 @@ def training_area() -> None:
     configs = {
         obj: training.TrainConfig(
             objective=obj,
-            E=E,
+            embedding_size=E,
             window=win,
-            negatives=k,
+            num_negatives=k,
             epochs=epochs,
             seed=int(train_seed),
             batch_size=1024 if obj == "negative" else 256,

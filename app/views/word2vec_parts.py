@@ -19,6 +19,7 @@ from seqviz import w2v_training as training
 from seqviz import word2vec as w2v
 from seqviz.figures import word2vec as wfigs
 from seqviz.text import load_time_machine, normalize_d2l
+from seqviz.training import Progress
 from seqviz.w2v_sentence import SentenceNetwork
 
 OBJECTIVES = {"negative": "Negative sampling", "softmax": "Full softmax"}
@@ -133,7 +134,9 @@ def show_softmax(net: SentenceNetwork, center: int, contexts: list[int]) -> None
 def show_negative(
     net: SentenceNetwork, center: int, contexts: list[int], k: int, seed: int
 ) -> None:
-    step = w2v.neg_sampling_step(net.model, center, contexts, net.noise, k=k, seed=int(seed))
+    step = w2v.neg_sampling_step(
+        net.model, center, contexts, net.noise, num_negatives=k, seed=int(seed)
+    )
     words, E = net.words, net.model.W.shape[1]
     lesson.more("Negative sampling", "w2v_negative", expanded=True)
     bars, grads = [], []
@@ -204,11 +207,11 @@ def train_live(trainer: training.Trainer, label: str, track_words, bar, live) ->
     """Run ``trainer`` with a progress bar and a live loss curve and map (display only)."""
     last = [0.0]
 
-    def on_progress(p: training.Progress) -> bool:
+    def on_progress(p: Progress) -> bool:
         bar.progress(
             p.fraction,
             text=f"{label}: epoch {min(p.epoch + 1, trainer.config.epochs)} of {trainer.config.epochs}, "
-            f"{p.words:,} / {p.total_words:,} words, {p.seconds:.1f} s",
+            f"{p.tokens:,} / {trainer.total_words:,} words, {p.seconds:.1f} s",
         )
         if p.seconds - last[0] > 0.4 or p.fraction >= 1:
             last[0] = p.seconds
@@ -268,7 +271,7 @@ def show_runs(runs: dict, current: dict) -> None:
                 + (
                     f"log V = {torch.log(torch.tensor(float(len(corpus.vocab)))):.2f}"
                     if obj == "softmax"
-                    else f"(K+1) log 2 = {(tr.config.negatives + 1) * 0.6931:.2f}"
+                    else f"(K+1) log 2 = {(tr.config.num_negatives + 1) * 0.6931:.2f}"
                 ),
             )
             frames = embeddings.project_frames(tr.snapshots)
