@@ -19,14 +19,14 @@ from seqviz.figures import (
     saturation_scatter,
     style,
     text_activation,
+    text_step_marker,
     topk_bar,
     trajectory,
+    trajectory_step_marker,
     unit_ranking_bar,
     unrolled,
 )
-from seqviz.figures.gates import text_step_marker
 from seqviz.figures.overlay import freeze, overlay
-from seqviz.figures.recurrent import trajectory_step_marker
 from seqviz.figures.style import (
     ACCENT,
     DIVERGING,

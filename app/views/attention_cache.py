@@ -11,6 +11,8 @@ import torch
 
 from seqviz import attention, bridge, self_attention, transformer_lm
 from seqviz.figures import attention as afigs
+from seqviz.figures import positions as pfigs
+from seqviz.figures.matrix import row_outline, token_axis_labels
 
 _CACHE = dict(max_entries=64, ttl=1800, show_spinner=False)
 
@@ -61,19 +63,19 @@ def step_figures(
         "K": afigs.matrix(sa.K, tok, kdims, title="K = X W<sub>k</sub>"),
         "V": afigs.matrix(sa.V, tok, kdims, title="V = X W<sub>v</sub>"),
         "scores": afigs.matrix(
-            st_.scores, tok, afigs._labels(tok), title="Q K<sup>T</sup>", value_name="score"
+            st_.scores, tok, token_axis_labels(tok), title="Q K<sup>T</sup>", value_name="score"
         ),
         "scaled": afigs.matrix(
             st_.scaled,
             tok,
-            afigs._labels(tok),
+            token_axis_labels(tok),
             title="Q K<sup>T</sup> / √d<sub>k</sub>" if scale else "Q K<sup>T</sup> (not scaled)",
             value_name="score",
         ),
         "masked": afigs.matrix(
             st_.masked,
             tok,
-            afigs._labels(tok),
+            token_axis_labels(tok),
             title="masked (causal)" if causal else "no mask",
             value_name="score",
         ),
@@ -93,8 +95,7 @@ def step_figures(
 def with_row(fig: go.Figure, row: int) -> go.Figure:
     """A copy of a cached matrix figure with row ``row`` outlined."""
     out = go.Figure(fig)
-    n_cols = len(out.data[0].x)
-    afigs._outline_row(out, row, n_cols)
+    out.add_shape(**row_outline(row))
     return out
 
 
@@ -127,10 +128,10 @@ def query_bars(
 def positions_figures(n: int, dim: int):
     pe = attention.sinusoidal_positions(n, dim)
     return (
-        afigs.positions_heatmap(
+        pfigs.positions_heatmap(
             pe, title=f"Sinusoidal encodings: {n} positions × {dim} dimensions"
         ),
-        afigs.similarity_heatmap(
+        pfigs.similarity_heatmap(
             pe @ pe.T, title="P<sub>i</sub> · P<sub>j</sub>: similarity of positions"
         ),
     )

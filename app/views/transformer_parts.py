@@ -18,7 +18,7 @@ from app.views import attention_cache as cache
 from seqviz import bridge, transformer_lm
 from seqviz.figures import attention as afigs
 from seqviz.figures import lm as lfigs
-from seqviz.figures.recurrent import topk_bar
+from seqviz.figures.predictions import topk_bar
 from seqviz.text import load_time_machine
 
 _CACHE = dict(max_entries=64, ttl=1800, show_spinner=False)
