@@ -130,7 +130,7 @@ TITLE_SIZE = 24
 TICK_SIZE = 16
 ANNOTATION_SIZE = 18
 CELL_TEXT_SIZE = 18  # characters drawn inside heatmap cells
-CELL_NUMBER_SIZE = 15  # numbers written inside heatmap cells
+CELL_NUMBER_SIZE = 14  # numbers written inside heatmap cells (the smallest text size)
 
 
 def gate_color(gate: str) -> str:
