@@ -212,8 +212,9 @@ def matrix_heatmap(
     Returns:
         ``go.Figure`` with one ``Heatmap`` trace and one rectangle per outline.
     """
-    fig = go.Figure(heatmap_trace(values, rows, cols, **trace_options))
-    R, C = as_array(values).shape
+    v = as_array(values)
+    fig = go.Figure(heatmap_trace(v, rows, cols, **trace_options))
+    R, C = v.shape
     for axis, names, ticks, n in (
         (fig.update_xaxes, cols, col_ticks, C),
         (fig.update_yaxes, rows, row_ticks, R),
