@@ -7,6 +7,7 @@ at step t (0-based) and unit j. Steps are written 1-based, as in the lecture.
 
 import torch
 
+from seqviz.figures.style import gate_letter
 from seqviz.recurrent import DirectionTrace
 
 
@@ -97,9 +98,6 @@ def softmax_line(p_top: float, token: str) -> str:
 
 # --- gated cells (PyTorch's formulation) ------------------------------------------
 
-_SYM = {"input": "i", "forget": "f", "output": "o", "candidate": "g", "reset": "r", "update": "z"}
-_IDX = {"input": "i", "forget": "f", "output": "o", "candidate": "g", "reset": "r", "update": "z"}
-
 
 def gate_lines(kind: str, d: DirectionTrace, t: int, j: int) -> list[str]:
     """Every gate equation of an LSTM or GRU for unit j at step t, numbers substituted."""
@@ -109,8 +107,7 @@ def gate_lines(kind: str, d: DirectionTrace, t: int, j: int) -> list[str]:
         xp, hp = d.x_part[gate][t, j], d.h_part[gate][t, j]
         bx, bh = w.b_x[j], w.b_h[j]
         val = d.gates[gate][t, j]
-        g = _SYM[gate] if not (kind == "gru" and gate == "candidate") else "n"
-        k = _IDX[gate] if g != "n" else "n"
+        g = gate_letter(gate, kind)  # f for f_t = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf)
         act = r"\tanh" if gate == "candidate" else r"\sigma"
         if kind == "gru" and gate == "candidate":
             r = d.gates["reset"][t, j]
@@ -122,9 +119,9 @@ def gate_lines(kind: str, d: DirectionTrace, t: int, j: int) -> list[str]:
             )
             continue
         lines.append(
-            rf"{g}_{{t,{j}}} = {act}\Big({_term(xp, rf'W_{{i{k}}} x_t')}"
-            rf" + {_term(bx, rf'b_{{i{k}}}')} + {_term(hp, rf'W_{{h{k}}} h_{{t-1}}')}"
-            rf" + {_term(bh, rf'b_{{h{k}}}')}\Big) = {act}({num(d.pre[gate][t, j])})"
+            rf"{g}_{{t,{j}}} = {act}\Big({_term(xp, rf'W_{{i{g}}} x_t')}"
+            rf" + {_term(bx, rf'b_{{i{g}}}')} + {_term(hp, rf'W_{{h{g}}} h_{{t-1}}')}"
+            rf" + {_term(bh, rf'b_{{h{g}}}')}\Big) = {act}({num(d.pre[gate][t, j])})"
             rf" = \mathbf{{{num(val)}}}"
         )
     if kind == "lstm":

@@ -20,8 +20,10 @@ import streamlit as st
 
 from app import loaders
 from seqviz import units
+from seqviz.figures import coloured_text, predictions, projection, unrolling
 from seqviz.figures import gates as gfigs
 from seqviz.figures import recurrent as rfigs
+from seqviz.figures import units as ufigs
 from seqviz.figures.overlay import freeze, overlay
 from seqviz.figures.timeaxis import clip_step, step_marker
 
@@ -75,7 +77,7 @@ def gate_heatmap(cell: str, trained: bool, text: str, gate: str) -> go.Figure:
 def _unrolled(name: str, trained: bool, text: str, t: int, num_layers: int, bidirectional: bool):
     tokens = loaders.read(name, trained, text).encoded.tokens
     return freeze(
-        rfigs.unrolled(tokens, step=t, num_layers=num_layers, bidirectional=bidirectional)
+        unrolling.unrolled(tokens, step=t, num_layers=num_layers, bidirectional=bidirectional)
     )
 
 
@@ -95,7 +97,7 @@ def _topk(name: str, trained: bool, text: str, t: int, title: str | None) -> dic
     else:
         actual = tokens[t + 1] if t + 1 < len(tokens) else None
     return freeze(
-        rfigs.topk_bar(
+        predictions.topk_bar(
             reading.probs[t], reading.model.vocab.idx_to_token, k=5, actual=actual, title=title
         )
     )
@@ -110,7 +112,7 @@ def topk(name: str, trained: bool, text: str, t: int, title: str | None) -> go.F
 def _trajectory(name: str, trained: bool, text: str) -> dict:
     reading = loaders.read(name, trained, text)
     return freeze(
-        rfigs.trajectory(
+        projection.trajectory(
             reading.pca.points, reading.encoded.tokens, step=None, explained=reading.pca.explained
         )
     )
@@ -119,7 +121,7 @@ def _trajectory(name: str, trained: bool, text: str) -> dict:
 def trajectory(name: str, trained: bool, text: str, t: int) -> go.Figure:
     """The PCA path of h_t over the text, with the big marker on step t."""
     reading = loaders.read(name, trained, text)
-    marker = rfigs.trajectory_step_marker(reading.pca.points, reading.encoded.tokens, t)
+    marker = projection.trajectory_step_marker(reading.pca.points, reading.encoded.tokens, t)
     return overlay(_trajectory(name, trained, text), **marker)
 
 
@@ -128,7 +130,7 @@ def _unit_figures(cell: str, trained: bool, text: str, unit: int) -> tuple[dict 
     reading = loaders.read(cell, trained, text)
     tr, tokens = reading.trace, reading.encoded.tokens
     series = gfigs.gate_timeseries({g: tr.gates[g][:, unit] for g in tr.gates}, tokens, unit=unit)
-    text_fig = gfigs.text_activation(
+    text_fig = coloured_text.text_activation(
         tokens, tr.hidden[:, unit], title=f"Your text, coloured by unit {unit}'s h<sub>t</sub>"
     )
     cell_fig = (
@@ -149,7 +151,7 @@ def unit_figures(
     return (
         overlay(series, **marker),
         None if cell_fig is None else overlay(cell_fig, **marker),
-        overlay(text_fig, **gfigs.text_step_marker(tokens, t)),
+        overlay(text_fig, **coloured_text.text_step_marker(tokens, t)),
     )
 
 
@@ -157,7 +159,7 @@ def unit_figures(
 def _saturation(cell: str, trained: bool, text: str, gate: str, title: str) -> dict:
     reading = loaders.read(cell, trained, text)
     frac_low, frac_high = units.saturation(reading.trace.gates[gate])
-    return freeze(gfigs.saturation_scatter(frac_low, frac_high, gate=gate, height=420, title=title))
+    return freeze(ufigs.saturation_scatter(frac_low, frac_high, gate=gate, height=420, title=title))
 
 
 def saturation(cell: str, trained: bool, text: str, gate: str, title: str) -> go.Figure:
@@ -170,7 +172,7 @@ def _unit_ranking(cell: str, trained: bool, text: str, feature: str):
     reading = loaders.read(cell, trained, text)
     features = units.text_features(list(text.lower()))  # the T characters the model read
     ranking = units.rank_units(reading.trace.hidden, features[feature], top=8)
-    return ranking, freeze(gfigs.unit_ranking_bar(ranking, feature=feature))
+    return ranking, freeze(ufigs.unit_ranking_bar(ranking, feature=feature))
 
 
 def unit_ranking(cell: str, trained: bool, text: str, feature: str):

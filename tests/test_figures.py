@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import pytest
 import torch
 
+from seqviz import recurrent
 from seqviz.figures import (
     cell_vs_hidden,
     gate_heatmap,
@@ -16,15 +17,16 @@ from seqviz.figures import (
     hidden_heatmap,
     norms_over_time,
     saturation_scatter,
+    style,
     text_activation,
+    text_step_marker,
     topk_bar,
     trajectory,
+    trajectory_step_marker,
     unit_ranking_bar,
     unrolled,
 )
-from seqviz.figures.gates import text_step_marker
 from seqviz.figures.overlay import freeze, overlay
-from seqviz.figures.recurrent import trajectory_step_marker
 from seqviz.figures.style import (
     ACCENT,
     DIVERGING,
@@ -290,6 +292,20 @@ def test_norms_over_time(h):
 
 
 # --- gates ------------------------------------------------------------------
+
+
+def test_the_gate_table_covers_every_gate_of_the_core():
+    core = {gate for gates in recurrent.GATES.values() for gate in gates}
+    assert style.GATE_ORDER is recurrent.GATES
+    for table in (style.GATE_COLORS, style.GATE_LETTERS, style.GATE_NAMES, style.GATE_LABELS):
+        assert set(table) == core
+    assert len(set(style.GATE_COLORS.values())) == len(core)  # one colour per gate
+    assert style.gate_letter("forget") == "f" and style.gate_letter("update", "gru") == "z"
+    assert style.gate_letter("candidate", "lstm") == "g"
+    assert style.gate_letter("candidate", "gru") == "n"
+    assert style.GATE_COLORS["forget"] in style.gate_title("forget")
+    with pytest.raises(ValueError, match="unknown gate"):
+        style.gate_letter("remember")
 
 
 def test_gate_heatmap_sequential_fixed_range(gate):

@@ -384,41 +384,6 @@ def test_sentence_network_stays_finite_at_the_slider_ends(objective):
         assert torch.isfinite(net.model.W).all() and torch.isfinite(net.model.W_out).all()
 
 
-# --- figures ------------------------------------------------------------------------------
-
-
-def test_window_strip_marks_centre_context_and_escapes_words():
-    from seqviz.figures import word2vec as wfigs
-
-    tokens = ["a", "<b>", "c", "d"]
-    fig = wfigs.window_strip(tokens, 1, [0, 2], kept=[True, True, True, False])
-    rects = [s for s in fig.layout.shapes if s.type == "rect"]
-    assert len(rects) == 4
-    texts = [a.text for a in fig.layout.annotations]
-    assert "j=1" in texts and "-1" in texts and "+1" in texts
-    assert any("&lt;b&gt;" in t for t in texts) and not any("<b><b>" in t for t in texts)
-    assert "dropped" in texts
-
-
-def test_matrix_heatmap_softmax_bars_and_animation():
-    from seqviz.figures import word2vec as wfigs
-    from seqviz.figures.style import ACCENT, NEUTRAL
-
-    M = torch.tensor([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]])
-    fig = wfigs.matrix_heatmap(M, ["r0", "r1"], ["a", "b", "c"], highlight_rows=[1])
-    assert np.allclose(np.asarray(fig.data[0].z), M.numpy()) and fig.data[0].zmid == 0
-    assert len(fig.layout.shapes) == 1
-    bars = wfigs.softmax_bars(["a", "b", "c"], torch.tensor([0.2, 0.5, 0.3]), [1], center=0)
-    assert list(bars.data[0].marker.color) == [NEUTRAL, ACCENT, NEUTRAL]
-    frames = [np.random.default_rng(i).normal(size=(5, 2)) * (i + 1) for i in range(3)]
-    anim = wfigs.embedding_animation(frames, list("vwxyz"), ["0", "1", "2"])
-    assert len(anim.frames) == 3
-    for frame in anim.frames:  # centred, unit rms radius
-        pts = np.column_stack([frame.data[0].x, frame.data[0].y])
-        assert np.allclose(pts.mean(0), 0, atol=1e-9)
-        assert np.sqrt((pts**2).sum(1).mean()) == pytest.approx(1.0)
-
-
 def test_initialisations_and_small_corpus_batches():
     for init, half_width in (("word2vec", 0.5), ("gensim", 1.0)):
         m = w2v.SkipGram(50, 10, seed=0, init=init)

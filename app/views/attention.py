@@ -97,15 +97,14 @@ lesson.try_this("attn_try")
 view = (text, D, d_k, seed, positions, scale, causal)  # everything the figures depend on
 sa = cache.run(*view)
 steps = sa.steps
-figs = cache.step_figures(*view)
 
 
 def pair(left: str, right: str, how: str, key: str) -> None:
     a, b = st.columns(2)
     with a:
-        lesson.chart(cache.row_figure(left, *view, i), key=f"{key}_a", how=how)
+        lesson.chart(cache.step_figure(left, *view, row=i), key=f"{key}_a", how=how)
     with b:
-        lesson.chart(cache.row_figure(right, *view, i), key=f"{key}_b", how=how)
+        lesson.chart(cache.step_figure(right, *view, row=i), key=f"{key}_b", how=how)
 
 
 st.header("1 · Words become vectors: X = E[w] + P")
@@ -114,7 +113,7 @@ c1, c2, c3 = st.columns(3)
 for col, name in zip((c1, c2, c3), ("E", "P", "X"), strict=True):
     with col:
         lesson.chart(
-            cache.row_figure(name, *view, i),
+            cache.step_figure(name, *view, row=i),
             key=f"fig_{name}",
             how="one row per word, one column per dimension; red > 0, blue < 0; the outlined row is word i.",
         )
@@ -126,7 +125,7 @@ cq, ck, cv = st.columns(3)
 for col, name in zip((cq, ck, cv), ("Q", "K", "V"), strict=True):
     with col:
         lesson.chart(
-            cache.row_figure(name, *view, i),
+            cache.step_figure(name, *view, row=i),
             key=f"fig_{name}",
             how=f"row j is {name.lower()}_j (d_k = {d_k} numbers); identical words give identical rows.",
         )
@@ -139,7 +138,7 @@ pair(
     "scores", "scaled", "row i, column j: how well query i matches key j (signed, unbounded).", "sc"
 )
 lesson.chart(
-    cache.row_figure("masked", *view, i),
+    cache.step_figure("masked", *view, row=i),
     key="fig_masked",
     how="blank cells are −∞: after the softmax they get weight exactly 0.",
 )
@@ -150,7 +149,7 @@ st.latex(tex.entropy(steps, i))
 w_col, b_col = st.columns([3, 2])
 with w_col:
     lesson.chart(
-        cache.row_figure("weights", *view, i),
+        cache.step_figure("weights", *view, row=i),
         key="fig_weights",
         how="row i is how much word i takes from each word j (0 to 1, each row sums to 1); hover for the exact weight.",
     )
@@ -168,7 +167,7 @@ m2.metric(
 )
 m3.metric("√d_k", f"{d_k**0.5:.3f}")
 lesson.chart(
-    figs["entropy"],
+    cache.step_figure("entropy", *view),
     key="fig_entropy",
     how="bar: how spread out each row is; dashed line: the most it can be (uniform over the words it may see). Near 0 = saturated.",
 )

@@ -1,8 +1,10 @@
 """Cached, read-only results and figures for the attention labs, shared by every session.
 
 Everything here is a pure function of its arguments (sentence, sizes, seed,
-toggles), so one student's view never depends on another's; nothing cached is
-ever modified (figures are copied before a row is outlined).
+toggles), so one student's view never depends on another's. Figures are cached
+frozen (``seqviz.figures.overlay.freeze``: plain data no session can change) and
+every read builds a new figure around them (``overlay``), adding the outline of the
+query's row: a session may change the figure it gets without touching anyone else's.
 """
 
 import plotly.graph_objects as go
@@ -11,6 +13,9 @@ import torch
 
 from seqviz import attention, bridge, checkpoints, self_attention, transformer_lm
 from seqviz.figures import attention as afigs
+from seqviz.figures import positions as pfigs
+from seqviz.figures.matrix import row_outline, token_axis_labels
+from seqviz.figures.overlay import freeze, overlay
 
 _CACHE = dict(max_entries=64, ttl=1800, show_spinner=False)
 
@@ -42,16 +47,17 @@ def mean_entropy(text: str, D: int, d_k: int, seed: int, positions: bool, causal
 
 
 @st.cache_resource(**_CACHE)
-def step_figures(
+def _step_figures(
     text: str, D: int, d_k: int, seed: int, positions: bool, scale: bool, causal: bool
-):
-    """Every heatmap of the step-by-step section, without a highlighted row."""
+) -> dict[str, dict]:
+    """Every figure of the step-by-step section, frozen, without a highlighted row."""
     sa = run(text, D, d_k, seed, positions, scale, causal)
     tok = sentence(text).tokens
     dims = [f"d{j}" for j in range(D)]
     kdims = [f"d{j}" for j in range(d_k)]
+    keys = token_axis_labels(tok)
     st_ = sa.steps
-    return {
+    figs = {
         "E": afigs.matrix(sa.embeddings, tok, dims, title="E[w]: word embeddings"),
         "P": afigs.matrix(
             sa.positions, tok, dims, title="P: positions" + ("" if positions else " (off)")
@@ -60,20 +66,18 @@ def step_figures(
         "Q": afigs.matrix(sa.Q, tok, kdims, title="Q = X W<sub>q</sub>"),
         "K": afigs.matrix(sa.K, tok, kdims, title="K = X W<sub>k</sub>"),
         "V": afigs.matrix(sa.V, tok, kdims, title="V = X W<sub>v</sub>"),
-        "scores": afigs.matrix(
-            st_.scores, tok, afigs._labels(tok), title="Q K<sup>T</sup>", value_name="score"
-        ),
+        "scores": afigs.matrix(st_.scores, tok, keys, title="Q K<sup>T</sup>", value_name="score"),
         "scaled": afigs.matrix(
             st_.scaled,
             tok,
-            afigs._labels(tok),
+            keys,
             title="Q K<sup>T</sup> / √d<sub>k</sub>" if scale else "Q K<sup>T</sup> (not scaled)",
             value_name="score",
         ),
         "masked": afigs.matrix(
             st_.masked,
             tok,
-            afigs._labels(tok),
+            keys,
             title="masked (causal)" if causal else "no mask",
             value_name="score",
         ),
@@ -88,18 +92,10 @@ def step_figures(
             title="Entropy of each row",
         ),
     }
+    return {name: freeze(fig) for name, fig in figs.items()}
 
 
-def with_row(fig: go.Figure, row: int) -> go.Figure:
-    """A copy of a cached matrix figure with row ``row`` outlined."""
-    out = go.Figure(fig)
-    n_cols = len(out.data[0].x)
-    afigs._outline_row(out, row, n_cols)
-    return out
-
-
-@st.cache_resource(max_entries=200, ttl=1800, show_spinner=False)
-def row_figure(
+def step_figure(
     name: str,
     text: str,
     D: int,
@@ -108,37 +104,56 @@ def row_figure(
     positions: bool,
     scale: bool,
     causal: bool,
-    i: int,
+    row: int | None = None,
 ) -> go.Figure:
-    """The step figure ``name`` with query row i outlined (cached per row: a click only re-sends it)."""
-    return with_row(step_figures(text, D, d_k, seed, positions, scale, causal)[name], i)
+    """The step figure ``name`` ("E", "Q", "scores", "weights", "entropy", ...), query row
+    ``row`` outlined (a matrix's row; ``None`` for none)."""
+    base = _step_figures(text, D, d_k, seed, positions, scale, causal)[name]
+    return overlay(base, shapes=[] if row is None else [row_outline(row)])
 
 
 @st.cache_resource(**_CACHE)
-def query_bars(
+def _query_bars(
     text: str, D: int, d_k: int, seed: int, positions: bool, scale: bool, causal: bool, i: int
-):
+) -> dict:
     sa = run(text, D, d_k, seed, positions, scale, causal)
     tok = sentence(text).tokens
-    return afigs.weight_bars(sa.steps.weights[i], tok, title=f"α for query {i}: where it looks")
+    return freeze(
+        afigs.weight_bars(sa.steps.weights[i], tok, title=f"α for query {i}: where it looks")
+    )
+
+
+def query_bars(
+    text: str, D: int, d_k: int, seed: int, positions: bool, scale: bool, causal: bool, i: int
+) -> go.Figure:
+    """Query i's attention weights as bars."""
+    return overlay(_query_bars(text, D, d_k, seed, positions, scale, causal, i))
 
 
 @st.cache_resource(**_CACHE)
-def positions_figures(n: int, dim: int):
+def _positions_figures(n: int, dim: int) -> tuple[dict, dict]:
     pe = attention.sinusoidal_positions(n, dim)
     return (
-        afigs.positions_heatmap(
-            pe, title=f"Sinusoidal encodings: {n} positions × {dim} dimensions"
+        freeze(
+            pfigs.positions_heatmap(
+                pe, title=f"Sinusoidal encodings: {n} positions × {dim} dimensions"
+            )
         ),
-        afigs.similarity_heatmap(
-            pe @ pe.T, title="P<sub>i</sub> · P<sub>j</sub>: similarity of positions"
+        freeze(
+            pfigs.similarity_heatmap(
+                pe @ pe.T, title="P<sub>i</sub> · P<sub>j</sub>: similarity of positions"
+            )
         ),
     )
 
 
+def positions_figures(n: int, dim: int) -> tuple[go.Figure, go.Figure]:
+    """The encoding matrix of n positions x dim, and the dot products between positions."""
+    return tuple(overlay(base) for base in _positions_figures(n, dim))
+
+
 @st.cache_resource(**_CACHE)
-def order(text: str, D: int, d_k: int, seed: int, perm_seed: int):
-    """The order test without and with positions, and the two figures of the first."""
+def _order(text: str, D: int, d_k: int, seed: int, perm_seed: int):
     s = sentence(text)
     w = weights(D, d_k, seed)
     off = self_attention.order_test(s.ids, w, positions=False, seed=perm_seed)
@@ -155,7 +170,14 @@ def order(text: str, D: int, d_k: int, seed: int, perm_seed: int):
             on.unshuffled, s.tokens, title="Shuffled + positions, re-sorted", show_values=False
         ),
     )
-    return off, on, shuffled, figs
+    return off, on, shuffled, tuple(freeze(fig) for fig in figs)
+
+
+def order(text: str, D: int, d_k: int, seed: int, perm_seed: int):
+    """The order test without and with positions, the shuffled words, and three maps:
+    the original's and the shuffled sentence's without positions, the re-sorted one with."""
+    off, on, shuffled, figs = _order(text, D, d_k, seed, perm_seed)
+    return off, on, shuffled, tuple(overlay(base) for base in figs)
 
 
 # --- the Transformer lab -------------------------------------------------------------------

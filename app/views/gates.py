@@ -16,21 +16,12 @@ from app import (
 )
 from app.urlstate import BOUND
 from seqviz import recurrent, units
+from seqviz.figures.style import GATE_LABELS, GATE_NAMES
 
 FEATURES = list(units.text_features(["a"]))  # "is a space", "is a vowel", ...
 CELLS = {"lstm": "LSTM", "gru": "GRU"}  # model name -> label (the URL holds the label: ?cell=GRU)
-GATE_NAMES = {
-    "input": "input gate i_t",
-    "forget": "forget gate f_t",
-    "output": "output gate o_t",
-    "candidate": "candidate g_t / n_t",
-    "reset": "reset gate r_t",
-    "update": "update gate z_t",
-}
-
 GATE_TITLES = {  # short rich-text titles for the small saturation plots
-    g: f"{g.capitalize()} gate {s}<sub>t</sub>: saturation"
-    for g, s in [("input", "i"), ("forget", "f"), ("output", "o"), ("reset", "r"), ("update", "z")]
+    g: f"{GATE_NAMES[g].capitalize()}: saturation" for g in GATE_NAMES if g != "candidate"
 }
 
 st.title("Gates: LSTM & GRU")
@@ -149,7 +140,7 @@ stepper.step_through(T, show_step, label=describe)
 # --- the whole text at once (no step): every gate, saturation, vs. the plain RNN ------
 st.subheader("Every gate of every unit")
 tabs = st.tabs(
-    [GATE_NAMES[g] for g in tr.gates], key="gate_tab", on_change="rerun", bind="query-params"
+    [GATE_LABELS[g] for g in tr.gates], key="gate_tab", on_change="rerun", bind="query-params"
 )
 for tab, gate in zip(tabs, tr.gates, strict=True):
     if tab.open:  # draw only the tab on show: each heatmap is T x H cells

@@ -10,7 +10,7 @@ from app.views import lm_parts
 from app.views.lm_parts import HELDOUT, MAX_N
 from seqviz import lm, lm_training, ngram, sampling, training
 from seqviz.figures import lm as lfigs
-from seqviz.figures.recurrent import topk_bar
+from seqviz.figures.predictions import topk_bar
 from seqviz.text import tokenize
 
 K_VALUES = (0.0, 0.01, 0.1, 0.5, 1.0)

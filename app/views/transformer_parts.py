@@ -1,8 +1,10 @@
 """The Transformer lab's building blocks: model choice, cached readings, live training.
 
 Shared models (pretrained, untrained) and everything computed from them are cached
-for every session and never modified. The user's own model lives in
-``st.session_state["tf_run"]`` and its results are computed for that session only.
+for every session and never modified; their figures are cached frozen
+(``seqviz.figures.overlay.freeze``) and each read builds a new figure around them
+(``overlay``). The user's own model lives in ``st.session_state["tf_run"]`` and its
+results are computed for that session only.
 """
 
 import dataclasses
@@ -18,7 +20,8 @@ from app.views import attention_cache as cache
 from seqviz import bridge, checkpoints, transformer_lm, transformer_training
 from seqviz.figures import attention as afigs
 from seqviz.figures import lm as lfigs
-from seqviz.figures.recurrent import topk_bar
+from seqviz.figures.overlay import freeze, overlay
+from seqviz.figures.predictions import topk_bar
 from seqviz.text import load_time_machine
 
 _CACHE = dict(max_entries=64, ttl=1800, show_spinner=False)
@@ -112,13 +115,13 @@ def _head_figures(lm, text: str, layer: int, head: int, pos: int) -> tuple[go.Fi
 
 @st.cache_resource(**_CACHE)
 def _shared_head_figures(which: str, text: str, layer: int, head: int, pos: int):
-    return _head_figures(model(which, None), text, layer, head, pos)
+    return tuple(freeze(f) for f in _head_figures(model(which, None), text, layer, head, pos))
 
 
 def head_figures(which: str, run: dict | None, text: str, layer: int, head: int, pos: int):
     if which == "mine" and run is not None:
         return _head_figures(run["lm"], text, layer, head, pos)
-    return _shared_head_figures(which, text, layer, head, pos)
+    return tuple(overlay(f) for f in _shared_head_figures(which, text, layer, head, pos))
 
 
 def _generate(lm, prompt: str, n: int, temperature: float, top_k: int, seed: int):
@@ -154,7 +157,8 @@ def _step_figures(gen, tokens, tr, vocab, t: int) -> tuple[go.Figure, ...]:
 @st.cache_resource(**_CACHE)
 def _shared_step_figures(which, prompt, n, temperature, top_k, seed, t):
     gen, tokens, tr = _shared_generate(which, prompt, n, temperature, top_k, seed)
-    return _step_figures(gen, tokens, tr, model(which, None).vocab.idx_to_token, t)
+    figs = _step_figures(gen, tokens, tr, model(which, None).vocab.idx_to_token, t)
+    return tuple(freeze(f) for f in figs)
 
 
 def step_figures(which, run, prompt, n, temperature, top_k, seed, t):
@@ -162,7 +166,9 @@ def step_figures(which, run, prompt, n, temperature, top_k, seed, t):
     if which == "mine" and run is not None:
         gen, tokens, tr = _generate(run["lm"], prompt, n, temperature, top_k, seed)
         return _step_figures(gen, tokens, tr, run["lm"].vocab.idx_to_token, t)
-    return _shared_step_figures(which, prompt, n, temperature, top_k, seed, t)
+    return tuple(
+        overlay(f) for f in _shared_step_figures(which, prompt, n, temperature, top_k, seed, t)
+    )
 
 
 # --- live training -------------------------------------------------------------------------
@@ -280,13 +286,15 @@ def _bridge_view(pair: bridge.Pair, symbols: str):
 
 @st.cache_resource(**_CACHE)
 def _shared_bridge_view(task: str, symbols: str):
-    return _bridge_view(cache.bridge_pair(task), symbols)
+    a, fig = _bridge_view(cache.bridge_pair(task), symbols)
+    return a, freeze(fig)
 
 
 def bridge_view(task: str, seed: int, pair: bridge.Pair, symbols: str):
     """(Alignment, figure) of both models on the symbols."""
     if seed == 0 and f"transformer-bridge-{task}" in checkpoints.available():
-        return _shared_bridge_view(task, symbols)
+        a, fig = _shared_bridge_view(task, symbols)
+        return a, overlay(fig)
     return _bridge_view(pair, symbols)
 
 

@@ -17,6 +17,7 @@ from app.urlstate import BOUND
 from seqviz import embeddings
 from seqviz import w2v_training as training
 from seqviz import word2vec as w2v
+from seqviz.figures import embeddings as efigs
 from seqviz.figures import word2vec as wfigs
 from seqviz.text import load_time_machine, normalize_d2l
 from seqviz.training import Progress
@@ -49,7 +50,7 @@ def show_softmax(net: SentenceNetwork, center: int, contexts: list[int]) -> None
     left, right = st.columns([1, 2], gap="large")
     with left:
         lesson.chart(
-            wfigs.matrix_heatmap(
+            wfigs.network_matrix(
                 net.model.W,
                 words,
                 dims,
@@ -61,7 +62,7 @@ def show_softmax(net: SentenceNetwork, center: int, contexts: list[int]) -> None
         )
     with right:
         lesson.chart(
-            wfigs.matrix_heatmap(
+            wfigs.network_matrix(
                 net.model.W_prime,
                 dims,
                 words,
@@ -72,7 +73,7 @@ def show_softmax(net: SentenceNetwork, center: int, contexts: list[int]) -> None
             how="one column v′_w per word; u_j[w] = h_j · v′_w. Outlined columns are the true context words.",
         )
     lesson.chart(
-        wfigs.matrix_heatmap(
+        wfigs.network_matrix(
             torch.stack([step.x, step.u]),
             ["x_j", "u_j"],
             words,
@@ -109,7 +110,7 @@ def show_softmax(net: SentenceNetwork, center: int, contexts: list[int]) -> None
     g1, g2 = st.columns([1, 2], gap="large")
     with g1:
         lesson.chart(
-            wfigs.matrix_heatmap(
+            wfigs.network_matrix(
                 step.grad_W[center : center + 1], [word], dims, digits=3, title="∂H/∂W: only row j"
             ),
             key="w2v_gW",
@@ -117,7 +118,7 @@ def show_softmax(net: SentenceNetwork, center: int, contexts: list[int]) -> None
         )
     with g2:
         lesson.chart(
-            wfigs.matrix_heatmap(
+            wfigs.network_matrix(
                 step.grad_W_prime,
                 dims,
                 words,
@@ -172,7 +173,7 @@ def show_negative(
     )
     labels = [lbl for lbl, _ in grads] + [f"h_j\u00a0=\u00a0W[{words[center]}]"]
     lesson.chart(
-        wfigs.matrix_heatmap(
+        wfigs.network_matrix(
             torch.stack([g for _, g in grads] + [step.grad_h]),
             labels,
             [f"e{d}" for d in range(E)],
@@ -225,7 +226,7 @@ def train_live(trainer: training.Trainer, label: str, track_words, bar, live) ->
                 )
                 pts = embeddings.project_frames([trainer.snapshots[-1]])[0]
                 b.plotly_chart(
-                    wfigs.embedding_map(pts, track_words, title="The map, now", height=420),
+                    efigs.embedding_map(pts, track_words, title="The map, now", height=420),
                     theme=None,
                     config={"displayModeBar": False},
                     key=f"w2v_live_map_{len(trainer.losses)}",
@@ -278,7 +279,7 @@ def show_runs(runs: dict, current: dict) -> None:
             labels = ["start"] + [f"{w:,} words" for w in tr.loss_words]
             tracked = [corpus.vocab.idx_to_token[i] for i in run["key"][2]]
             lesson.chart(
-                wfigs.embedding_animation(frames, tracked, labels[: len(frames)], height=560),
+                efigs.embedding_animation(frames, tracked, labels[: len(frames)], height=560),
                 key=f"w2v_map_{obj}",
                 how="each dot is a word's embedding (unit length) projected by PCA fitted on the "
                 "final embeddings, each frame centred and scaled to fill the plot; press ▶ to "

@@ -16,38 +16,14 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from seqviz.figures.style import (
-    ACCENT,
-    DIVERGING,
-    NEUTRAL,
-    SEQUENTIAL,
-    STEP_LINE,
-    TICK_SIZE,
-    apply_layout,
-    token_label,
+from seqviz.figures.matrix import (
+    heatmap_trace,
+    matrix_heatmap,
+    matrix_height,
+    token_axis_labels,
 )
+from seqviz.figures.style import ACCENT, NEUTRAL, STEP_LINE, apply_layout, token_label
 from seqviz.figures.timeaxis import as_array
-
-
-def _labels(tokens: Sequence[str]) -> list[str]:
-    """Unique tick labels (Plotly merges equal categories): 'word·i'."""
-    return [f"{token_label(t)}·{i}" for i, t in enumerate(tokens)]
-
-
-def _height(rows: int, base: int = 200, per_row: int = 26, cap: int = 900) -> int:
-    return int(min(max(base + per_row * rows, 300), cap))
-
-
-def _outline_row(fig: go.Figure, row: int, n_cols: int, **subplot) -> None:
-    fig.add_shape(
-        type="rect",
-        x0=-0.5,
-        x1=n_cols - 0.5,
-        y0=row - 0.5,
-        y1=row + 0.5,
-        line=dict(color=STEP_LINE, width=3),
-        **subplot,
-    )
 
 
 def matrix(
@@ -62,42 +38,27 @@ def matrix(
 ) -> go.Figure:
     """A signed (T, d) or (T_q, T_k) matrix on the diverging scale, rows = tokens.
 
-    NaN / -inf cells (masked scores) are left blank and hover as "-inf (masked)".
+    Args:
+        values: ``(T, d)`` e.g. Q, K, V, or ``(T_q, T_k)`` scores.
+        row_tokens: the ``T`` tokens, one per row.
+        col_labels: unique column names (e.g. ``token_axis_labels(tokens)`` for
+            scores); default ``"0" .. "d-1"``.
+        highlight_row: the row outlined (the query), or ``None``.
+
+    NaN / -inf cells (masked scores) are left blank and hover as "−∞ (masked)".
     """
-    v = as_array(values).astype(float)
-    T, d = v.shape
-    cols = list(col_labels) if col_labels is not None else [str(j) for j in range(d)]
-    finite = np.isfinite(v)
-    zmax = float(np.abs(v[finite]).max()) if finite.any() else 1.0
-    rows = _labels(row_tokens)
-    masked = not finite.all()
-    # masked cells (−inf) are blank; only then does the hover need its own text
-    text = (
-        np.where(finite, np.char.mod("%.3f", np.where(finite, v, 0.0)), "−∞ (masked)")
-        if masked
-        else None
+    v = as_array(values)
+    cols = list(col_labels) if col_labels is not None else [str(j) for j in range(v.shape[1])]
+    return matrix_heatmap(
+        v,
+        rows=token_axis_labels(row_tokens),
+        cols=cols,
+        value_name=value_name,
+        masked="−∞ (masked)",
+        outline_rows=() if highlight_row is None else (highlight_row,),
+        title=title,
+        height=height,
     )
-    shown = "%{customdata}" if masked else "%{z:.3f}"
-    fig = go.Figure(
-        go.Heatmap(
-            z=np.where(finite, v, np.nan),
-            x=cols,
-            y=rows,
-            colorscale=DIVERGING,
-            zmid=0.0,
-            zmin=-zmax or -1,
-            zmax=zmax or 1,
-            customdata=text,
-            hoverongaps=masked,
-            hovertemplate=f"row %{{y}}<br>column %{{x}}<br>{value_name} = {shown}<extra></extra>",
-            colorbar=dict(title=value_name, thickness=14),
-        )
-    )
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(type="category")
-    if highlight_row is not None and 0 <= highlight_row < T:
-        _outline_row(fig, highlight_row, d)
-    return apply_layout(fig, title=title, height=height or _height(T))
 
 
 def attention_map(
@@ -115,31 +76,26 @@ def attention_map(
     Hover: 'query “x” (i) → key “y” (j): weight 0.123'. Values are printed in the
     cells when the matrix is small enough to read them (at most 16 x 16).
     """
-    w = as_array(weights).astype(float)
+    w = as_array(weights)
     T_q, T_k = w.shape
     k_tokens = q_tokens if k_tokens is None else k_tokens
-    qs, ks = _labels(q_tokens), _labels(k_tokens)
     show = (T_q <= 16 and T_k <= 16) if show_values is None else show_values
-    fig = go.Figure(
-        go.Heatmap(
-            z=w,
-            x=ks,
-            y=qs,
-            zmin=0.0,
-            zmax=1.0,
-            colorscale=SEQUENTIAL,
-            text=np.char.mod("%.2f", w) if show else None,
-            texttemplate="%{text}" if show else None,
-            textfont=dict(size=TICK_SIZE - 2),
-            hovertemplate="query “%{y}” → key “%{x}”<br>weight = %{z:.4f}<extra></extra>",
-            colorbar=dict(title="weight", thickness=14),
-        )
+    fig = matrix_heatmap(
+        w,
+        rows=token_axis_labels(q_tokens),
+        cols=token_axis_labels(k_tokens),
+        scale="sequential",
+        value_name="weight",
+        hover="query “%{y}” → key “%{x}”",
+        hover_digits=4,
+        cell_digits=2 if show else None,
+        outline_rows=() if highlight_row is None else (highlight_row,),
+        title=title,
+        height=height or matrix_height(T_q, base=260),
     )
-    fig.update_yaxes(autorange="reversed", type="category", title="query (row)")
-    fig.update_xaxes(type="category", title="key (column)")
-    if highlight_row is not None and 0 <= highlight_row < T_q:
-        _outline_row(fig, highlight_row, T_k)
-    return apply_layout(fig, title=title, height=height or _height(T_q, base=260))
+    fig.update_yaxes(title_text="query (row)")
+    fig.update_xaxes(title_text="key (column)")
+    return fig
 
 
 def weight_bars(
@@ -147,7 +103,7 @@ def weight_bars(
 ) -> go.Figure:
     """One query's weights over the keys, as bars (the heaviest key in the accent colour)."""
     w = as_array(row).astype(float)
-    labels = _labels(k_tokens)
+    labels = token_axis_labels(k_tokens)
     colours = (
         [ACCENT if j == int(np.argmax(w)) else NEUTRAL for j in range(len(w))] if len(w) else []
     )
@@ -171,7 +127,7 @@ def entropy_bars(
 ) -> go.Figure:
     """Entropy of each query's weights (bars) against the uniform maximum (line)."""
     h = as_array(entropy).astype(float)
-    labels = _labels(tokens)
+    labels = token_axis_labels(tokens)
     fig = go.Figure(
         [
             go.Bar(
@@ -211,9 +167,9 @@ def model_view(
         tokens: T tokens (hover labels).
         selected: (layer, head) outlined, or None.
     """
-    w = as_array(weights).astype(float)
+    w = as_array(weights)
     L, nh, T, _ = w.shape
-    labels = _labels(tokens)
+    labels = token_axis_labels(tokens)
     fig = make_subplots(
         rows=L,
         cols=nh,
@@ -223,22 +179,17 @@ def model_view(
     )
     for l in range(L):
         for h in range(nh):
-            fig.add_trace(
-                go.Heatmap(
-                    z=w[l, h],
-                    x=labels,
-                    y=labels,
-                    zmin=0.0,
-                    zmax=1.0,
-                    colorscale=SEQUENTIAL,
-                    showscale=(l == 0 and h == nh - 1),
-                    colorbar=dict(title="weight", thickness=14),
-                    hovertemplate=f"layer {l + 1}, head {h + 1}<br>“%{{y}}” → “%{{x}}”"
-                    "<br>weight = %{z:.4f}<extra></extra>",
-                ),
-                row=l + 1,
-                col=h + 1,
+            trace = heatmap_trace(
+                w[l, h],
+                labels,
+                labels,
+                scale="sequential",
+                value_name="weight",
+                hover=f"layer {l + 1}, head {h + 1}<br>“%{{y}}” → “%{{x}}”",
+                hover_digits=4,
             )
+            trace.showscale = l == 0 and h == nh - 1
+            fig.add_trace(trace, row=l + 1, col=h + 1)
     fig.update_xaxes(showticklabels=False)
     fig.update_xaxes(type="category")
     fig.update_yaxes(showticklabels=False, autorange="reversed", type="category")
@@ -261,48 +212,6 @@ def model_view(
     return fig
 
 
-def positions_heatmap(pe, *, title: str | None = None, height: int = 420) -> go.Figure:
-    """The (n, dim) positional-encoding matrix: positions down, dimensions across."""
-    v = as_array(pe).astype(float)
-    n, d = v.shape
-    fig = go.Figure(
-        go.Heatmap(
-            z=v,
-            x=list(range(d)),
-            y=list(range(n)),
-            colorscale=DIVERGING,
-            zmid=0,
-            zmin=-1,
-            zmax=1,
-            hovertemplate="position %{y}<br>dimension %{x}<br>PE = %{z:.4f}<extra></extra>",
-            colorbar=dict(title="PE", thickness=14),
-        )
-    )
-    fig.update_yaxes(autorange="reversed", title="position pos")
-    fig.update_xaxes(title="dimension (even: sin, odd: cos)")
-    return apply_layout(fig, title=title, height=height)
-
-
-def similarity_heatmap(sim, *, title: str | None = None, height: int = 420) -> go.Figure:
-    """(n, n) dot products PE_i · PE_j between positions."""
-    v = as_array(sim).astype(float)
-    n = v.shape[0]
-    fig = go.Figure(
-        go.Heatmap(
-            z=v,
-            x=list(range(n)),
-            y=list(range(n)),
-            colorscale=DIVERGING,
-            zmid=0,
-            hovertemplate="positions %{y} and %{x}<br>PE·PE = %{z:.3f}<extra></extra>",
-            colorbar=dict(title="dot", thickness=14),
-        )
-    )
-    fig.update_yaxes(autorange="reversed", title="position i")
-    fig.update_xaxes(title="position j")
-    return apply_layout(fig, title=title, height=height)
-
-
 def alignment_pair(
     attention, connectivity, tokens: Sequence[str], targets: Sequence[str], *, height: int = 420
 ) -> go.Figure:
@@ -310,10 +219,10 @@ def alignment_pair(
 
     Each connectivity row is divided by its maximum so both panels share the 0..1 scale.
     """
-    a = as_array(attention).astype(float)
-    c = as_array(connectivity).astype(float)
+    a = as_array(attention)
+    c = as_array(connectivity)
     c = c / np.maximum(c.max(axis=1, keepdims=True), 1e-12)
-    xs = _labels(tokens)
+    xs = token_axis_labels(tokens)
     ys = [f"y{k + 1}={token_label(t)}" for k, t in enumerate(targets)]
     fig = make_subplots(
         rows=1,
@@ -325,21 +234,17 @@ def alignment_pair(
         ),
     )
     for col, (z, what) in enumerate(((a, "weight"), (c, "relative gradient norm")), start=1):
-        fig.add_trace(
-            go.Heatmap(
-                z=z,
-                x=xs,
-                y=ys,
-                zmin=0,
-                zmax=1,
-                colorscale=SEQUENTIAL,
-                showscale=col == 2,
-                colorbar=dict(title="0 to 1", thickness=14),
-                hovertemplate=f"answer %{{y}}<br>input %{{x}}<br>{what} = %{{z:.3f}}<extra></extra>",
-            ),
-            row=1,
-            col=col,
+        trace = heatmap_trace(
+            z,
+            ys,
+            xs,
+            scale="sequential",
+            value_name=what,
+            hover="answer %{y}<br>input %{x}",
+            colorbar=dict(title="0 to 1"),
         )
+        trace.showscale = col == 2
+        fig.add_trace(trace, row=1, col=col)
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category", title="input position s")
     return apply_layout(fig, height=height)
@@ -355,27 +260,22 @@ def prefix_attention(
         tokens: T tokens.
         position: the query position p; columns 0..p are drawn.
     """
-    w = as_array(weights).astype(float)
+    w = as_array(weights)
     L, nh = w.shape[:2]
     rows = w[:, :, position, : position + 1].reshape(L * nh, position + 1)
     names = [f"L{l + 1} H{h + 1}" for l in range(L) for h in range(nh)]
-    cols = _labels(tokens[: position + 1])
-    fig = go.Figure(
-        go.Heatmap(
-            z=rows,
-            x=cols,
-            y=names,
-            zmin=0.0,
-            zmax=1.0,
-            colorscale=SEQUENTIAL,
-            hovertemplate=f"%{{y}}: “{cols[-1] if cols else ''}” → “%{{x}}”<br>weight = %{{z:.4f}}<extra></extra>",
-            colorbar=dict(title="weight", thickness=14),
-        )
-    )
-    fig.update_yaxes(autorange="reversed", type="category", title="layer, head")
-    fig.update_xaxes(type="category", title="characters it can see")
-    return apply_layout(
-        fig,
+    cols = token_axis_labels(tokens[: position + 1])
+    fig = matrix_heatmap(
+        rows,
+        rows=names,
+        cols=cols,
+        scale="sequential",
+        value_name="weight",
+        hover=f"%{{y}}: “{cols[-1] if cols else ''}” → “%{{x}}”",
+        hover_digits=4,
         title=f"Attention of position {position} over its prefix",
         height=height or 200 + 34 * len(names),
     )
+    fig.update_yaxes(title_text="layer, head")
+    fig.update_xaxes(title_text="characters it can see")
+    return fig

@@ -17,6 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqviz.figures.matrix import matrix_heatmap
 from seqviz.figures.style import (  # noqa: F401  (ACCENT, NEUTRAL re-exported for pages)
     ACCENT,
     NEUTRAL,
@@ -115,32 +116,29 @@ def norm_curves(
                 connectgaps=False,
             )
         )
-        bad = ~np.isfinite(a)
-        if bad.any():
-            fig.add_trace(
-                go.Scatter(
-                    x=t[bad],
-                    y=np.full(bad.sum(), 10**hi),
-                    mode="markers",
-                    name=f"{label}: overflow (inf/NaN)",
-                    marker=dict(symbol="x", size=11, color=OVERFLOW_COLOR),
-                    text=[hover[i] for i in np.flatnonzero(bad)],
-                    hovertemplate="%{text}<extra>" + label + "</extra>",
+        # values a log axis cannot place, marked at its edges: overflow on top, 0 below
+        edges = (
+            (
+                ~np.isfinite(a),
+                hi,
+                "overflow (inf/NaN)",
+                dict(symbol="x", size=11, color=OVERFLOW_COLOR),
+            ),
+            (a == 0, lo, "exactly 0", dict(symbol="triangle-down", size=10, color=color)),
+        )
+        for where, edge, what, marker in edges:
+            if where.any():
+                fig.add_trace(
+                    go.Scatter(
+                        x=t[where],
+                        y=np.full(where.sum(), 10**edge),
+                        mode="markers",
+                        name=f"{label}: {what}",
+                        marker=marker,
+                        text=[hover[i] for i in np.flatnonzero(where)],
+                        hovertemplate="%{text}<extra>" + label + "</extra>",
+                    )
                 )
-            )
-        zero = a == 0
-        if zero.any():
-            fig.add_trace(
-                go.Scatter(
-                    x=t[zero],
-                    y=np.full(zero.sum(), 10**lo),
-                    mode="markers",
-                    name=f"{label}: exactly 0",
-                    marker=dict(symbol="triangle-down", size=10, color=color),
-                    text=[hover[i] for i in np.flatnonzero(zero)],
-                    hovertemplate="%{text}<extra>" + label + "</extra>",
-                )
-            )
     if cut is not None and cut > 0:
         fig.add_vrect(x0=-0.5, x1=cut - 0.5, fillcolor=NEUTRAL, opacity=0.25, line_width=0)
     if step is not None:
@@ -224,28 +222,26 @@ def grad_heatmap(grad, tokens: list[str] | None = None, title: str | None = None
 
     Blank cells are exactly 0 (underflow, or a dead ReLU unit) or inf / NaN (overflow).
     """
-    g = _np(grad)  # (T, H)
-    z = _log10_abs(g).T.astype(np.float32)  # (H, T), sent as a compact typed array
-    T, H = g.shape
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            colorscale=SEQUENTIAL,
-            colorbar=dict(title="log<sub>10</sub>|g|", tickfont=dict(size=14)),
-            hovertemplate="t = %{x}, unit %{y}<br>log<sub>10</sub>|dL/dh| = %{z:.2f}<extra></extra>",
-            hoverongaps=False,
-        )
+    z = _log10_abs(_np(grad)).T  # (H, T)
+    H, T = z.shape
+    seen = z[np.isfinite(z)]
+    fig = matrix_heatmap(
+        z,
+        col_ticks=[token_label(tok) for tok in tokens] if tokens and T <= 80 else None,
+        scale="sequential",
+        zmin=float(seen.min()) if seen.size else None,
+        zmax=float(seen.max()) if seen.size else None,
+        value_name="log<sub>10</sub>|dL/dh|",
+        hover="t = %{x}, unit %{y}",
+        hover_digits=2,
+        masked="blank: exactly 0 or inf/NaN",
+        colorbar=dict(title="log<sub>10</sub>|g|", tickfont=dict(size=14), thickness=22),
+        title=title,
+        height=420,
     )
-    if tokens and T <= 80:
-        fig.update_xaxes(
-            tickmode="array",
-            tickvals=list(range(T)),
-            ticktext=[token_label(tok) for tok in tokens],
-            tickangle=0,
-        )
-    fig.update_xaxes(title="time step t")
-    fig.update_yaxes(title="unit j", autorange="reversed")
-    return apply_layout(fig, title, 420)
+    fig.update_xaxes(title_text="time step t", tickangle=0 if tokens and T <= 80 else None)
+    fig.update_yaxes(title_text="unit j")
+    return fig
 
 
 def connectivity(

@@ -1,9 +1,9 @@
 """Visual conventions shared by every seqviz figure.
 
-One place for colours, colour scales, gate order and font sizes, so that the
-forget gate is the same colour on every page and every heatmap of signed
-values uses the same diverging scale. Sized for a projector in a lecture hall:
-nothing smaller than 14 px.
+One place for colours, colour scales, fonts, and each gate's colour, letter and
+name, so that the forget gate is the same colour (and f_t) on every page and every
+heatmap of signed values uses the same diverging scale. Sized for a projector in a
+lecture hall: nothing smaller than 14 px.
 
 Colours come from the Okabe-Ito palette (distinguishable with the common
 forms of colour blindness); the colour scales are ColorBrewer RdBu (diverging)
@@ -17,9 +17,14 @@ import html
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from seqviz.recurrent import GATES
+
 __all__ = [
     "OKABE_ITO",
     "GATE_COLORS",
+    "GATE_LABELS",
+    "GATE_LETTERS",
+    "GATE_NAMES",
     "GATE_ORDER",
     "GATE_SYMBOLS",
     "STATE_COLORS",
@@ -37,9 +42,12 @@ __all__ = [
     "TICK_SIZE",
     "ANNOTATION_SIZE",
     "CELL_TEXT_SIZE",
+    "CELL_NUMBER_SIZE",
     "UNK_TOKEN",
     "apply_layout",
     "gate_color",
+    "gate_letter",
+    "gate_title",
     "token_label",
 ]
 
@@ -56,6 +64,13 @@ OKABE_ITO = {
     "black": "#000000",
 }
 
+# --- gates ------------------------------------------------------------------
+# Keyed by the core's gate names. Which gates a cell has, and in which order, is the
+# core's: seqviz.recurrent.GATES (PyTorch's order); legends, tabs and subplots list
+# the gates in that order. Everything a page shows about a gate comes from here.
+
+GATE_ORDER = GATES
+
 # One colour per gate, used on every page. LSTM and GRU "candidate" are the same
 # idea (the proposed new content), so they share a colour.
 GATE_COLORS = {
@@ -67,22 +82,27 @@ GATE_COLORS = {
     "update": OKABE_ITO["sky blue"],
 }
 
-# Order in which gates are listed (legends, tabs, subplots).
-GATE_ORDER = {
-    "lstm": ("input", "forget", "candidate", "output"),
-    "gru": ("reset", "update", "candidate"),
-    "rnn": (),
+# The lecture's letter for each gate: i_t, f_t, o_t, g_t (the LSTM's candidate, also
+# written C~_t), r_t, z_t. The GRU's candidate is n_t (see gate_letter).
+GATE_LETTERS = {
+    "input": "i",
+    "forget": "f",
+    "output": "o",
+    "candidate": "g",
+    "reset": "r",
+    "update": "z",
 }
 
-# Symbols used in the lecture's equations, as Plotly rich text (no user input).
-GATE_SYMBOLS = {
-    "input": "i<sub>t</sub>",
-    "forget": "f<sub>t</sub>",
-    "output": "o<sub>t</sub>",
-    "candidate": "candidate",
-    "reset": "r<sub>t</sub>",
-    "update": "z<sub>t</sub>",
-}
+# The letter with its time index, as Plotly rich text: f<sub>t</sub>.
+GATE_SYMBOLS = {gate: f"{letter}<sub>t</sub>" for gate, letter in GATE_LETTERS.items()}
+
+# What a gate is called in a figure (rich text) and in a plain-text label (tabs, menus).
+GATE_NAMES = {
+    gate: f"{gate} gate {GATE_SYMBOLS[gate]}" for gate in GATE_LETTERS if gate != "candidate"
+} | {"candidate": "candidate (proposed new content)"}
+GATE_LABELS = {
+    gate: f"{gate} gate {letter}_t" for gate, letter in GATE_LETTERS.items() if gate != "candidate"
+} | {"candidate": "candidate g_t / n_t"}
 
 # Cell state c_t and hidden state h_t when drawn next to the gates.
 STATE_COLORS = {"cell": OKABE_ITO["black"], "hidden": "#7F7F7F"}
@@ -110,6 +130,7 @@ TITLE_SIZE = 24
 TICK_SIZE = 16
 ANNOTATION_SIZE = 18
 CELL_TEXT_SIZE = 18  # characters drawn inside heatmap cells
+CELL_NUMBER_SIZE = 14  # numbers written inside heatmap cells (the smallest text size)
 
 
 def gate_color(gate: str) -> str:
@@ -122,6 +143,24 @@ def gate_color(gate: str) -> str:
         return GATE_COLORS[gate]
     except KeyError:
         raise ValueError(f"unknown gate {gate!r}; expected one of {sorted(GATE_COLORS)}") from None
+
+
+def gate_letter(gate: str, kind: str = "lstm") -> str:
+    """The gate's letter in the lecture's equations: ``f`` for ``"forget"``.
+
+    ``kind`` is the cell (``"lstm"`` or ``"gru"``): the candidate is ``g`` in an
+    LSTM and ``n`` in a GRU.
+
+    Raises:
+        ValueError: for a name that is not a gate of LSTM or GRU.
+    """
+    gate_color(gate)  # validates the name
+    return "n" if kind == "gru" and gate == "candidate" else GATE_LETTERS[gate]
+
+
+def gate_title(gate: str) -> str:
+    """The gate's name and symbol as a bold rich-text title in the gate's colour."""
+    return f'<span style="color:{gate_color(gate)}"><b>{GATE_NAMES[gate]}</b></span>'
 
 
 def token_label(token: str, compact: bool = True) -> str:

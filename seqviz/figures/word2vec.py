@@ -1,5 +1,5 @@
-"""Figures for the Word2Vec lab: the window over a sentence, the network's numbers,
-the loss curve and the embedding map.
+"""Figures for the Word2Vec lab: the window over a sentence, the network's numbers
+and the loss curve (the embedding map is in :mod:`seqviz.figures.embeddings`).
 
 Pure builders: data in, Plotly figure out (no Streamlit, no training). Words are
 escaped with :func:`seqviz.figures.style.token_label` before they reach Plotly.
@@ -12,11 +12,10 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from seqviz.figures.matrix import matrix_heatmap
 from seqviz.figures.style import (
     ACCENT,
     ANNOTATION_SIZE,
-    CELL_TEXT_SIZE,
-    DIVERGING,
     FONT_SIZE,
     NEUTRAL,
     OKABE_ITO,
@@ -123,7 +122,7 @@ def window_strip(
     return fig
 
 
-def matrix_heatmap(
+def network_matrix(
     M,
     row_labels: Sequence[str],
     col_labels: Sequence[str],
@@ -135,50 +134,32 @@ def matrix_heatmap(
     digits: int = 2,
     height: int | None = None,
 ) -> go.Figure:
-    """A small signed matrix with its numbers in the cells (diverging scale, 0 white).
+    """One of the network's small signed matrices (W, W′, u, a gradient), numbers in the cells.
 
-    Highlighted rows / columns get a thick outline (the centre's row of W, the
-    context words' columns of W').
+    Diverging scale, 0 white. Highlighted rows / columns get a thick outline (the
+    centre's row of W, the context words' columns of W′). Labels may repeat (a
+    negative drawn twice has two rows).
     """
     M = _np(M)
     if M.ndim == 1:
         M = M[None, :]
     R, C = M.shape
-    lim = float(zmax) if zmax else float(np.max(np.abs(M))) if M.size else 1.0
-    lim = lim if lim > 0 else 1.0
-    cols = [token_label(c, compact=False) for c in col_labels]
-    rows = [token_label(r, compact=False) for r in row_labels]
-    show_text = R * C <= 400
-    fig = go.Figure(
-        go.Heatmap(
-            z=M,
-            x=list(range(C)),
-            y=list(range(R)),
-            colorscale=DIVERGING,
-            zmid=0,
-            zmin=-lim,
-            zmax=lim,
-            text=np.vectorize(lambda v: f"{v:.{digits}f}")(M) if show_text else None,
-            texttemplate="%{text}" if show_text else None,
-            textfont=dict(size=CELL_TEXT_SIZE - 3),
-            hovertemplate="%{y}, %{x}: %{z:.4f}<extra></extra>",
-            colorbar=dict(thickness=14),
-            showscale=R > 1,  # one row: the numbers are in the cells
-        )
+    fig = matrix_heatmap(
+        M,
+        row_ticks=[token_label(r, compact=False) for r in row_labels],
+        col_ticks=[token_label(c, compact=False) for c in col_labels],
+        zmax=zmax or None,
+        hover="%{y}, %{x}",
+        hover_digits=4,
+        cell_digits=digits if R * C <= 400 else None,
+        outline_rows=highlight_rows,
+        outline_cols=highlight_cols,
+        colorbar=dict(title=None),
+        title=title,
+        height=height or max(140, 60 + 34 * R + (60 if title else 0)),
     )
-    for r in highlight_rows:
-        fig.add_shape(
-            type="rect", x0=-0.5, x1=C - 0.5, y0=r - 0.5, y1=r + 0.5,
-            line=dict(color=STEP_LINE, width=4),
-        )  # fmt: skip
-    for c in highlight_cols:
-        fig.add_shape(
-            type="rect", x0=c - 0.5, x1=c + 0.5, y0=-0.5, y1=R - 0.5,
-            line=dict(color=ACCENT, width=3),
-        )  # fmt: skip
-    fig.update_xaxes(tickmode="array", tickvals=list(range(C)), ticktext=cols, side="top")
-    fig.update_yaxes(tickmode="array", tickvals=list(range(R)), ticktext=rows, autorange="reversed")
-    apply_layout(fig, title=title, height=height or max(140, 60 + 34 * R + (60 if title else 0)))
+    fig.update_traces(showscale=R > 1)  # one row: the numbers are in the cells
+    fig.update_xaxes(side="top")
     fig.update_layout(margin=dict(l=90, r=20, t=110 if title else 60, b=20))
     return fig
 
@@ -277,125 +258,3 @@ def loss_curve(
     fig.update_xaxes(title="corpus words processed")
     fig.update_yaxes(title=y_title)
     return apply_layout(fig, title=title, height=height)
-
-
-def _map_range(frames: Sequence[np.ndarray]) -> tuple[list[float], list[float]]:
-    pts = np.concatenate([f for f in frames if len(f)]) if frames else np.zeros((1, 2))
-    pts = pts[np.all(np.isfinite(pts), axis=1)] if len(pts) else np.zeros((1, 2))
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    pad = np.maximum((hi - lo) * 0.12, 0.05)
-    return [float(lo[0] - pad[0]), float(hi[0] + pad[0])], [
-        float(lo[1] - pad[1]),
-        float(hi[1] + pad[1]),
-    ]
-
-
-def _scatter(points: np.ndarray, words: Sequence[str], groups: Sequence[int] | None) -> go.Scatter:
-    palette = list(OKABE_ITO.values())
-    colors = [palette[g % len(palette)] for g in groups] if groups is not None else ACCENT
-    return go.Scatter(
-        x=points[:, 0],
-        y=points[:, 1],
-        mode="markers+text",
-        text=[token_label(w, compact=False) for w in words],
-        textposition="top center",
-        textfont=dict(size=FONT_SIZE),
-        marker=dict(size=12, color=colors, line=dict(color="white", width=1)),
-        hovertemplate="%{text}<extra></extra>",
-    )
-
-
-def embedding_map(
-    points,
-    words: Sequence[str],
-    *,
-    groups: Sequence[int] | None = None,
-    title: str | None = None,
-    height: int = 560,
-) -> go.Figure:
-    """Labelled words at their 2-D (PCA) positions."""
-    points = _np(points)
-    fig = go.Figure(_scatter(points, words, groups))
-    x_range, y_range = _map_range([points])
-    fig.update_xaxes(title="PC 1", range=x_range, zeroline=False)
-    fig.update_yaxes(title="PC 2", range=y_range, zeroline=False)
-    fig.update_layout(showlegend=False)
-    return apply_layout(fig, title=title, height=height)
-
-
-def _standardise(points: np.ndarray) -> np.ndarray:
-    """Centre the points and scale them to root-mean-square distance 1 from the centre."""
-    centred = points - points.mean(axis=0)
-    # rms radius = sqrt(mean ||p - mean||^2)
-    rms = float(np.sqrt(np.mean(np.sum(centred**2, axis=1)))) if len(points) else 0.0
-    return centred / rms if rms > 1e-12 else centred
-
-
-def embedding_animation(
-    frames: Sequence,
-    words: Sequence[str],
-    frame_labels: Sequence[str],
-    *,
-    groups: Sequence[int] | None = None,
-    title: str | None = None,
-    height: int = 620,
-) -> go.Figure:
-    """The map replayed frame by frame (Play button and a slider), one shared projection.
-
-    Each frame is centred and scaled to unit RMS radius, so early frames (random,
-    spread out) and late ones (often close together) use the plot equally: the
-    animation shows how the arrangement changes, not the overall size.
-    """
-    arrays = [_standardise(_np(f)) for f in frames]
-    fig = embedding_map(arrays[-1], words, groups=groups, title=title, height=height)
-    x_range, y_range = _map_range(arrays)
-    fig.update_xaxes(range=x_range)
-    fig.update_yaxes(range=y_range)
-    fig.frames = [
-        go.Frame(data=[_scatter(a, words, groups)], name=str(i)) for i, a in enumerate(arrays)
-    ]
-    steps = [
-        dict(
-            method="animate",
-            label=lbl,
-            args=[[str(i)], dict(mode="immediate", frame=dict(duration=0, redraw=True))],
-        )
-        for i, lbl in enumerate(frame_labels)
-    ]
-    fig.update_layout(
-        updatemenus=[
-            dict(
-                type="buttons",
-                showactive=False,
-                x=0.0,
-                y=-0.2,
-                xanchor="left",
-                yanchor="top",
-                buttons=[
-                    dict(
-                        label="▶ Replay training",
-                        method="animate",
-                        args=[
-                            None,
-                            dict(frame=dict(duration=120, redraw=True), fromcurrent=False),
-                        ],
-                    )
-                ],
-            )
-        ],
-        sliders=[
-            dict(
-                active=len(arrays) - 1,
-                steps=steps,
-                x=0.32,
-                len=0.68,
-                y=-0.16,
-                font=dict(
-                    color="rgba(0,0,0,0)"
-                ),  # 50 tick labels would overlap: show the current one
-                currentvalue=dict(prefix="after ", font=dict(size=FONT_SIZE, color="#222222")),
-            )
-        ],
-        margin=dict(b=190),
-    )
-    return fig

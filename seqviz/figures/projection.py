@@ -1,0 +1,167 @@
+"""The path of the hidden state h_t, projected onto two principal components.
+
+Dimension letters: ``T`` time steps (one per input token).
+
+Non-finite points are gaps, counted in a note above the plot. The current step
+is a big yellow marker; ``trajectory_step_marker`` gives it alone, for a path
+built once and kept frozen (``seqviz.figures.overlay``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from seqviz.figures.style import (
+    ANNOTATION_SIZE,
+    FONT_SIZE,
+    NEUTRAL,
+    STEP_FILL,
+    STEP_LINE,
+    TIME_SCALE,
+    apply_layout,
+    token_label,
+)
+from seqviz.figures.timeaxis import (
+    as_array,
+    check_tokens,
+    clip_step,
+    empty_figure,
+    finite,
+    note_non_finite,
+    time_ticks,
+)
+
+__all__ = ["trajectory", "trajectory_step_marker"]
+
+
+def _percent(ratio: float) -> str:
+    if not np.isfinite(ratio):
+        return "?"
+    if 0 < ratio < 0.01:
+        return "<1%"
+    return f"{100 * ratio:.0f}%"
+
+
+def trajectory(
+    points,
+    tokens: Sequence[str] | None,
+    step: int | None = None,
+    explained=None,
+    title: str | None = "Path of the hidden state h<sub>t</sub> (PCA)",
+    height: int | None = 600,
+) -> go.Figure:
+    """The path of ``h_t`` projected onto two principal components.
+
+    Args:
+        points: ``(T, 2)`` projected states (``seqviz.projection.pca(h).points``);
+            extra columns are ignored.
+        tokens: the ``T`` tokens, written next to the points (every n-th one
+            when there are more than 40).
+        step: current step, drawn as a big yellow marker with ``t = k``.
+        explained: ``(2,)`` explained-variance ratios, shown in the axis titles
+            as ``PC1 (42% of variance)``.
+
+    Returns:
+        ``go.Figure`` with traces: ``"path"`` (line through the steps in
+        order), ``"steps"`` (markers coloured by t, with token labels) and,
+        if ``step`` is given, ``"current step"``. Non-finite points are gaps.
+    """
+    P = as_array(points)
+    if P.ndim != 2 or (P.shape[0] > 0 and P.shape[1] < 2):
+        raise ValueError(f"expected (T, 2) points, got shape {P.shape}")
+    T = P.shape[0]
+    if T == 0:
+        return empty_figure("Nothing to show: the sequence is empty.", title)
+    tokens = check_tokens(tokens, T)
+    step = clip_step(step, T)
+    P, n_bad = finite(P[:, :2])
+    x, y = P[:, 0], P[:, 1]
+
+    labels = [token_label(tok, compact=False) for tok in tokens]
+    _, _, stride = time_ticks(tokens, max_labels=40)
+    text = [labels[t] if t % stride == 0 else "" for t in range(T)]
+    customdata = np.array([[t, labels[t]] for t in range(T)], dtype=object)
+
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="lines",
+            line=dict(color=NEUTRAL, width=2),
+            hoverinfo="skip",
+            showlegend=False,
+            name="path",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="markers+text",
+            text=text,
+            textposition="top center",
+            textfont=dict(size=FONT_SIZE),
+            customdata=customdata,
+            marker=dict(
+                size=12,
+                color=np.arange(T),
+                colorscale=TIME_SCALE,
+                cmin=0,
+                cmax=max(T - 1, 1),
+                line=dict(color="white", width=1),
+                colorbar=dict(title=dict(text="t", font=dict(size=FONT_SIZE)), thickness=22),
+            ),
+            hovertemplate=(
+                "t = %{customdata[0]}<br>token %{customdata[1]}<br>"
+                "PC1 = %{x:.3f}<br>PC2 = %{y:.3f}<extra></extra>"
+            ),
+            showlegend=False,
+            name="steps",
+        )
+    )
+    if step is not None:
+        fig.add_trace(_current_point(x[step], y[step], step, labels[step]))
+    ratios = as_array(explained).reshape(-1) if explained is not None else None
+    for axis, j in (("xaxis", 0), ("yaxis", 1)):
+        name = f"PC{j + 1}"
+        if ratios is not None and ratios.size > j:
+            name += f" ({_percent(float(ratios[j]))} of variance)"
+        fig.update_layout({axis: dict(title_text=name, zeroline=True)})
+    note_non_finite(fig, n_bad)
+    return apply_layout(fig, title, height)
+
+
+def _current_point(x: float, y: float, step: int, label: str) -> go.Scatter:
+    return go.Scatter(
+        x=[x],
+        y=[y],
+        mode="markers+text",
+        text=[f"<b>t = {step}</b>"],
+        textposition="bottom center",
+        textfont=dict(size=ANNOTATION_SIZE, color=STEP_LINE),
+        marker=dict(size=28, color=STEP_FILL, line=dict(color=STEP_LINE, width=3)),
+        hovertemplate=f"current step t = {step}<br>token {label}<extra></extra>",
+        showlegend=False,
+        name="current step",
+    )
+
+
+def trajectory_step_marker(points, tokens: Sequence[str] | None, step: int) -> dict[str, list]:
+    """The big ``t = k`` marker of ``trajectory(points, tokens, step)``, as a plain trace dict.
+
+    Returns ``{"traces": [scatter]}`` for ``seqviz.figures.overlay.overlay``
+    (empty if there are no points); ``step`` is clipped to ``0 .. T-1``.
+    """
+    P = as_array(points)
+    T = P.shape[0]
+    step = clip_step(step, T)
+    if step is None:
+        return {"traces": []}
+    tokens = check_tokens(tokens, T)
+    xy, _ = finite(P[step, :2])
+    label = token_label(tokens[step], compact=False)
+    return {"traces": [_current_point(xy[0], xy[1], step, label).to_plotly_json()]}

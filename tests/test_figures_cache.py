@@ -1,0 +1,163 @@
+"""Figures cached for every session are immutable: each read is a new figure.
+
+A figure in ``st.cache_resource`` is shared by every user of the server process; if
+a read returned the cached ``go.Figure`` itself, one session's ``update_layout``
+would show up in everyone's view. The app caches figures frozen
+(``seqviz.figures.overlay.freeze``) and builds a new figure on every read.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import pytest
+import streamlit as st
+from streamlit.runtime.caching import cache_resource_api
+
+from app import figcache
+from app.views import attention_cache, transformer_parts
+from seqviz import bridge
+
+TEXT = "the time machine"
+VIEW = ("the time traveller held in his hand", 16, 8, 0, True, True, False)  # text, D, d_k, ...
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+
+
+def tamper(fig: go.Figure) -> None:
+    """What a careless page might do to a figure it got from a cache."""
+    fig.update_layout(title_text="changed by another session", height=123)
+    fig.add_shape(type="line", x0=0, x1=1, y0=0, y1=1)
+    fig.data[0].name = "changed"
+    for shape in fig.layout.shapes:
+        shape.line.color = "red"
+
+
+def assert_fresh(read) -> None:
+    """``read()`` twice gives two objects; changing the first leaves the second as built."""
+    first = read()
+    built = first.to_json()
+    tamper(first)
+    second = read()
+    assert second is not first
+    assert second.to_json() == built
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda: figcache.hidden_heatmap("rnn", True, TEXT, step=2),
+        lambda: figcache.gate_heatmap("lstm", True, TEXT, "forget"),
+        lambda: figcache.unrolled("rnn", True, TEXT, 3, 1, False),
+        lambda: figcache.topk("rnn", True, TEXT, 3, None),
+        lambda: figcache.trajectory("rnn", True, TEXT, 3),
+        lambda: figcache.unit_figures("lstm", True, TEXT, 0, 2)[0],
+        lambda: figcache.unit_figures("lstm", True, TEXT, 0, 2)[1],
+        lambda: figcache.unit_figures("lstm", True, TEXT, 0, 2)[2],
+        lambda: figcache.saturation("lstm", True, TEXT, "forget", "saturation"),
+        lambda: figcache.unit_ranking("lstm", True, TEXT, "is a space")[1],
+    ],
+    ids=[
+        "hidden",
+        "gate",
+        "unrolled",
+        "topk",
+        "trajectory",
+        "gate_series",
+        "cell",
+        "text",
+        "saturation",
+        "ranking",
+    ],
+)
+def test_rnn_and_gates_figures_are_new_on_every_read(read):
+    assert_fresh(read)
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda: attention_cache.step_figure("Q", *VIEW, row=2),
+        lambda: attention_cache.step_figure("scores", *VIEW, row=0),
+        lambda: attention_cache.step_figure("weights", *VIEW, row=1),
+        lambda: attention_cache.step_figure("entropy", *VIEW),
+        lambda: attention_cache.query_bars(*VIEW, 2),
+        lambda: attention_cache.positions_figures(16, 8)[0],
+        lambda: attention_cache.positions_figures(16, 8)[1],
+        lambda: attention_cache.order(VIEW[0], 16, 8, 0, 1)[3][1],
+        lambda: transformer_parts.head_figures("pretrained", None, TEXT, 1, 2, 5)[0],
+        lambda: transformer_parts.head_figures("pretrained", None, TEXT, 1, 2, 5)[1],
+        lambda: transformer_parts.step_figures("pretrained", None, "the ", 5, 1.0, 0, 3, 2)[1],
+    ],
+    ids=[
+        "Q",
+        "scores",
+        "weights",
+        "entropy",
+        "bars",
+        "encodings",
+        "similarity",
+        "order",
+        "model_view",
+        "head",
+        "sampled",
+    ],
+)
+def test_attention_and_transformer_figures_are_new_on_every_read(read):
+    assert_fresh(read)
+
+
+@pytest.mark.skipif(not bridge.available("copy"), reason="no pretrained copy-task models")
+def test_bridge_figure_is_new_on_every_read():
+    assert_fresh(lambda: transformer_parts.bridge_view("copy", 0, None, "hgabcf")[1])
+
+
+def test_the_query_row_outline_stays_out_of_the_cache():
+    """One session's query row is drawn on its figure only, never on the shared one."""
+    outlined = attention_cache.step_figure("Q", *VIEW, row=4)
+    plain = attention_cache.step_figure("Q", *VIEW)
+    other_row = attention_cache.step_figure("Q", *VIEW, row=1)
+    assert [(s.y0, s.y1) for s in outlined.layout.shapes] == [(3.5, 4.5)]
+    assert plain.layout.shapes == ()
+    assert [(s.y0, s.y1) for s in other_row.layout.shapes] == [(0.5, 1.5)]
+
+
+def cached_values():
+    """Every value held by any ``st.cache_resource`` function of this process."""
+    caches = cache_resource_api._resource_caches._function_caches
+    for by_function in caches.values():
+        for cache in by_function.values():
+            with cache._mem_cache_lock:
+                yield from (result.value for result in list(cache._mem_cache.values()))
+
+
+def figures_in(value, depth: int = 0):
+    if isinstance(value, go.Figure):
+        yield value
+    elif depth < 4 and isinstance(value, dict | list | tuple):
+        for item in value.values() if isinstance(value, dict) else value:
+            yield from figures_in(item, depth + 1)
+
+
+def test_no_page_keeps_a_live_figure_in_a_shared_cache(open_page):
+    """Open every lab that draws Plotly figures, then look at what st.cache_resource holds."""
+    at = open_page("views/rnn.py")
+    at.slider(key="step").set_value(4).run()
+    for page in (
+        "views/gates.py",
+        "views/attention.py",
+        "views/transformer.py",
+        "views/lm.py",
+        "views/word2vec.py",
+        "views/gradients.py",
+    ):
+        at.switch_page(page).run()
+        assert not at.exception, [e.value for e in at.exception]
+    values = list(cached_values())
+    assert any(isinstance(v, dict) for v in values)  # the frozen figures are there
+    live = [f for v in values for f in figures_in(v)]
+    assert not live, [f.layout.title.text for f in live]

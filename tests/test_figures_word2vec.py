@@ -1,0 +1,60 @@
+"""The Word2Vec lab's figures: the window strip, the network's matrices, bars, the map."""
+
+import numpy as np
+import pytest
+import torch
+
+from seqviz.figures import embeddings as efigs
+from seqviz.figures import word2vec as wfigs
+from seqviz.figures.style import ACCENT, NEUTRAL, STEP_LINE
+
+
+def test_window_strip_marks_centre_context_and_escapes_words():
+    tokens = ["a", "<b>", "c", "d"]
+    fig = wfigs.window_strip(tokens, 1, [0, 2], kept=[True, True, True, False])
+    rects = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert len(rects) == 4
+    texts = [a.text for a in fig.layout.annotations]
+    assert "j=1" in texts and "-1" in texts and "+1" in texts
+    assert any("&lt;b&gt;" in t for t in texts) and not any("<b><b>" in t for t in texts)
+    assert "dropped" in texts
+
+
+def test_network_matrix_writes_numbers_and_outlines_rows_and_columns():
+    M = torch.tensor([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]])
+    fig = wfigs.network_matrix(
+        M, ["r0", "<r1>"], ["a", "b", "c"], highlight_rows=[1], highlight_cols=[0, 2]
+    )
+    hm = fig.data[0]
+    assert np.allclose(np.asarray(hm.z), M.numpy()) and hm.zmid == 0
+    assert (hm.zmin, hm.zmax) == (-3.0, 3.0)
+    assert np.asarray(hm.text).tolist() == [["1.00", "-2.00", "0.50"], ["0.00", "3.00", "-1.00"]]
+    row, *cols = fig.layout.shapes
+    assert (row.y0, row.y1, row.line.color) == (0.5, 1.5, STEP_LINE)
+    assert [(c.x0, c.x1, c.line.color) for c in cols] == [(-0.5, 0.5, ACCENT), (1.5, 2.5, ACCENT)]
+    assert list(fig.layout.yaxis.ticktext) == ["r0", "&lt;r1&gt;"]  # escaped
+    assert fig.layout.xaxis.side == "top" and hm.showscale
+    one_row = wfigs.network_matrix(M[:1], ["h"], ["a", "b", "c"], digits=3)
+    assert not one_row.data[0].showscale and np.asarray(one_row.data[0].text)[0, 0] == "1.000"
+
+
+def test_network_matrix_keeps_repeated_row_labels_apart():
+    """A negative drawn twice has two rows with one label: both rows are drawn."""
+    fig = wfigs.network_matrix(np.eye(3), ["−n: b", "−n: b", "+c: a"], ["e0", "e1", "e2"])
+    assert np.asarray(fig.data[0].z).shape == (3, 3)
+    assert list(fig.layout.yaxis.tickvals) == [0, 1, 2]
+
+
+def test_softmax_bars_and_the_embedding_animation():
+    bars = wfigs.softmax_bars(["a", "b", "c"], torch.tensor([0.2, 0.5, 0.3]), [1], center=0)
+    assert list(bars.data[0].marker.color) == [NEUTRAL, ACCENT, NEUTRAL]
+    frames = [np.random.default_rng(i).normal(size=(5, 2)) * (i + 1) for i in range(3)]
+    anim = efigs.embedding_animation(frames, list("vwxyz"), ["0", "1", "2"])
+    assert len(anim.frames) == 3
+    for frame in anim.frames:  # centred, unit rms radius
+        pts = np.column_stack([frame.data[0].x, frame.data[0].y])
+        assert np.allclose(pts.mean(0), 0, atol=1e-9)
+        assert np.sqrt((pts**2).sum(1).mean()) == pytest.approx(1.0)
+    still = efigs.embedding_map(frames[0], list("vwxyz"), groups=[0, 1, 1, 0, 2])
+    assert list(still.data[0].text) == list("vwxyz")
+    assert still.data[0].marker.color[1] == still.data[0].marker.color[2]
