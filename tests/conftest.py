@@ -1,60 +1,83 @@
-"""Shared fixtures: the app under AppTest, a live app server, and Debian's Chromium."""
+"""Shared fixtures: the app under AppTest, a live app server, and Debian's Chromium.
+
+The suite runs on pytest-xdist workers (`-n` in pyproject's addopts). Everything here is
+per worker process: each worker has its own Streamlit caches, and the first browser test
+on a worker starts that worker's own app server on a free port.
+"""
 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
+from browsertools import (
+    CHROMIUM_ARGS,
+    ENTRY,
+    ROOT,
+    TIMEOUT_MS,
+    chromium_path,
+    count_runs,
+    serve_app,
+)
+from playwright.sync_api import expect
 
-ROOT = Path(__file__).resolve().parents[1]
-ENTRY = ROOT / "app" / "main.py"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+# Assertions on the page retry until their content appears, for as long as a run may take.
+expect.set_options(timeout=TIMEOUT_MS)
 
 
-@pytest.fixture
-def open_page():
-    """Open one page of the app under AppTest, with fresh caches.
+@pytest.fixture(scope="module")
+def app_caches():
+    """Empty Streamlit caches at the start of each test module.
 
-    AppTest instances in one process share st.cache_* entries, so each test
-    starts from empty caches to stay independent of the others.
+    AppTest instances in one process share st.cache_* entries, as the sessions of one
+    server do. The app caches pure functions of their arguments and never modifies what
+    it cached (see app/loaders.py), so the tests of one module share the entries that the
+    first of them computed; each module starts from empty caches, so no module depends on
+    which modules ran before it on the same worker.
     """
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
     st.cache_data.clear()
     st.cache_resource.clear()
 
-    def _open(page: str | None = None, query: dict[str, str] | None = None) -> AppTest:
+
+@pytest.fixture
+def fresh_caches(app_caches):
+    """Empty caches before and after one test (for a test that patches what a cache computes)."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def open_page(app_caches):
+    """Open one page of the app under AppTest.
+
+    By default the home page runs first and the page is switched to, as a click in the
+    sidebar does; `direct=True` opens the page the way a link does, with its query
+    parameters on the very first run.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    def _open(
+        page: str | None = None, query: dict[str, str] | None = None, *, direct: bool = False
+    ) -> AppTest:
         at = AppTest.from_file(str(ENTRY), default_timeout=120)
         for key, value in (query or {}).items():
             at.query_params[key] = value
+        if page is not None and direct:
+            at.switch_page(page)
         at.run()
-        if page is not None:
+        if page is not None and not direct:
             at.switch_page(page)
             at.run()
         return at
 
     return _open
-
-
-def chromium_path() -> str | None:
-    """Debian's Chromium (or SEQVIZ_CHROMIUM); None falls back to Playwright's own browser."""
-    path = os.environ.get("SEQVIZ_CHROMIUM") or shutil.which("chromium")
-    return path if path and Path(path).exists() else None
 
 
 @pytest.fixture(scope="session")
@@ -65,54 +88,18 @@ def browser_type_launch_args(browser_type_launch_args):
     return args
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture
+def context(context):
+    """Every page counts the app's script runs (browsertools.rerun waits on that count)."""
+    count_runs(context)
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
 
 
 @pytest.fixture(scope="session")
 def app_url():
-    """Start `streamlit run app/main.py` on a free local port for the browser tests."""
-    port = _free_port()
-    log = open(ROOT / "test-results-server.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ENTRY),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            raise RuntimeError(f"the app server did not start; see {log.name}")
-        time.sleep(0.3)
-    try:
+    """`streamlit run app/main.py` on a free local port, one server per xdist worker."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    log = ROOT / (f"test-results-server-{worker}.log" if worker else "test-results-server.log")
+    with serve_app(log) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()

@@ -211,7 +211,7 @@ def test_bridge_pretrained_and_bad_symbols(open_page, task):
     assert not at.exception and any("not 6 symbols" in w.value for w in at.warning)
 
 
-def test_bridge_other_seed_trains_on_request(open_page, monkeypatch):
+def test_bridge_other_seed_trains_on_request(fresh_caches, open_page, monkeypatch):
     monkeypatch.setattr(bridge, "BridgeConfig", functools.partial(bridge.BridgeConfig, steps=5))
     at = open_page(TF)
     at.number_input(key="bridge_seed").set_value(3).run()

@@ -4,7 +4,6 @@ in the URL, in and out."""
 
 import pytest
 from apptools import assert_ok, shown
-from streamlit.testing.v1 import AppTest
 
 from seqviz import exercises
 
@@ -12,23 +11,9 @@ PAGE = "views/exercises.py"
 
 
 @pytest.fixture
-def open_direct():
+def open_direct(open_page):
     """Open a page the way a link does: its query parameters on the very first run."""
-    import streamlit as st
-    from conftest import ENTRY
-
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-    def _open(page: str, query: dict[str, str] | None = None) -> AppTest:
-        at = AppTest.from_file(str(ENTRY), default_timeout=120)
-        for key, value in (query or {}).items():
-            at.query_params[key] = value
-        at.switch_page(page)
-        at.run()
-        return at
-
-    return _open
+    return lambda page, query=None: open_page(page, query, direct=True)
 
 
 def check_button(at):

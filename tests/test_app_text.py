@@ -30,20 +30,21 @@ def test_default_view_counts_the_time_machine(open_page):
 
 
 @pytest.mark.parametrize("level", ["char", "word", "bpe"])
-@pytest.mark.parametrize("min_freq", [0, 5, 20])
-def test_min_freq_gives_the_unk_rate(open_page, level, min_freq):
+def test_min_freq_gives_the_unk_rate(open_page, level):
     at = open_page(PAGE)
-    widget(at, "button_group", "level").set_value(level).run()
-    at.slider(key="min_freq").set_value(min_freq).run()
-    assert_ok(at)
     tokens = (
         bpe.encode(bpe.learn(TM, 500).truncated(200), TM) if level == "bpe" else tokenize(TM, level)
     )
-    vocab = Vocab(tokens, min_freq=min_freq)
-    n_unk = sum(1 for t in tokens if t not in vocab)
-    assert f"{100 * n_unk / len(tokens):.2f}\\%" in latex(at)
-    assert f"V = {len(vocab):,}".replace(",", "{,}") in latex(at)
-    assert any(level in t for t in chart_titles(at))
+    for min_freq in (0, 5, 20):
+        widget(at, "button_group", "level").set_value(level)
+        at.slider(key="min_freq").set_value(min_freq)
+        at.run()
+        assert_ok(at)
+        vocab = Vocab(tokens, min_freq=min_freq)
+        n_unk = sum(1 for t in tokens if t not in vocab)
+        assert f"{100 * n_unk / len(tokens):.2f}\\%" in latex(at), min_freq
+        assert f"V = {len(vocab):,}".replace(",", "{,}") in latex(at), min_freq
+        assert any(level in t for t in chart_titles(at)), min_freq
 
 
 @pytest.mark.parametrize("merges", [0, 500])
@@ -62,22 +63,23 @@ def test_d2l_preprocessing(open_page):
 
 
 @pytest.mark.parametrize("mode", ["sequential", "random"])
-@pytest.mark.parametrize("B,T,N", [(1, 1, 10), (8, 20, 400), (3, 5, 120)])
-def test_partition_controls(open_page, mode, B, T, N):
+def test_partition_controls(open_page, mode):
     at = open_page(PAGE)
-    widget(at, "button_group", "part_mode").set_value(mode).run()
-    at.slider(key="n_tokens").set_value(N).run()
-    at.slider(key="batch_size").set_value(B).run()
-    at.slider(key="num_steps").set_value(T).run()
-    at.number_input(key="part_seed").set_value(7).run()
-    assert_ok(at)
-    part = batching.partition(N, B, T, mode, seed=7)
-    if part.num_batches:
-        assert f"offset}} = {part.offset}" in latex(at)
-        assert f"batches}} = {part.num_batches}" in latex(at)
-        assert any("partitioning" in t for t in chart_titles(at))
-    else:
-        assert any("not enough" in w.value for w in at.warning)
+    for B, T, N in [(1, 1, 10), (8, 20, 400), (3, 5, 120)]:
+        widget(at, "button_group", "part_mode").set_value(mode)
+        at.slider(key="n_tokens").set_value(N)
+        at.slider(key="batch_size").set_value(B)
+        at.slider(key="num_steps").set_value(T)
+        at.number_input(key="part_seed").set_value(7)
+        at.run()
+        assert_ok(at)
+        part = batching.partition(N, B, T, mode, seed=7)
+        if part.num_batches:
+            assert f"offset}} = {part.offset}" in latex(at), (B, T, N)
+            assert f"batches}} = {part.num_batches}" in latex(at), (B, T, N)
+            assert any("partitioning" in t for t in chart_titles(at)), (B, T, N)
+        else:
+            assert any("not enough" in w.value for w in at.warning), (B, T, N)
 
 
 @pytest.mark.parametrize(

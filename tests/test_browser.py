@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from browsertools import EXCEPTION, open_url, settle
+from browsertools import loaded, no_exception, open_url, rerun
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -20,13 +20,13 @@ def marker(page: Page, key: str):
 
 def test_home_lists_the_labs(page: Page, app_url):
     page.goto(app_url)
-    settle(page)
+    loaded(page)
     main = page.get_by_test_id("stMainBlockContainer")
     expect(main.get_by_role("link", name=re.compile("RNN step-through"))).to_be_visible()
-    main.get_by_role("link", name=re.compile("Gates")).first.click()
-    settle(page)
+    with rerun(page):
+        main.get_by_role("link", name=re.compile("Gates")).first.click()
     expect(page).to_have_url(re.compile(r"/gates"))
-    assert page.locator(EXCEPTION).count() == 0
+    no_exception(page)
 
 
 @pytest.mark.parametrize("slug,heatmap", [("rnn", "heat_0"), ("gates", "gate_series")])
@@ -34,32 +34,31 @@ def test_next_moves_the_step_marker(page: Page, app_url, slug, heatmap):
     open_lab(page, f"{app_url}/{slug}")
     expect(marker(page, heatmap)).to_have_text("t = 0")
     for t in range(1, 4):
-        page.locator(".st-key-step_next button").first.click()
-        settle(page)
+        with rerun(page):
+            page.locator(".st-key-step_next button").first.click()
         expect(marker(page, heatmap)).to_have_text(f"t = {t}")
     expect(page.locator(".st-key-step input[type=range]")).to_have_attribute(
         "aria-valuetext", "t = 3"
     )
-    page.locator(".st-key-step_prev button").first.click()
-    settle(page)
+    with rerun(page):
+        page.locator(".st-key-step_prev button").first.click()
     expect(marker(page, heatmap)).to_have_text("t = 2")
-    assert page.locator(EXCEPTION).count() == 0
+    no_exception(page)
 
 
 def test_keyboard_steps_and_the_url_remembers(page: Page, app_url):
     open_lab(page, f"{app_url}/rnn")
     page.locator("h1").first.click()  # focus the page, not the text box
-    for _ in range(3):
-        page.keyboard.press("ArrowRight")
-        settle(page)
-    expect(marker(page, "heat_0")).to_have_text("t = 3")
-    page.keyboard.press("ArrowLeft")
-    settle(page)
+    for t in range(1, 4):
+        with rerun(page):
+            page.keyboard.press("ArrowRight")
+        expect(marker(page, "heat_0")).to_have_text(f"t = {t}")
+    with rerun(page):
+        page.keyboard.press("ArrowLeft")
     expect(marker(page, "heat_0")).to_have_text("t = 2")
     expect(page).to_have_url(re.compile(r"step=2"))
     page.reload()
-    settle(page)
-    page.wait_for_selector(".st-key-step_next button", timeout=60_000)
+    loaded(page, ".st-key-step_next button")
     expect(marker(page, "heat_0")).to_have_text("t = 2")
 
 
@@ -67,27 +66,27 @@ def test_bad_text_gets_a_message_and_the_page_recovers(page: Page, app_url):
     open_lab(page, f"{app_url}/rnn")
     box = page.locator(".st-key-text textarea")
     box.fill("")
-    box.press("Control+Enter")
-    settle(page)
+    with rerun(page):
+        box.press("Control+Enter")
     expect(page.get_by_text("Type a sentence")).to_be_visible()
     box.fill("🙂 emoji and 中文 too")
-    box.press("Control+Enter")
-    settle(page)
-    page.wait_for_selector(".st-key-step_next button", timeout=60_000)
+    with rerun(page):
+        box.press("Control+Enter")
+    page.wait_for_selector(".st-key-step_next button")
     expect(page.get_by_text("became <unk>", exact=False)).to_be_visible()
-    assert page.locator(EXCEPTION).count() == 0
+    no_exception(page)
 
 
 def test_toggles_in_the_browser(page: Page, app_url):
     open_lab(page, f"{app_url}/rnn")
-    page.locator(".st-key-bidirectional label").click()
-    settle(page)
+    with rerun(page):
+        page.locator(".st-key-bidirectional label").click()
     expect(page.get_by_text("Fill in the blank at t")).to_be_visible()
-    page.locator(".st-key-bidirectional label").click()
-    settle(page)
-    page.locator(".st-key-stacked label").click()
-    settle(page)
+    with rerun(page):
+        page.locator(".st-key-bidirectional label").click()
+    with rerun(page):
+        page.locator(".st-key-stacked label").click()
     # Two layers by default: one heatmap each.
     expect(page.locator(".st-key-heat_1")).to_have_count(1)
     expect(page.locator(".st-key-heat_2")).to_have_count(0)
-    assert page.locator(EXCEPTION).count() == 0
+    no_exception(page)

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from browsertools import EXCEPTION, open_url, settle
+from browsertools import idle, no_exception, open_url, rerun
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -20,22 +20,22 @@ def test_the_page_renders_its_charts(page: Page, app_url):
     legend = page.locator(".st-key-grad_curves .legendtext")
     expect(legend.filter(has_text=re.compile("^LSTM$"))).to_have_count(1)
     expect(page.locator(".st-key-grad_eigen .js-plotly-plot")).to_have_count(1)
-    assert page.locator(EXCEPTION).count() == 0
+    no_exception(page)
 
 
 def test_explode_then_clip_in_the_browser(page: Page, app_url):
     open_lab(page, f"{app_url}/gradients")
-    page.get_by_role("tab", name="Clipping").click()
-    settle(page)
-    page.get_by_role("button", name="Make it explode").click()
-    settle(page)
-    page.wait_for_selector(".st-key-grad_clip_bars .js-plotly-plot", timeout=90_000)
+    with rerun(page):
+        page.get_by_role("tab", name="Clipping").click()
+    with rerun(page):
+        page.get_by_role("button", name="Make it explode").click()
+    page.wait_for_selector(".st-key-grad_clip_bars .js-plotly-plot")
     expect(page).to_have_url(re.compile(r"grad_act=ReLU"))
     expect(page).to_have_url(re.compile(r"grad_tab=Clipping"))
-    page.get_by_role("tab", name="W_hh & the bound").click()
-    settle(page)
+    with rerun(page):
+        page.get_by_role("tab", name="W_hh & the bound").click()
     expect(page.get_by_text("gradients can explode", exact=False).first).to_be_visible()
-    assert page.locator(EXCEPTION).count() == 0
+    no_exception(page)
 
 
 def test_a_link_with_an_overflowing_run_shows_the_overflow(page: Page, app_url):
@@ -50,10 +50,10 @@ def test_a_link_with_an_overflowing_run_shows_the_overflow(page: Page, app_url):
         ("Clipping", "grad_clip_bars"),
         ("Truncated BPTT", "grad_trunc_curves"),
     ]:
-        page.get_by_role("tab", name=tab).click()
-        settle(page)
-        page.wait_for_selector(f".st-key-{chart} .js-plotly-plot", timeout=90_000)
-    assert page.locator(EXCEPTION).count() == 0
+        with rerun(page):
+            page.get_by_role("tab", name=tab).click()
+        page.wait_for_selector(f".st-key-{chart} .js-plotly-plot")
+    no_exception(page)
 
 
 def test_radius_slider_redraws_and_url_remembers(page: Page, app_url):
@@ -62,20 +62,20 @@ def test_radius_slider_redraws_and_url_remembers(page: Page, app_url):
     slider.focus()
     for _ in range(4):
         slider.press("ArrowRight")
-    page.wait_for_timeout(500)
-    settle(page)
+    # the slider reruns the app as it moves: wait for the value it ends on
     expect(page).to_have_url(re.compile(r"grad_radius=1\.2"))
     expect(page.get_by_text("σ_max = 1.2", exact=False).first).to_be_visible()
-    assert page.locator(EXCEPTION).count() == 0
+    idle(page)
+    no_exception(page)
 
 
 def test_long_memory_trains_with_a_progress_bar(page: Page, app_url):
     open_lab(
         page, f"{app_url}/gradients?grad_tab=Long+memory+%28train%29&grad_lag=4&grad_steps=250"
     )
-    page.get_by_role("button", name="Train all three").click()
-    expect(page.get_by_test_id("stProgress")).to_be_visible(timeout=30_000)
-    settle(page)
-    page.wait_for_selector(".st-key-grad_train_curves .js-plotly-plot", timeout=120_000)
-    page.wait_for_selector(".st-key-grad_trained_curves .js-plotly-plot", timeout=30_000)
-    assert page.locator(EXCEPTION).count() == 0
+    with rerun(page):
+        page.get_by_role("button", name="Train all three").click()
+        expect(page.get_by_test_id("stProgress")).to_be_visible()
+    page.wait_for_selector(".st-key-grad_train_curves .js-plotly-plot")
+    page.wait_for_selector(".st-key-grad_trained_curves .js-plotly-plot")
+    no_exception(page)

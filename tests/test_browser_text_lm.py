@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from browsertools import EXCEPTION, open_url, settle
+from browsertools import idle, no_exception, open_url, rerun
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -17,25 +17,30 @@ def test_text_lab_renders_and_switches_level(page: Page, app_url):
     open_lab(page, f"{app_url}/text")
     expect(page.locator(".st-key-zipf .js-plotly-plot")).to_have_count(1)
     expect(page.locator(".st-key-partition .js-plotly-plot")).to_have_count(1)
-    page.locator(".st-key-level button").filter(has_text="char").click()
-    settle(page)
+    with rerun(page):
+        page.locator(".st-key-level button").filter(has_text="char").click()
     expect(page).to_have_url(re.compile(r"level=char"))
     expect(page.get_by_text("Frequency vs rank (char level)")).to_be_visible()
-    page.locator(".st-key-part_mode button").filter(has_text="random").click()
-    settle(page)
+    with rerun(page):
+        page.locator(".st-key-part_mode button").filter(has_text="random").click()
     expect(page.get_by_text("Random partitioning", exact=False)).to_be_visible()
-    assert page.locator(EXCEPTION).count() == 0
+    no_exception(page)
 
 
 def test_lm_lab_trains_live_and_stops(page: Page, app_url):
-    open_lab(page, f"{app_url}/lm?hidden=32&budget=40&batch=8")
+    # 60 s, the longest run: Stop must end it long before it would end by itself
+    open_lab(page, f"{app_url}/lm?hidden=32&budget=60&batch=8")
     expect(page.locator(".st-key-ppl_bars .js-plotly-plot")).to_have_count(1)
     page.locator(".st-key-lm_train button").click()
-    # the curves appear while it is still training
-    expect(page.get_by_text("Training…", exact=False)).to_be_visible(timeout=30_000)
-    expect(page.get_by_text("training perplexity", exact=True)).to_be_visible(timeout=30_000)
-    page.wait_for_timeout(3000)
+    # the curves and a first sample appear while it is still training
+    training = page.get_by_text("Training…", exact=False)
+    expect(training).to_be_visible()
+    expect(page.get_by_text("training perplexity", exact=True)).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^step \d+:$")).first).to_be_visible()
+    expect(training).to_be_visible()
     page.locator(".st-key-lm_stop button").first.click()
+    # A run that ends by itself also says "Stopped after": this one must say it within
+    # 30 s of the click, long before the 60 s run would have ended.
     expect(page.get_by_text("Stopped after", exact=False)).to_be_visible(timeout=30_000)
-    settle(page)
-    assert page.locator(EXCEPTION).count() == 0
+    idle(page)
+    no_exception(page)

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from browsertools import EXCEPTION, open_url, settle
+from browsertools import no_exception, open_url, rerun
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -22,43 +22,43 @@ def test_stepping_the_centre_redraws_the_window_and_the_table(page: Page, app_ur
     open_lab(page, f"{app_url}/word2vec")
     expect(centre_label(page)).to_have_text("j=0")
     for j in (1, 2):
-        page.locator(".st-key-w2v_center_next button").first.click()
-        settle(page)
+        with rerun(page):
+            page.locator(".st-key-w2v_center_next button").first.click()
         expect(centre_label(page)).to_have_text(f"j={j}")
     expect(page).to_have_url(re.compile(r"w2v_center=2"))
     expect(page.locator(".st-key-w2v_softmax .main-svg").first).to_be_visible()
-    page.locator(".st-key-w2v_dynamic label").first.click()
-    settle(page)
+    with rerun(page):
+        page.locator(".st-key-w2v_dynamic label").first.click()
     expect(page.get_by_text("window drawn")).to_be_visible()
-    assert page.locator(EXCEPTION).count() == 0
+    no_exception(page)
 
 
 def test_negative_sampling_view_and_live_training(page: Page, app_url):
     open_lab(page, f"{app_url}/word2vec?w2v_epochs=1")
-    page.locator(".st-key-w2v_objective button").filter(has_text="Negative sampling").click()
-    settle(page)
+    with rerun(page):
+        page.locator(".st-key-w2v_objective button").filter(has_text="Negative sampling").click()
     expect(page.locator(".st-key-w2v_neg .main-svg").first).to_be_visible()
-    page.locator(".st-key-w2v_train_neg button").click()
-    settle(page)
-    expect(page.locator(".st-key-w2v_map_negative .main-svg").first).to_be_visible(timeout=60_000)
+    with rerun(page):
+        page.locator(".st-key-w2v_train_neg button").click()
+    expect(page.locator(".st-key-w2v_map_negative .main-svg").first).to_be_visible()
     expect(page.get_by_text("finished")).to_be_visible()
     query = page.locator(".st-key-w2v_query input")
     query.fill("zyzzyva")
-    query.press("Enter")
-    settle(page)
+    with rerun(page):
+        query.press("Enter")
     expect(page.get_by_text("is not in the vocabulary").first).to_be_visible()
-    assert page.locator(EXCEPTION).count() == 0
+    no_exception(page)
 
 
 def test_a_bad_sentence_gets_a_message_and_the_page_recovers(page: Page, app_url):
     open_lab(page, f"{app_url}/word2vec")
     box = page.locator(".st-key-w2v_sentence input")
     box.fill("alone")
-    box.press("Enter")
-    settle(page)
+    with rerun(page):
+        box.press("Enter")
     expect(page.get_by_text("no pairs", exact=False).first).to_be_visible()
     box.fill("the time traveller smiled")
-    box.press("Enter")
-    settle(page)
+    with rerun(page):
+        box.press("Enter")
     expect(centre_label(page)).to_have_text("j=0")
-    assert page.locator(EXCEPTION).count() == 0
+    no_exception(page)
