@@ -15,7 +15,6 @@ from streamlit.runtime.caching import cache_resource_api
 
 from app import figcache
 from app.views import attention_cache, transformer_parts
-from seqviz import bridge
 
 TEXT = "the time machine"
 VIEW = ("the time traveller held in his hand", 16, 8, 0, True, True, False)  # text, D, d_k, ...
@@ -111,7 +110,6 @@ def test_attention_and_transformer_figures_are_new_on_every_read(read):
     assert_fresh(read)
 
 
-@pytest.mark.skipif(not bridge.available("copy"), reason="no pretrained copy-task models")
 def test_bridge_figure_is_new_on_every_read():
     assert_fresh(lambda: transformer_parts.bridge_view("copy", 0, None, "hgabcf")[1])
 
