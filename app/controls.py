@@ -15,36 +15,46 @@ MAX_CHARS = 300  # longer texts are cut here (the heatmaps get one column per ch
 MODELS = ("trained", "untrained")
 
 
-def text_input(key: str = "text") -> str | None:
-    """The text box; returns the text to use (capped at MAX_CHARS), or None if empty.
+def text_input(
+    key: str = "text",
+    default: str = DEFAULT_TEXT,
+    limit: int = MAX_CHARS,
+    help: str = "Type anything and press Ctrl+Enter (or click outside the box). The models "
+    "know 26 lower-case letters and the space; everything else becomes <unk>.",
+    prompt: str = "Type a sentence above — even a single letter works — and press Ctrl+Enter "
+    "to watch the model read it.",
+) -> str | None:
+    """The text box the model reads; returns the text (cut at ``limit``), or None if empty.
 
-    An empty box gets a friendly prompt instead of charts.
+    An empty box gets ``prompt`` instead of charts; a longer text a note saying where
+    it was cut.
     """
-    start_value(key, DEFAULT_TEXT)
-    text = st.text_area(
-        "Text for the model to read",
-        key=key,
-        height=80,
-        help="Type anything and press Ctrl+Enter (or click outside the box). The models "
-        "know 26 lower-case letters and the space; everything else becomes <unk>.",
-        **BOUND,
-    )
+    start_value(key, default)
+    text = st.text_area("Text for the model to read", key=key, height=80, help=help, **BOUND)
     remember(key, text)
     if not text or not text.strip():
-        st.info(
-            "Type a sentence above — even a single letter works — and press Ctrl+Enter "
-            "to watch the model read it.",
-            icon=":material/edit:",
-        )
+        st.info(prompt, icon=":material/edit:")
         return None
-    if len(text) > MAX_CHARS:
+    if len(text) > limit:
         st.warning(
-            f"Your text has {len(text):,} characters; the model reads only the first "
-            f"{MAX_CHARS} so every character still gets its own column.",
+            f"Your text has {len(text):,} characters; the model reads only the first {limit}.",
             icon=":material/content_cut:",
         )
-        text = text[:MAX_CHARS]
+        text = text[:limit]
     return text
+
+
+def choose(where, widget: str, label: str, options, *, key: str, default, **kwargs):
+    """A choice widget bound to the URL; a value the options do not hold falls back to default.
+
+    ``where`` is ``st`` or a container, ``widget`` the name of its method
+    (``"selectbox"``, ``"segmented_control"``, ``"radio"``, ``"select_slider"``).
+    """
+    start_value(key, default)
+    if widget == "segmented_control":
+        kwargs["required"] = True
+    value = getattr(where, widget)(label, options, key=key, **BOUND, **kwargs)
+    return default if value is None else value
 
 
 def _set(key: str, value) -> None:

@@ -8,21 +8,9 @@ at step t (0-based) and unit j. Steps are written 1-based, as in the lecture.
 import torch
 
 from seqviz.figures.style import gate_letter
+from seqviz.latex import char as char_tex
+from seqviz.latex import num, pnum
 from seqviz.recurrent import DirectionTrace
-
-
-def num(v: float) -> str:
-    """A number for LaTeX: 3 decimals, explicit minus sign."""
-    v = float(v)
-    if v != v or v in (float("inf"), float("-inf")):
-        return r"\text{" + str(v) + "}"
-    return f"{v:.3f}" if abs(v) >= 5e-4 else "0.000"
-
-
-def pnum(v: float) -> str:
-    """A factor in a product: negative numbers in parentheses."""
-    s = num(v)
-    return f"({s})" if s.startswith("-") else s
 
 
 def _term(value: float, label: str) -> str:
@@ -31,15 +19,6 @@ def _term(value: float, label: str) -> str:
 
 def _norm(v: torch.Tensor) -> str:
     return num(torch.linalg.vector_norm(v))
-
-
-def char_tex(token: str) -> str:
-    """A character as LaTeX text (space shown as ␣, <unk> spelled out)."""
-    if token == "<unk>":
-        return r"\langle\text{unk}\rangle"
-    if token == " ":
-        return r"\text{\textvisiblespace}"
-    return r"\text{``" + token + "''}" if token.isalnum() else r"\text{?}"
 
 
 def rnn_unit(

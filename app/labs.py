@@ -1,5 +1,7 @@
-"""The labs that exist, in course order: one entry each feeds both the navigation
-(app/main.py) and the course map (app/views/home.py). Adding a lab = adding a `Lab`.
+"""The labs that exist, in course order: one entry each feeds the navigation
+(app/main.py), the course map (app/views/home.py) and every page's previous / next
+links (:func:`app.lesson.lab_links`). Adding a lab = adding a `Lab`, its page
+``app/views/<lab>.py`` and at most one ``app/views/<lab>_parts.py``.
 """
 
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ class Lab:
     url_path: str  # /<url_path> in the address bar
     lecture: str  # the lecture topic it serves
     summary: str  # what the student sees and does (markdown)
+    key_prefix: str  # every widget key of the lab starts with "<key_prefix>_" (see urlstate.SHARED)
 
 
 LABS = (
@@ -26,6 +29,7 @@ LABS = (
         "vocabulary with a min_freq slider and its <unk> rate; the Zipf plot of unigrams, "
         "bigrams and trigrams with fitted exponents; sequential vs random minibatches drawn "
         "slice by slice.",
+        key_prefix="text",
     ),
     Lab(
         path="views/lm.py",
@@ -36,6 +40,7 @@ LABS = (
         summary="n-gram vs LSTM perplexity and memory, the Markov window with its counts; "
         "train an RNN / GRU / LSTM live with curves and samples; generate with temperature "
         "and top-k; teacher forcing vs free running, step by step.",
+        key_prefix="lm",
     ),
     Lab(
         path="views/rnn.py",
@@ -47,6 +52,7 @@ LABS = (
         summary="Step through a sentence one character at a time: the unrolled network, "
         r"$h_t = \tanh(W_{xh} x_t + W_{hh} h_{t-1} + b_h)$ with the real numbers, the hidden "
         "state as a heatmap and a 2-D trajectory, and the next-character prediction.",
+        key_prefix="rnn",
     ),
     Lab(
         path="views/gates.py",
@@ -58,6 +64,7 @@ LABS = (
         summary="Every gate of every unit over your text, each gate equation with its "
         "numbers, cell vs hidden state, gate saturation, and a helper that finds units that "
         "track spaces, vowels or word position — side by side with the plain RNN.",
+        key_prefix="gates",
     ),
     Lab(
         path="views/gradients.py",
@@ -69,6 +76,7 @@ LABS = (
         summary="‖∂L/∂h_t‖ through time for an RNN, a GRU and an LSTM on the same input, computed "
         "by autograd; W_hh's eigenvalues against the unit circle with the Pascanu bound; the BPTT "
         "recursion with its numbers; clipping and truncation; a long-memory task trained live.",
+        key_prefix="grad",
     ),
     Lab(
         path="views/attention.py",
@@ -81,6 +89,7 @@ LABS = (
         r"Q, K, V, $QK^\top$, $/\sqrt{d_k}$, the causal mask, softmax and the weighted values, each "
         "with its equation and numbers; switch the scaling off to watch the softmax saturate; "
         "sinusoidal encodings and a shuffled sentence that attention cannot tell apart.",
+        key_prefix="att",
     ),
     Lab(
         path="views/transformer.py",
@@ -93,6 +102,7 @@ LABS = (
         "text (the model view); generation with temperature and top-k, stepping through each "
         "new character's attention; train your own; an LSTM and a Transformer reversing a "
         "sequence, attention next to the LSTM's gradient connectivity.",
+        key_prefix="tf",
     ),
     Lab(
         path="views/word2vec.py",
@@ -106,6 +116,7 @@ LABS = (
         r"$\hat y_j = \mathrm{softmax}(u_j)$ and $H = -\sum_{c} \log p(x_c \mid x_j)$ — or with "
         "negative sampling; train on The Time Machine live, full softmax vs negative sampling, "
         "with an animated word map, nearest neighbours and analogies.",
+        key_prefix="w2v",
     ),
     Lab(
         path="views/exercises.py",
@@ -117,5 +128,17 @@ LABS = (
         "predict a forget gate, a perplexity, a gradient's fate. Every question is generated "
         "from a seed and the live models, with a hint, a worked solution, a session score and "
         "a downloadable summary.",
+        key_prefix="ex",
     ),
 )
+
+
+def by_url_path(url_path: str) -> Lab:
+    """The lab at /<url_path>."""
+    return next(lab for lab in LABS if lab.url_path == url_path)
+
+
+def neighbours(url_path: str) -> tuple[Lab | None, Lab | None]:
+    """(previous, next) lab in course order; None at either end."""
+    i = [lab.url_path for lab in LABS].index(url_path)
+    return (LABS[i - 1] if i > 0 else None), (LABS[i + 1] if i + 1 < len(LABS) else None)

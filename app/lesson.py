@@ -6,7 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import frame
+from app import frame, urlstate
+from app.labs import by_url_path, neighbours
 
 TEXT_DIR = Path(__file__).resolve().parents[1] / "assets" / "text"
 
@@ -77,3 +78,28 @@ def chart(fig, key: str, how: str) -> None:
         },
     )
     how_to_read(how)
+
+
+def link_to(url_path: str, label: str | None = None, icon: str | None = None) -> None:
+    """A link to another lab (by its url path), carrying the shared view (text, model)."""
+    lab = by_url_path(url_path)
+    st.page_link(
+        lab.path,
+        label=label or f"Open the {lab.title} lab",
+        icon=icon or lab.icon,
+        query_params=urlstate.carry(),
+    )
+
+
+def lab_links(url_path: str) -> None:
+    """The previous and next lab in course order (app/labs.py), or the course map at the end."""
+    previous, following = neighbours(url_path)
+    left, right = st.columns(2)
+    with left:
+        if previous is not None:
+            link_to(previous.url_path, f"Previous lab: {previous.title}", ":material/arrow_back:")
+    with right:
+        if following is not None:
+            link_to(following.url_path, f"Next lab: {following.title}", ":material/arrow_forward:")
+        else:
+            st.page_link("views/home.py", label="Back to the course map", icon=":material/map:")

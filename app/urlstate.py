@@ -91,15 +91,17 @@ def carry(keys: tuple[str, ...] = SHARED_KEYS) -> dict[str, str]:
     return params
 
 
-def clamp(key: str, low: int, high: int) -> None:
-    """Keep an integer widget value within [low, high] before the widget is created.
+def clamp(key: str, low: float, high: float) -> None:
+    """Keep a number widget's value within [low, high] before the widget is created.
 
     A link made for a longer text (or a bigger model) may carry a step or unit
-    the current view does not have; clamping beats an exception.
+    the current view does not have; clamping beats an exception. Integer bounds
+    give an integer, float bounds a float (a slider keeps its type).
     """
     value = st.session_state.get(key)
     if isinstance(value, int | float) and not low <= value <= high:
-        st.session_state[key] = int(min(max(value, low), high))
+        kind = float if isinstance(low, float) or isinstance(high, float) else int
+        st.session_state[key] = kind(min(max(value, low), high))
 
 
 # --- links from outside: sanitising, hide flags --------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from app.equations import num
+from seqviz.latex import num
 
 
 def widget(at, kind: str, key: str):

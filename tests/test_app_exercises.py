@@ -129,9 +129,9 @@ def test_hostile_links_are_clamped_or_ignored_with_a_note(open_direct, query):
 
 
 def _lab_box():
-    from app import checkbox
+    from app import quiz
 
-    checkbox.check_yourself("rnn", text="the time machine", t=5, unit=9)
+    quiz.check_yourself("rnn", text="the time machine", t=5, unit=9)
 
 
 def test_check_yourself_uses_the_labs_numbers():

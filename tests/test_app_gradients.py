@@ -10,7 +10,7 @@ from apptools import assert_ok, charts, latex, shown, widget
 
 from app.controls import DEFAULT_TEXT
 from seqviz import checkpoints, clipping, gradients, initialisation
-from seqviz.figures.gradients import latex_number as sci
+from seqviz.latex import sci
 
 PAGE = "views/gradients.py"
 MODELS = ("RNN", "GRU", "LSTM")

@@ -2,13 +2,12 @@
 
 import streamlit as st
 
-from app import checkbox, lesson, share, urlstate
+from app import lesson, quiz, share, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from app.views import attention_cache as cache
 from app.views import attention_tex as tex
-from app.views import transformer_parts as parts
-from seqviz import attention, self_attention
+from seqviz import attention, latex, self_attention
 
 DEFAULT_SENTENCE = "the time traveller held in his hand a glittering metallic framework"
 D = 16  # embedding size (one heatmap column each)
@@ -215,7 +214,7 @@ perm_seed = st.number_input("Shuffle seed", 0, 9999, step=1, key="perm_seed", **
 off_t, on_t, shuffled, order_figs = cache.order(text, D, d_k, seed, perm_seed)
 st.markdown("**Shuffled:** " + " ".join(md_escape(w) for w in shuffled))
 st.latex(
-    rf"\text{{no positions: }}\max_{{i,j}} |\alpha_{{ij}} - \alpha'_{{\pi(i)\pi(j)}}| = {tex.sci(off_t.max_difference)}"
+    rf"\text{{no positions: }}\max_{{i,j}} |\alpha_{{ij}} - \alpha'_{{\pi(i)\pi(j)}}| = {latex.sci(off_t.max_difference, 2)}"
     rf"\qquad \text{{with positions: }} {on_t.max_difference:.3f}"
 )
 o1, o2, o3 = st.columns(3)
@@ -241,9 +240,9 @@ lesson.show_code(
     attention.sinusoidal_positions,
     note="Every heatmap above is one field of `seqviz.attention.Steps`.",
 )
-checkbox.check_yourself("attention")
+quiz.check_yourself("attention")
 share.share_box(
     data={"attention weights": lambda: share.labelled(steps.weights, sen.tokens, sen.tokens)},
     hideable=("text", "dk", "seed", "scale", "causal", "positions", "sidebar"),
 )
-parts.lab_links("views/attention.py")
+lesson.lab_links("attention")

@@ -9,17 +9,10 @@ import math
 
 import torch
 
-from app.equations import num, pnum
+from seqviz.latex import num, pnum
+from seqviz.latex import word as word_tex
 
 SHOW = 6  # entries of a row written out before the ellipsis
-
-
-def word_tex(token: str) -> str:
-    """A word as LaTeX text (only letters, digits and a few safe marks are kept)."""
-    if token == "<unk>":
-        return r"\langle\text{unk}\rangle"
-    safe = "".join(c for c in token if c.isalnum() or c in "'-")
-    return r"\text{``" + (safe or "?") + "''}"
 
 
 def vec(v, show: int = SHOW) -> str:
@@ -31,14 +24,6 @@ def vec(v, show: int = SHOW) -> str:
     if len(values) > show:
         body += rf", \dots\ (\text{{{len(values)} in all}})"
     return r"\left(" + body + r"\right)"
-
-
-def sci(v: float) -> str:
-    """A small number in scientific notation: 6.0 \\times 10^{-8} (0 stays 0)."""
-    if v == 0:
-        return "0"
-    mantissa, exponent = f"{v:.1e}".split("e")
-    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 
 
 def embedding(sa, i: int, token: str) -> str:
@@ -142,7 +127,7 @@ def sinusoid(pos: int, dim: int, j: int, value: float) -> str:
 def head_row(weights, scaled_row, tokens, pos: int, layer: int, head: int, dh: int) -> str:
     """One head's attention row for a query position: the top keys with their weights."""
     top = weights.topk(min(3, pos + 1)).indices.tolist()
-    labels = [word_tex(tokens[j]) if tokens[j].strip() else r"\text{space}" for j in top]
+    labels = [word_tex(tokens[j]) for j in top]
     items = r",\ ".join(
         rf"\alpha_{{{pos},{j}}} = {num(weights[j])}\ ({label})"
         for j, label in zip(top, labels, strict=True)

@@ -4,7 +4,7 @@ import random
 
 import streamlit as st
 
-from app import checkbox, lesson, share, urlstate
+from app import lesson, quiz, share, urlstate
 from app.labs import LABS
 from app.urlstate import BOUND, start_value
 from seqviz import exercises
@@ -16,7 +16,7 @@ lesson.intro("ex_intro")
 
 # --- which set, which numbers -------------------------------------------------------
 urlstate.from_url("set", "set_pick", list(SETS), exercises.SET_IDS[0])
-start_value("seed", checkbox.session_seed())
+start_value("seed", quiz.session_seed())
 c_set, c_seed, c_new = st.columns([4, 1.3, 1], vertical_alignment="bottom")
 set_id = c_set.container(key="set").segmented_control(
     "Exercise set (in lecture order)",
@@ -54,7 +54,7 @@ c_new.button(
 
 st.session_state["_ex_seed"] = int(seed)  # the labs' check-yourself boxes use it too
 chosen = SETS[set_id]
-exs = checkbox.cached_set(set_id, int(seed))
+exs = quiz.cached_set(set_id, int(seed))
 n = len(exs)
 
 # --- one exercise at a time ---------------------------------------------------------
@@ -66,7 +66,7 @@ def move(delta: int) -> None:
 
 
 def label(i: int) -> str:
-    done = checkbox.result_of(exs[i - 1])
+    done = quiz.result_of(exs[i - 1])
     mark = " ✓" if done.get("correct") else " ·" if done.get("attempts") else ""
     return f"{i}{mark}"
 
@@ -102,13 +102,13 @@ c_next.button(
 st.caption("Keys: **→** next exercise, **←** previous (when the page, not a text box, has focus).")
 with st.container(border=True, key="exercise"):
     st.caption(f"{chosen.title} · exercise {i} of {n} · numbers from seed {seed}")
-    checkbox.render_exercise(exs[i - 1], key=f"ex_{set_id}_{i}")
+    quiz.render_exercise(exs[i - 1], key=f"ex_{set_id}_{i}")
 
 # --- score and summary --------------------------------------------------------------
 st.subheader("Your score")
-rows = exercises.summarise(exs, {ex.id: checkbox.result_of(ex) for ex in exs})
+rows = exercises.summarise(exs, {ex.id: quiz.result_of(ex) for ex in exs})
 right, total = exercises.score(rows)
-right_all, answered_all = checkbox.session_score()
+right_all, answered_all = quiz.session_score()
 c_set_score, c_all_score = st.columns(2)
 c_set_score.metric(f"This set ({chosen.title})", f"{right} / {total} right")
 c_all_score.metric("This session, all sets", f"{right_all} / {answered_all} answered right")
@@ -138,11 +138,5 @@ st.caption("No login and nothing personal: the summary lists exercises, seed and
 lesson.more("How the exercises work", "ex_howto")
 lesson.more("For tutors: hand out a focused exercise", "ex_tutor")
 share.share_box(hideable=("set", "seed", "new_seed", "ex", "summary", "sidebar"))
-lab_paths = {lab.url_path: lab.path for lab in LABS}
-if chosen.lab in lab_paths:
-    st.page_link(
-        lab_paths[chosen.lab],
-        label=f"Open the {chosen.title} lab",
-        icon=":material/arrow_forward:",
-        query_params=urlstate.carry(),
-    )
+if chosen.lab in {lab.url_path for lab in LABS}:
+    lesson.link_to(chosen.lab, f"Open the {chosen.title} lab", ":material/arrow_forward:")

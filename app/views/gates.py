@@ -3,16 +3,15 @@
 import streamlit as st
 
 from app import (
-    checkbox,
     controls,
     equations,
     figcache,
     lesson,
     loaders,
+    quiz,
     share,
     stepper,
     tour,
-    urlstate,
 )
 from app.urlstate import BOUND
 from seqviz import recurrent, units
@@ -132,7 +131,7 @@ def show_step(t: int) -> None:
         how="red characters: unit j's hidden state is positive after reading them, blue: "
         "negative; the outlined character is step t.",
     )
-    checkbox.check_yourself("gates", text=text, t=t, unit=int(unit))
+    quiz.check_yourself("gates", text=text, t=t, unit=int(unit))
 
 
 stepper.step_through(T, show_step, label=describe)
@@ -195,9 +194,4 @@ share.share_box(
     charts={f"{shown_gate} gate heatmap": figcache.gate_heatmap(cell, trained, text, shown_gate)},
     hideable=("text", "model", "cell", "unit", "feature", "step", "sidebar"),
 )
-st.page_link(
-    "views/rnn.py",
-    label="Back to the RNN step-through",
-    icon=":material/arrow_back:",
-    query_params=urlstate.carry(),
-)
+lesson.lab_links("gates")

@@ -3,11 +3,10 @@
 import streamlit as st
 import torch
 
-from app import checkbox, controls, lesson, loaders, share, urlstate
-from app.labs import LABS
+from app import controls, lesson, loaders, quiz, share, urlstate
 from app.urlstate import BOUND, start_value
 from app.views import gradients_parts as parts
-from app.views.gradients_parts import INITS, KINDS, LOSSES, choose, clamp_float
+from app.views.gradients_parts import INITS, KINDS, LOSSES
 from seqviz import clipping, gradients
 from seqviz.figures import gradients as gfigs
 
@@ -17,7 +16,7 @@ st.title("Gradient flow: vanishing & exploding")
 lesson.intro("grad_intro")
 
 chars = loaders.untrained_model("rnn")  # vocabulary and one-hot encoding of the char models
-source = choose(
+source = controls.choose(
     st,
     "segmented_control",
     "Input",
@@ -45,7 +44,7 @@ T = len(ids)
 
 with st.container(border=True, key="grad_controls"):
     c1, c2, c3 = st.columns([1.3, 1, 1.4])
-    init = choose(
+    init = controls.choose(
         c1,
         "selectbox",
         "Initialisation of W_hh",
@@ -55,7 +54,7 @@ with st.container(border=True, key="grad_controls"):
         format_func=INITS.get,
     )
     trained = init == "trained"
-    act = choose(
+    act = controls.choose(
         c2,
         "segmented_control",
         "RNN activation",
@@ -66,7 +65,7 @@ with st.container(border=True, key="grad_controls"):
         disabled=trained,
         help="The plain RNN's f in h_t = f(W_xh x_t + W_hh h_{t-1} + b). GRU and LSTM keep σ/tanh.",
     )
-    hidden = choose(
+    hidden = controls.choose(
         c3,
         "segmented_control",
         "Hidden size H",
@@ -76,7 +75,7 @@ with st.container(border=True, key="grad_controls"):
         disabled=trained,
     )
     c4, c5, c6 = st.columns([1.3, 1, 1.4])
-    clamp_float("grad_radius", 0.1, 3.0)
+    urlstate.clamp("grad_radius", 0.1, 3.0)
     start_value("grad_radius", 1.0)
     radius = c4.slider(
         "W_hh scale r (spectral radius)",
@@ -88,7 +87,7 @@ with st.container(border=True, key="grad_controls"):
         help="Every eigenvalue of W_hh (each gate's block for GRU/LSTM) has |λ| <= r.",
         **BOUND,
     )
-    loss = choose(
+    loss = controls.choose(
         c5,
         "selectbox",
         "Loss L",
@@ -150,20 +149,9 @@ lesson.show_code(
     clipping.clip_global_norm,
     note="`hidden_grad_norms(module, x)` is `backprop(module, x).hidden_norms`.",
 )
-checkbox.check_yourself("gradients")
+quiz.check_yourself("gradients")
 share.share_box(
     data={"gradient norms": lambda: {k: v.tolist() for k, v in norms.items()}},
     hideable=("grad_input", "text", "grad_controls", "grad_tab", "sidebar"),
 )
-# Previous and next lab, in course order (app/labs.py); the course map otherwise.
-paths = [lab.path for lab in LABS]
-here = paths.index("views/gradients.py")
-neighbours = [
-    (LABS[here - 1], "Previous lab", ":material/arrow_back:") if here > 0 else None,
-    (LABS[here + 1], "Next lab", ":material/arrow_forward:") if here + 1 < len(LABS) else None,
-]
-for col, link in zip(st.columns(3), [neighbours[0], None, neighbours[1]], strict=True):
-    if link is None:
-        continue
-    lab, label, icon = link
-    col.page_link(lab.path, label=f"{label}: {lab.title}", icon=icon, query_params=urlstate.carry())
+lesson.lab_links("gradients")

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import streamlit as st
 import torch
 
-from app import lesson, loaders, urlstate
+from app import controls, lesson, loaders, urlstate
 from app.urlstate import BOUND, start_value
 from seqviz import clipping, gradients, initialisation, memory_task, truncation
 from seqviz.figures import gradients as gfigs
-from seqviz.figures.gradients import latex_number as sci
+from seqviz.latex import sci
 
 KINDS = ("rnn", "gru", "lstm")
 NAMES = gfigs.MODEL_NAMES
@@ -27,22 +27,6 @@ INITS = {
     "trained": "Trained on The Time Machine",
 }
 LOSSES = {"last": "last step: L = Σⱼ h_T,j", "all": "every step: L = Σₜ Σⱼ h_t,j"}
-
-
-def choose(where, widget: str, label: str, options, *, key: str, default, **kwargs):
-    """A choice widget bound to the URL; a value the options do not hold falls back to default."""
-    start_value(key, default)
-    if widget == "segmented_control":
-        kwargs["required"] = True
-    value = getattr(where, widget)(label, options, key=key, **BOUND, **kwargs)
-    return default if value is None else value
-
-
-def clamp_float(key: str, low: float, high: float) -> None:
-    """Keep a float slider's value (e.g. from a hand-edited link) within [low, high]."""
-    value = st.session_state.get(key)
-    if isinstance(value, int | float) and not low <= value <= high:
-        st.session_state[key] = float(min(max(value, low), high))
 
 
 def loss_fn(kind: str):
@@ -175,7 +159,7 @@ def bptt_tab(run: Run) -> None:
         run.tokens,
     )
     c_kind, c_step = st.columns([1, 3])
-    kind = choose(
+    kind = controls.choose(
         c_kind,
         "segmented_control",
         "Model",
@@ -270,7 +254,7 @@ def clip_tab(run: Run) -> None:
     flow = run.flow
     st.markdown(lesson.prose("grad_clipping"))
     c_model, c_theta, c_button = st.columns([1, 2, 1.3], vertical_alignment="bottom")
-    clip_kind = choose(
+    clip_kind = controls.choose(
         c_model,
         "segmented_control",
         "Model",
@@ -279,7 +263,7 @@ def clip_tab(run: Run) -> None:
         default="rnn",
         format_func=NAMES.get,
     )
-    theta = choose(
+    theta = controls.choose(
         c_theta,
         "select_slider",
         "Clipping threshold θ",
@@ -331,7 +315,7 @@ def trunc_tab(run: Run) -> None:
     setup, ids, T, tokens = run.setup, run.ids, run.T, run.tokens
     st.markdown(lesson.prose("grad_truncation"))
     c_tk, c_k, c_p = st.columns([1, 2, 2])
-    trunc_kind = choose(
+    trunc_kind = controls.choose(
         c_tk,
         "segmented_control",
         "Model",
@@ -343,7 +327,7 @@ def trunc_tab(run: Run) -> None:
     urlstate.clamp("grad_k", 1, T)
     start_value("grad_k", min(T, 10))
     k = c_k.slider("Truncation length k", 1, max(T, 2), key="grad_k", disabled=T < 2, **BOUND)
-    clamp_float("grad_keep", 0.05, 1.0)
+    urlstate.clamp("grad_keep", 0.05, 1.0)
     start_value("grad_keep", 0.9)
     keep = c_p.slider(
         "Randomized: keep probability π", 0.05, 1.0, step=0.05, key="grad_keep", **BOUND
@@ -393,7 +377,7 @@ def memory_tab(run: Run) -> None:
     c_lag, c_steps, c_mseed, c_go = st.columns([2, 1, 1, 1.2], vertical_alignment="bottom")
     start_value("grad_lag", 60)
     lag = c_lag.slider("Lag (steps to remember across)", 2, 150, key="grad_lag", **BOUND)
-    steps = choose(
+    steps = controls.choose(
         c_steps,
         "selectbox",
         "Training steps",

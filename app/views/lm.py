@@ -4,11 +4,12 @@ import math
 
 import streamlit as st
 
-from app import checkbox, controls, equations, lesson, loaders, share, urlstate
+from app import controls, lesson, loaders, quiz, share, urlstate
+from app.controls import md_escape
 from app.urlstate import BOUND
 from app.views import lm_parts
 from app.views.lm_parts import HELDOUT, MAX_N
-from seqviz import lm, lm_training, ngram, sampling, training
+from seqviz import latex, lm, lm_training, ngram, sampling, training
 from seqviz.figures import lm as lfigs
 from seqviz.figures.predictions import topk_bar
 from seqviz.text import tokenize
@@ -101,7 +102,7 @@ else:
     V = model_ng.V
 
     def ctx_tex(c):
-        return r"\varnothing" if not c else r"\text{``" + "".join(c).replace(" ", "␣") + "''}"
+        return r"\varnothing" if not c else latex.text("".join(c).replace(" ", "␣"))
 
     weight = r"" if method == "backoff" else None
     parts = [
@@ -111,13 +112,11 @@ else:
     ]
     p = model_ng.prob(ctx, w)
     used = terms[0].context
-    st.latex(
-        rf"P(x_t = {equations.char_tex(w)} \mid {ctx_tex(ctx)}) = \frac{{n(c, w) + k}}{{n(c) + kV}}"
-    )
+    st.latex(rf"P(x_t = {latex.char(w)} \mid {ctx_tex(ctx)}) = \frac{{n(c, w) + k}}{{n(c) + kV}}")
     st.latex(" + ".join(parts) + rf" = \mathbf{{{p:.4f}}}")
     if method == "backoff" and tuple(used) != tuple(ctx):
         st.caption(
-            f"The context “{''.join(ctx)}” never occurs in training, so the model backed off to “{''.join(used) or '(nothing)'}”."
+            f"The context “{md_escape(''.join(ctx))}” never occurs in training, so the model backed off to “{md_escape(''.join(used)) or '(nothing)'}”."
         )
     col_ng, col_rnn = st.columns(2)
     with col_ng:
@@ -236,7 +235,7 @@ if temperature > 0:
     scaled = sampling.distribution(o, temperature, int(top_k))
     top = int(scaled.argmax())
     st.latex(
-        rf"P_\tau(x) = \frac{{\exp(o_x/\tau)}}{{\sum_{{x'}}\exp(o_{{x'}}/\tau)}}:\quad P_{{1}}(\text{{{vocab[top].replace(' ', '␣')}}}) = {float(p_1[top]):.3f}\ \to\ P_{{\tau = {temperature:g}}} = {float(scaled[top]):.3f}"
+        rf"P_\tau(x) = \frac{{\exp(o_x/\tau)}}{{\sum_{{x'}}\exp(o_{{x'}}/\tau)}}:\quad P_{{1}}({latex.char(vocab[top])}) = {float(p_1[top]):.3f}\ \to\ P_{{\tau = {temperature:g}}} = {float(scaled[top]):.3f}"
     )
     lesson.chart(
         topk_bar(scaled, vocab, k=8, title="The first character's distribution after τ and top-k"),
@@ -295,11 +294,6 @@ else:
 
 lesson.try_this("lm_try")
 lesson.show_code(lm_training.Trainer.loss, training.Trainer.step, lm.rollout, ngram.NGram.terms)
-checkbox.check_yourself("lm")
+quiz.check_yourself("lm")
 share.share_box(hideable=("n", "k", "method", "sentence", "pos", "gen_model", "sidebar"))
-st.page_link(
-    "views/rnn.py",
-    label="Next lab: RNN step-through",
-    icon=":material/arrow_forward:",
-    query_params=urlstate.carry(),
-)
+lesson.lab_links("lm")

@@ -3,16 +3,15 @@
 import streamlit as st
 
 from app import (
-    checkbox,
     controls,
     equations,
     figcache,
     lesson,
     loaders,
+    quiz,
     share,
     stepper,
     tour,
-    urlstate,
 )
 from app.urlstate import BOUND
 from seqviz import recurrent
@@ -114,7 +113,7 @@ def show_step(t: int) -> None:
             "text; the line follows time, the big marker is step t.",
         )
     show_states(t)
-    checkbox.check_yourself("rnn", text=text, t=t, unit=int(unit))
+    quiz.check_yourself("rnn", text=text, t=t, unit=int(unit))
 
 
 def show_equation(t: int) -> None:
@@ -234,9 +233,4 @@ share.share_box(
     },
     hideable=("text", "model", "unit", "stacked", "bidirectional", "layers", "step", "sidebar"),
 )
-st.page_link(
-    "views/gates.py",
-    label="Next lab: Gates — LSTM & GRU",
-    icon=":material/arrow_forward:",
-    query_params=urlstate.carry(),
-)
+lesson.lab_links("rnn")

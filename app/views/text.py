@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app import checkbox, lesson, share, urlstate
+from app import lesson, quiz, share, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from seqviz import batching, bpe, zipf
@@ -284,14 +284,9 @@ else:
 lesson.more("Random vs sequential partitioning", "text_batches")
 lesson.try_this("text_try")
 lesson.show_code(bpe.learn, zipf.fit_zipf, batching.partition)
-checkbox.check_yourself("text")
+quiz.check_yourself("text")
 share.share_box(
     data={"vocabulary": lambda: [{"token": t, "count": c} for t, c in vocab.token_freqs]},
     hideable=("source", "d2l", "corpus", "merges", "level", "min_freq", "sidebar"),
 )
-st.page_link(
-    "views/lm.py",
-    label="Next lab: Language models — n-grams vs RNNs, live training",
-    icon=":material/arrow_forward:",
-    query_params=urlstate.carry(),
-)
+lesson.lab_links("text")

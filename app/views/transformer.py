@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import lesson, share, stepper, urlstate
+from app import controls, lesson, share, stepper, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from app.views import attention_tex as tex
@@ -44,7 +44,13 @@ lesson.try_this("attn_tf_try")
 
 # === 1. model view ==========================================================================
 st.header("1 · Model view: every head of every layer")
-text = parts.text_box(DEFAULT_TEXT, cfg.context)
+text = controls.text_input(
+    default=DEFAULT_TEXT,
+    limit=cfg.context,
+    help=f"The model knows 26 lower-case letters and the space (everything else becomes "
+    f"<unk>) and reads at most {cfg.context} characters.",
+    prompt="Type some text above (one letter is enough) to see every head read it.",
+)
 if text is not None:
     tokens, tr = parts.trace(which, run, text)
     T = len(tokens)
@@ -224,4 +230,4 @@ lesson.show_code(
     "`nn.MultiheadAttention` directly and the tests check both give the same logits.",
 )
 share.share_box()
-parts.lab_links("views/transformer.py")
+lesson.lab_links("transformer")

@@ -39,34 +39,6 @@ def char_md(token: str) -> str:
     return controls.token_md(token)
 
 
-def text_box(default: str, context: int) -> str | None:
-    """The text the model reads (the labs' shared ``text``), capped at the context."""
-    urlstate.start_value("text", default)
-    text = st.text_area(
-        "Text for the model to read",
-        key="text",
-        height=80,
-        help=f"The model knows 26 lower-case letters and the space (everything else becomes "
-        f"<unk>) and reads at most {context} characters.",
-        **BOUND,
-    )
-    urlstate.remember("text", text)
-    if not text or not text.strip():
-        st.info(
-            "Type some text above (one letter is enough) to see every head read it.",
-            icon=":material/edit:",
-        )
-        return None
-    if len(text) > context:
-        st.warning(
-            f"Your text has {len(text):,} characters; the model's context is {context}, so it reads the "
-            f"first {context}.",
-            icon=":material/content_cut:",
-        )
-        text = text[:context]
-    return text
-
-
 def show_read(tokens: list[str]) -> None:
     unknown = [t == "<unk>" for t in tokens]
     controls.show_encoded(tokens, unknown)
@@ -312,30 +284,3 @@ def bridge_input(symbols: str, n: int) -> str:
 
 
 # --- links to the neighbouring labs -----------------------------------------------------------
-
-
-def lab_links(path: str) -> None:
-    """Previous and next lab in course order (app/labs.py), carrying the shared view."""
-    from app.labs import LABS
-
-    paths = [lab.path for lab in LABS]
-    here = paths.index(path)
-    prev_col, next_col = st.columns(2)
-    if here > 0:
-        lab = LABS[here - 1]
-        prev_col.page_link(
-            lab.path,
-            label=f"Previous lab: {lab.title}",
-            icon=":material/arrow_back:",
-            query_params=urlstate.carry(),
-        )
-    if here + 1 < len(LABS):
-        lab = LABS[here + 1]
-        next_col.page_link(
-            lab.path,
-            label=f"Next lab: {lab.title}",
-            icon=":material/arrow_forward:",
-            query_params=urlstate.carry(),
-        )
-    else:
-        next_col.page_link("views/home.py", label="Back to the course map", icon=":material/map:")

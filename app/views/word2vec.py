@@ -6,8 +6,7 @@ from collections import Counter
 import pandas as pd
 import streamlit as st
 
-from app import checkbox, lesson, share, stepper, urlstate
-from app.labs import LABS
+from app import lesson, quiz, share, stepper, urlstate
 from app.urlstate import BOUND
 from app.views import word2vec_parts as parts
 from seqviz import embeddings, w2v_sentence
@@ -385,7 +384,7 @@ def training_area() -> None:
 
 
 training_area()
-checkbox.check_yourself("word2vec")
+quiz.check_yourself("word2vec")
 
 
 def embedding_table(trainer):
@@ -411,19 +410,5 @@ lesson.show_code(
     "objective (`seqviz/w2v_training.py`).",
 )
 
-prev = next(
-    (LABS[i - 1] for i, lab in enumerate(LABS) if lab.url_path == "word2vec" and i > 0), None
-)
-if prev is not None:
-    st.page_link(
-        prev.path,
-        label=f"Previous lab: {prev.title}",
-        icon=":material/arrow_back:",
-        query_params=urlstate.carry(),
-    )
-st.page_link(
-    "views/text.py",
-    label="Tokens, vocabulary and min_freq: the Text & tokens lab",
-    icon=":material/text_fields:",
-    query_params=urlstate.carry(),
-)
+lesson.link_to("text", "Tokens, vocabulary and min_freq: the Text & tokens lab")
+lesson.lab_links("word2vec")

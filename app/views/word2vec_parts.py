@@ -12,13 +12,13 @@ import streamlit as st
 import torch
 
 from app import lesson, urlstate
-from app.equations import num, pnum
 from app.urlstate import BOUND
 from seqviz import embeddings
 from seqviz import w2v_training as training
 from seqviz import word2vec as w2v
 from seqviz.figures import embeddings as efigs
 from seqviz.figures import word2vec as wfigs
+from seqviz.latex import num, pnum
 from seqviz.text import load_time_machine, normalize_d2l
 from seqviz.training import Progress
 from seqviz.w2v_sentence import SentenceNetwork

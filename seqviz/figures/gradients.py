@@ -35,18 +35,6 @@ MODEL_DASH = {"rnn": "solid", "gru": "dash", "lstm": "dot"}  # readable without 
 OVERFLOW_COLOR = OKABE_ITO["vermillion"]
 
 
-def latex_number(v: float, digits: int = 3) -> str:
-    """A number for LaTeX: 3.2 \\times 10^{-5}; inf and NaN spelled out."""
-    if math.isnan(v):
-        return r"\text{NaN}"
-    if math.isinf(v):
-        return r"\infty"
-    if v == 0 or 1e-3 <= abs(v) < 1e4:
-        return f"{v:.{digits}g}"
-    mantissa, exponent = f"{v:.{digits - 1}e}".split("e")
-    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
-
-
 def _np(a) -> np.ndarray:
     return np.asarray(a.detach().cpu() if hasattr(a, "detach") else a, dtype=np.float64)
 

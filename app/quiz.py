@@ -8,7 +8,7 @@ answered right and whether the solution was revealed.
 A lab adds its box with one line, passing what it shows, so the question is about
 the very numbers on screen::
 
-    checkbox.check_yourself("rnn", text=text, t=t, unit=unit)
+    quiz.check_yourself("rnn", text=text, t=t, unit=unit)
 """
 
 from __future__ import annotations
