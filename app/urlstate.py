@@ -29,8 +29,29 @@ APP_DIR = Path(__file__).resolve().parent
 BOUND = {"bind": "query-params"}
 """Keyword arguments that bind a keyed widget to the query parameter named after its key."""
 
+SHARED = {
+    "text": "the text the character models read",
+    "model": "trained or untrained weights of the character models",
+    "step": "the step t on screen (the shared step control)",
+    "unit": "the hidden unit j on screen",
+    "lecture": "lecture mode (projector layout)",
+    "hide": "controls a tutor's link hides",
+    "seed": "the exercise seed (every quiz box and the exercises page)",
+    "set": "the exercise set",
+    "ex": "the exercise number within the set",
+    "tour": "the guided tour's box",
+    "check": "the check-yourself box",
+    "share": "the share box",
+    "exit_lecture": "the button that leaves lecture mode",
+    "use_untrained": "the button that switches to untrained weights",
+}
+"""Widget keys that mean the same thing on every page. Every other key a lab names
+starts with its ``Lab.key_prefix`` and an underscore (``grad_radius``, ``w2v_window``);
+keys the shared modules build start with theirs (``share_…``, ``check_<lab>_…``,
+``tour_<lab>_…``, ``try_<lab>…``). tests/test_widget_keys.py holds every page to this."""
+
 SHARED_KEYS = ("text", "model")
-"""View state that means the same thing on every lab, carried by links between pages."""
+"""View state carried by links between pages (a subset of :data:`SHARED`)."""
 
 URL_LABELS = {"model": str.capitalize}
 """Bound widgets with a ``format_func`` hold their *label* in the URL (``?model=Untrained``)."""
