@@ -290,11 +290,16 @@ def sanitise_query_params() -> list[str]:
     is rewritten to what was kept, so the same link does not trip twice.
     """
     params = {key: st.query_params.get(key) for key in st.query_params}
-    result = sanitise(params)
+    # A widget of this session already holds these values and mirrors them into the URL:
+    # they came from the app, not from a link, and Streamlit forbids rewriting a bound
+    # parameter (a control character typed into a text box would crash the page).
+    mirrored = {key: value for key, value in params.items() if key in st.session_state}
+    result = sanitise({key: value for key, value in params.items() if key not in mirrored})
     for key, value in result.session.items():
         st.session_state[key] = value
-    if result.keep != params:
-        st.query_params.from_dict(result.keep)
+    keep = {**result.keep, **mirrored}
+    if keep != params:
+        st.query_params.from_dict(keep)
         _reseed_widgets_from_url()
     return result.notes
 
