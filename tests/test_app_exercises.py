@@ -27,7 +27,7 @@ def answer_box(at):
 def test_the_page_opens_on_the_first_set_with_a_session_seed(open_page):
     at = open_page(PAGE)
     assert_ok(at)
-    assert at.session_state["set_pick"] == "text" and at.session_state["ex_pick"] == 1
+    assert at.session_state["ex_set_pick"] == "text" and at.session_state["ex_pick"] == 1
     seed = at.number_input(key="seed").value
     first = exercises.make("text.vocab_size", seed)
     assert first.prompt in shown(at)
@@ -103,7 +103,7 @@ def test_next_previous_set_and_new_numbers_go_into_the_url(open_direct):
     at.button_group[0].set_value("gates").run()
     assert _qp(at, "set") == "gates"
     assert exercises.make("gates.forget", 11).prompt in shown(at)
-    at.button(key="new_seed").click().run()
+    at.button(key="ex_new_seed").click().run()
     assert_ok(at)
     new = at.number_input(key="seed").value
     assert new != 11 and exercises.make("gates.forget", new).prompt in shown(at)
@@ -123,7 +123,7 @@ def test_hostile_links_are_clamped_or_ignored_with_a_note(open_direct, query):
     assert_ok(at)
     assert at.info, "a visible note about the link"
     assert "<script>" not in shown(at) + "".join(i.value for i in at.info)
-    assert at.session_state["set_pick"] in exercises.SET_IDS
+    assert at.session_state["ex_set_pick"] in exercises.SET_IDS
     assert 1 <= at.session_state["ex_pick"] <= 5
     assert 0 <= at.number_input(key="seed").value <= 2**31 - 1
 
