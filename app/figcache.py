@@ -12,7 +12,9 @@ A step click must only re-slice what was computed when the text changed:
   the lecturer's link, reuse them.
 
 Cache keys are short: (model name, weights, text, ...), never token tuples or arrays.
-Frozen figures are never modified: ``overlay`` builds a new figure around them.
+Every cached value is shared by all sessions, so it is immutable: tuples, frozen
+dataclasses and frozen figures, which are never modified (``overlay`` builds a new
+figure around them); never a list or a live ``go.Figure``.
 """
 
 import plotly.graph_objects as go
@@ -168,14 +170,19 @@ def saturation(cell: str, trained: bool, text: str, gate: str, title: str) -> go
 
 
 @st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
-def _unit_ranking(cell: str, trained: bool, text: str, feature: str):
+def _unit_ranking(
+    cell: str, trained: bool, text: str, feature: str
+) -> tuple[tuple[units.UnitScore, ...], dict]:
     reading = loaders.read(cell, trained, text)
     features = units.text_features(list(text.lower()))  # the T characters the model read
-    ranking = units.rank_units(reading.trace.hidden, features[feature], top=8)
+    # a tuple of frozen scores: shared by every session, so no reader can reorder or cut it
+    ranking = tuple(units.rank_units(reading.trace.hidden, features[feature], top=8))
     return ranking, freeze(ufigs.unit_ranking_bar(ranking, feature=feature))
 
 
-def unit_ranking(cell: str, trained: bool, text: str, feature: str):
-    """``units.rank_units`` of h_t against a text feature, and its bar chart."""
+def unit_ranking(
+    cell: str, trained: bool, text: str, feature: str
+) -> tuple[tuple[units.UnitScore, ...], go.Figure]:
+    """``units.rank_units`` of h_t against a text feature (top 8, a tuple), and its bar chart."""
     ranking, fig = _unit_ranking(cell, trained, text, feature)
     return ranking, overlay(fig)

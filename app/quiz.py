@@ -27,10 +27,18 @@ RESULTS = "_ex_results"
 
 
 def session_seed() -> int:
-    """This session's exercise seed: the link's ``?seed=`` if any, else drawn once."""
+    """This session's exercise seed: the link's ``?seed=`` if any, else drawn once.
+
+    ``seed`` is a shared key (``urlstate.SHARED``): the Exercises page's seed widget or,
+    on a lab page (which has no such widget), the link's ``?seed=``. A link's seed is
+    kept for the session, so it still holds after a page switch drops the URL.
+    """
     seed = st.session_state.get("seed")
     if isinstance(seed, int):
         return seed
+    raw = st.query_params.get("seed")  # checked and clamped by urlstate.sanitise
+    if raw is not None and raw.isdigit() and int(raw) <= urlstate.MAX_SEED:
+        st.session_state["_ex_seed"] = int(raw)
     if "_ex_seed" not in st.session_state:
         st.session_state["_ex_seed"] = random.SystemRandom().randrange(1000, 10_000)
     return st.session_state["_ex_seed"]

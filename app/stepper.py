@@ -61,7 +61,10 @@ def step_through(
         n_steps: number of time steps T (>= 1).
         render: draws everything that depends on the step; called inside the fragment.
         key: session-state / URL key of the step (widgets get ``key``, ``key_prev``,
-            ``key_next``, ``key_play``).
+            ``key_next``, ``key_play``). The shared ``"step"`` (buttons ``step_prev``, ...)
+            or a key with the lab's prefix (``"w2v_center"``), so every widget built from
+            it follows the key rule (app/urlstate.py ``SHARED``); a second control on
+            one page needs its own key.
         label: optional ``t -> str`` describing step t (e.g. the character read).
         axis, symbol, item: how the slider and buttons name a step ("Time step", "t",
             "character"; e.g. "Centre word", "j", "word" for a window over words).

@@ -40,12 +40,14 @@ ACTIONS = {
         ("model: untrained", lambda at: _cycle_select(at, "model", ["trained", "untrained"])),
         (
             "stacked on",
-            lambda at: at.toggle(key="stacked").set_value(not at.toggle(key="stacked").value),
+            lambda at: at.toggle(key="rnn_stacked").set_value(
+                not at.toggle(key="rnn_stacked").value
+            ),
         ),
         (
             "bidirectional on",
-            lambda at: at.toggle(key="bidirectional").set_value(
-                not at.toggle(key="bidirectional").value
+            lambda at: at.toggle(key="rnn_bidirectional").set_value(
+                not at.toggle(key="rnn_bidirectional").value
             ),
         ),
         ("new text", lambda at: at.text_area(key="text").input(_next_text(at))),
@@ -53,9 +55,9 @@ ACTIONS = {
     "views/gates.py": [
         ("rerun, nothing changed", lambda at: None),
         ("step: next", lambda at: _click(at, "step_next")),
-        ("cell: LSTM/GRU", lambda at: _cycle_select(at, "cell", ["lstm", "gru"])),
+        ("cell: LSTM/GRU", lambda at: _cycle_select(at, "gates_cell", ["lstm", "gru"])),
         ("unit", lambda at: _bump_number(at, "unit")),
-        ("feature", lambda at: _cycle_select(at, "feature")),
+        ("feature", lambda at: _cycle_select(at, "gates_feature")),
         ("new text", lambda at: at.text_area(key="text").input(_next_text(at))),
     ],
     "views/home.py": [("rerun, nothing changed", lambda at: None)],

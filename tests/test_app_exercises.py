@@ -5,9 +5,11 @@ in the URL, in and out."""
 import pytest
 from apptools import assert_ok, shown
 
+from app.controls import DEFAULT_TEXT
 from seqviz import exercises
 
 PAGE = "views/exercises.py"
+ATTENTION_SEED = "att_seed"  # the Self-attention lab's embedding seed (not the quiz seed)
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def answer_box(at):
 def test_the_page_opens_on_the_first_set_with_a_session_seed(open_page):
     at = open_page(PAGE)
     assert_ok(at)
-    assert at.session_state["set_pick"] == "text" and at.session_state["ex_pick"] == 1
+    assert at.session_state["ex_set_pick"] == "text" and at.session_state["ex_pick"] == 1
     seed = at.number_input(key="seed").value
     first = exercises.make("text.vocab_size", seed)
     assert first.prompt in shown(at)
@@ -103,7 +105,7 @@ def test_next_previous_set_and_new_numbers_go_into_the_url(open_direct):
     at.button_group[0].set_value("gates").run()
     assert _qp(at, "set") == "gates"
     assert exercises.make("gates.forget", 11).prompt in shown(at)
-    at.button(key="new_seed").click().run()
+    at.button(key="ex_new_seed").click().run()
     assert_ok(at)
     new = at.number_input(key="seed").value
     assert new != 11 and exercises.make("gates.forget", new).prompt in shown(at)
@@ -123,7 +125,7 @@ def test_hostile_links_are_clamped_or_ignored_with_a_note(open_direct, query):
     assert_ok(at)
     assert at.info, "a visible note about the link"
     assert "<script>" not in shown(at) + "".join(i.value for i in at.info)
-    assert at.session_state["set_pick"] in exercises.SET_IDS
+    assert at.session_state["ex_set_pick"] in exercises.SET_IDS
     assert 1 <= at.session_state["ex_pick"] <= 5
     assert 0 <= at.number_input(key="seed").value <= 2**31 - 1
 
@@ -150,3 +152,43 @@ def test_check_yourself_uses_the_labs_numbers():
     at.button(key="check_rnn_next").click().run()
     nxt = exercises.make("rnn.h_layer2", 1234, text="the time machine", t=5, unit=9)
     assert nxt.prompt in shown(at)
+
+
+def check_box(at) -> tuple[str, str]:
+    """The question in the lab's check-yourself box: (title, prompt)."""
+    md = [m.value for m in at.markdown]
+    head = next(i for i, v in enumerate(md) if "**Check yourself**" in v)
+    title = next(i for i in range(head, len(md)) if md[i].startswith("#### "))
+    return md[title], md[title + 1]
+
+
+def test_the_quiz_seed_does_not_follow_the_attention_embedding_seed(open_page):
+    """`seed` is the exercise seed on every page; the attention lab's own seed draws its
+    embeddings and must leave the check-yourself question alone."""
+    at = open_page("views/attention.py")
+    assert_ok(at)
+    before = check_box(at)
+    if ATTENTION_SEED not in {w.key for w in at.number_input}:
+        pytest.skip(f"the attention lab has no {ATTENTION_SEED!r} widget yet (its seed key)")
+    quiz_seed = at.session_state["_ex_seed"]
+    assert before[1] == exercises.make("attn.weight", quiz_seed).prompt
+    embedding = at.number_input(key=ATTENTION_SEED)
+    moved = (embedding.value + 7) % 10_000
+    embedding.set_value(moved).run()
+    assert_ok(at)
+    assert at.number_input(key=ATTENTION_SEED).value == moved
+    assert check_box(at) == before
+    assert at.session_state["_ex_seed"] == quiz_seed
+
+
+def test_a_links_seed_sets_the_labs_quiz_also_after_a_page_switch(open_direct):
+    at = open_direct("views/rnn.py", {"seed": "1234"})
+    assert_ok(at)
+    rnn = exercises.make("rnn.h_unit", 1234, text=DEFAULT_TEXT, t=0, unit=0)
+    assert check_box(at)[1] == rnn.prompt
+    assert rnn.prompt != exercises.make("rnn.h_unit", 1235, text=DEFAULT_TEXT, t=0, unit=0).prompt
+    at.query_params.clear()  # a sidebar click drops the link's parameters
+    at.switch_page("views/gates.py").run()
+    assert_ok(at)
+    gates = exercises.make("gates.forget", 1234, text=DEFAULT_TEXT, t=0, unit=0)
+    assert check_box(at)[1] == gates.prompt

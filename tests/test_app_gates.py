@@ -33,7 +33,7 @@ def test_lstm_equations_carry_the_gate_values(open_page):
 
 def test_gru_shows_pytorchs_candidate_and_explains_the_difference(open_page):
     at = open_page(PAGE)
-    widget(at, "button_group", "cell").set_value("gru").run()
+    widget(at, "button_group", "gates_cell").set_value("gru").run()
     assert_ok(at)
     at.button(key="step_next").click().run()
     run = reference("gru").layers[0].directions[0]
@@ -56,7 +56,7 @@ def test_untrained_cell_gives_different_numbers(open_page):
 @pytest.mark.parametrize("cell,n_sat", [("lstm", 3), ("gru", 2)])
 def test_whole_text_views(open_page, cell, n_sat):
     at = open_page(PAGE)
-    widget(at, "button_group", "cell").set_value(cell).run()
+    widget(at, "button_group", "gates_cell").set_value(cell).run()
     assert_ok(at)
     titles = chart_titles(at)
     assert sum("aturat" in t for t in titles) == n_sat
@@ -66,13 +66,13 @@ def test_whole_text_views(open_page, cell, n_sat):
 
 def test_find_a_unit_picks_the_top_ranked_unit(open_page):
     at = open_page(PAGE)
-    at.selectbox(key="feature").set_value("is a space").run()
+    at.selectbox(key="gates_feature").set_value("is a space").run()
     assert_ok(at)
     tr = reference("lstm")
     best = units.rank_units(
         tr.hidden, units.text_features(list(DEFAULT_TEXT.lower()))["is a space"]
     )[0]
-    at.button(key="pick_0").click().run()
+    at.button(key="gates_pick_0").click().run()
     assert_ok(at)
     assert at.number_input(key="unit").value == best.unit
 
@@ -83,7 +83,7 @@ def test_odd_texts(open_page, text):
     at.text_area(key="text").input(text).run()
     assert_ok(at)
     assert charts(at)
-    widget(at, "button_group", "cell").set_value("gru").run()
+    widget(at, "button_group", "gates_cell").set_value("gru").run()
     assert_ok(at)
 
 
@@ -107,7 +107,7 @@ def test_check_yourself_and_share_box(open_page, cell):
 
     at = open_page(PAGE)
     if cell == "gru":
-        widget(at, "button_group", "cell").set_value("gru").run()
+        widget(at, "button_group", "gates_cell").set_value("gru").run()
     at.button(key="step_next").click().run()
     assert_ok(at)
     seed = at.session_state["_ex_seed"]

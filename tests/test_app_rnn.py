@@ -84,8 +84,8 @@ def test_untrained_weights_give_the_untrained_numbers(open_page):
 @pytest.mark.parametrize("layers", [2, 3])
 def test_stacked_shows_one_heatmap_per_layer(open_page, layers):
     at = open_page(PAGE)
-    at.toggle(key="stacked").set_value(True).run()
-    widget(at, "button_group", "layers").set_value(layers).run()
+    at.toggle(key="rnn_stacked").set_value(True).run()
+    widget(at, "button_group", "rnn_layers").set_value(layers).run()
     assert_ok(at)
     titles = chart_titles(at)
     assert [t for t in titles if t.startswith("Layer")] == [
@@ -98,7 +98,7 @@ def test_stacked_shows_one_heatmap_per_layer(open_page, layers):
 
 def test_bidirectional_shows_both_directions_and_the_blank(open_page):
     at = open_page(PAGE)
-    at.toggle(key="bidirectional").set_value(True).run()
+    at.toggle(key="rnn_bidirectional").set_value(True).run()
     assert_ok(at)
     titles = " ".join(chart_titles(at))
     assert "Forward" in titles and "Backward" in titles

@@ -29,7 +29,7 @@ def test_home_lists_the_labs(page: Page, app_url):
     no_exception(page)
 
 
-@pytest.mark.parametrize("slug,heatmap", [("rnn", "heat_0"), ("gates", "gate_series")])
+@pytest.mark.parametrize("slug,heatmap", [("rnn", "rnn_heat_0"), ("gates", "gates_series")])
 def test_next_moves_the_step_marker(page: Page, app_url, slug, heatmap):
     open_lab(page, f"{app_url}/{slug}")
     expect(marker(page, heatmap)).to_have_text("t = 0")
@@ -52,14 +52,14 @@ def test_keyboard_steps_and_the_url_remembers(page: Page, app_url):
     for t in range(1, 4):
         with rerun(page):
             page.keyboard.press("ArrowRight")
-        expect(marker(page, "heat_0")).to_have_text(f"t = {t}")
+        expect(marker(page, "rnn_heat_0")).to_have_text(f"t = {t}")
     with rerun(page):
         page.keyboard.press("ArrowLeft")
-    expect(marker(page, "heat_0")).to_have_text("t = 2")
+    expect(marker(page, "rnn_heat_0")).to_have_text("t = 2")
     expect(page).to_have_url(re.compile(r"step=2"))
     page.reload()
     loaded(page, ".st-key-step_next button")
-    expect(marker(page, "heat_0")).to_have_text("t = 2")
+    expect(marker(page, "rnn_heat_0")).to_have_text("t = 2")
 
 
 def test_bad_text_gets_a_message_and_the_page_recovers(page: Page, app_url):
@@ -80,13 +80,13 @@ def test_bad_text_gets_a_message_and_the_page_recovers(page: Page, app_url):
 def test_toggles_in_the_browser(page: Page, app_url):
     open_lab(page, f"{app_url}/rnn")
     with rerun(page):
-        page.locator(".st-key-bidirectional label").click()
+        page.locator(".st-key-rnn_bidirectional label").click()
     expect(page.get_by_text("Fill in the blank at t")).to_be_visible()
     with rerun(page):
-        page.locator(".st-key-bidirectional label").click()
+        page.locator(".st-key-rnn_bidirectional label").click()
     with rerun(page):
-        page.locator(".st-key-stacked label").click()
+        page.locator(".st-key-rnn_stacked label").click()
     # Two layers by default: one heatmap each.
-    expect(page.locator(".st-key-heat_1")).to_have_count(1)
-    expect(page.locator(".st-key-heat_2")).to_have_count(0)
+    expect(page.locator(".st-key-rnn_heat_1")).to_have_count(1)
+    expect(page.locator(".st-key-rnn_heat_2")).to_have_count(0)
     no_exception(page)

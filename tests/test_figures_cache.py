@@ -8,6 +8,9 @@ would show up in everyone's view. The app caches figures frozen
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+
 import plotly.graph_objects as go
 import pytest
 import streamlit as st
@@ -75,6 +78,67 @@ def assert_fresh(read) -> None:
 )
 def test_rnn_and_gates_figures_are_new_on_every_read(read):
     assert_fresh(read)
+
+
+RANKING_MUTATIONS = {
+    "clear": lambda ranking: ranking.clear(),
+    "reverse": lambda ranking: ranking.reverse(),
+    "replace": lambda ranking: ranking.__setitem__(0, ranking[-1]),
+    "delete": lambda ranking: ranking.__delitem__(0),
+    "rescore": lambda ranking: setattr(ranking[0], "unit", -1),
+}
+
+
+@pytest.mark.parametrize("mutate", RANKING_MUTATIONS.values(), ids=RANKING_MUTATIONS)
+def test_changing_a_read_unit_ranking_cannot_change_the_next_read(mutate):
+    """*Find a unit*'s ranking is shared by every session: a tuple of frozen scores."""
+    first, _ = figcache.unit_ranking("lstm", True, TEXT, "is a space")
+    built = [(score.unit, score.r) for score in first]
+    with contextlib.suppress(AttributeError, TypeError):  # FrozenInstanceError included
+        mutate(first)
+    second, _ = figcache.unit_ranking("lstm", True, TEXT, "is a space")
+    assert len(built) == 8
+    assert [(score.unit, score.r) for score in second] == built
+
+
+def is_frozen_figure(value) -> bool:
+    """A figure kept as ``overlay.freeze`` data: read only through ``overlay`` (tested above)."""
+    return isinstance(value, dict) and {"data", "layout"} <= value.keys()
+
+
+def immutable(value) -> bool:
+    """None, numbers, strings, frozen figures, and tuples / frozen dataclasses of them."""
+    if value is None or isinstance(value, int | float | str) or is_frozen_figure(value):
+        return True
+    if isinstance(value, tuple):
+        return all(immutable(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        frozen = type(value).__dataclass_params__.frozen
+        fields = dataclasses.fields(value)
+        return frozen and all(immutable(getattr(value, f.name)) for f in fields)
+    return False
+
+
+def test_every_value_the_step_through_figures_cache_is_immutable():
+    """Every function of app/figcache.py, read once; then what st.cache_resource holds."""
+    figcache.hidden_heatmap("rnn", True, TEXT, step=2)
+    figcache.gate_heatmap("lstm", True, TEXT, "forget")
+    figcache.unrolled("rnn", True, TEXT, 3, 1, False)
+    figcache.topk("rnn", True, TEXT, 3, None)
+    figcache.trajectory("rnn", True, TEXT, 3)
+    figcache.unit_figures("gru", True, TEXT, 0, 2)  # a GRU: no cell-state figure (None)
+    figcache.saturation("lstm", True, TEXT, "forget", "saturation")
+    figcache.unit_ranking("lstm", True, TEXT, "is a space")
+    caches = cache_resource_api._resource_caches._function_caches
+    held = {}
+    for by_function in caches.values():
+        for cache in by_function.values():
+            if cache.display_name.startswith("app.figcache."):
+                with cache._mem_cache_lock:
+                    held[cache.display_name] = [r.value for r in cache._mem_cache.values()]
+    assert len(held) == 8, sorted(held)
+    mutable = [name for name, values in held.items() if not all(map(immutable, values))]
+    assert not mutable
 
 
 @pytest.mark.parametrize(

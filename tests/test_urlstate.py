@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from app import urlstate
 from app.urlstate import sanitise
 
-KNOWN = frozenset(urlstate.PARAMS) | {"grad_seed", "feature"}
+KNOWN = frozenset(urlstate.PARAMS) | {"grad_seed", "gates_feature"}
 
 
 @pytest.fixture
@@ -35,8 +35,8 @@ def open_direct():
 
 def test_good_links_pass_unchanged():
     params = {"text": "hello there", "model": "Untrained", "step": "4", "unit": "17"}
-    result = sanitise({**params, "lecture": "true", "cell": "GRU"}, KNOWN)
-    assert result.keep == {**params, "lecture": "true", "cell": "GRU"}
+    result = sanitise({**params, "lecture": "true", "gates_cell": "GRU"}, KNOWN)
+    assert result.keep == {**params, "lecture": "true", "gates_cell": "GRU"}
     assert not result.notes and not result.session
 
 
@@ -49,7 +49,7 @@ def test_good_links_pass_unchanged():
         ("step", "1e9", "100000", 100000),
         ("seed", "9" * 40, str(2**31 - 1), 2**31 - 1),
         ("lecture", "1", "true", True),
-        ("stacked", "off", "false", False),
+        ("rnn_stacked", "off", "false", False),
     ],
 )
 def test_numbers_and_flags_are_clamped_or_converted(key, raw, kept, session):
@@ -65,13 +65,13 @@ def test_numbers_and_flags_are_clamped_or_converted(key, raw, kept, session):
         ("unit", "1e400"),
         ("step", "nan"),
         ("model", "<script>alert(1)</script>"),
-        ("cell", "rnn"),
+        ("gates_cell", "rnn"),
         ("lecture", "maybe"),
-        ("layers", "7"),
+        ("rnn_layers", "7"),
         ("set", "x" * 10_000),
         ("grad_seed", "1e400"),
         ("grad_seed", "-inf"),
-        ("feature", "y" * 5000),
+        ("gates_feature", "y" * 5000),
         ("nonsense", "1"),
     ],
 )
@@ -98,7 +98,17 @@ def test_long_text_is_kept_with_a_note_and_hide_flags_are_checked():
 
 def test_every_widget_key_in_the_app_is_known():
     keys = urlstate.known_keys()
-    for key in ("text", "model", "unit", "step", "cell", "bidirectional", "seed", "set", "ex"):
+    for key in (
+        "text",
+        "model",
+        "unit",
+        "step",
+        "gates_cell",
+        "rnn_bidirectional",
+        "seed",
+        "set",
+        "ex",
+    ):
         assert key in keys
 
 
@@ -110,8 +120,8 @@ HOSTILE = {
     "step": "-3",
     "model": "<script>alert(1)</script>",
     "text": "<script>alert('x')</script> " * 400,
-    "bidirectional": "maybe",
-    "layers": "<img src=x onerror=alert(1)>",
+    "rnn_bidirectional": "maybe",
+    "rnn_layers": "<img src=x onerror=alert(1)>",
     "foo": "bar",
     "<b>bold</b>": "1",
 }

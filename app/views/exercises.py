@@ -15,7 +15,7 @@ st.title("Exercises")
 lesson.intro("ex_intro")
 
 # --- which set, which numbers -------------------------------------------------------
-urlstate.from_url("set", "set_pick", list(SETS), exercises.SET_IDS[0])
+urlstate.from_url("set", "ex_set_pick", list(SETS), exercises.SET_IDS[0])
 start_value("seed", quiz.session_seed())
 c_set, c_seed, c_new = st.columns([4, 1.3, 1], vertical_alignment="bottom")
 set_id = c_set.container(key="set").segmented_control(
@@ -23,7 +23,7 @@ set_id = c_set.container(key="set").segmented_control(
     options=list(SETS),
     format_func=lambda s: f"{exercises.SET_IDS.index(s) + 1}. {SETS[s].title}",
     required=True,
-    key="set_pick",
+    key="ex_set_pick",
 )
 urlstate.to_url("set", set_id)
 seed = c_seed.number_input(
@@ -45,7 +45,7 @@ def new_numbers() -> None:
 
 c_new.button(
     "New numbers",
-    key="new_seed",
+    key="ex_new_seed",
     icon=":material/casino:",
     width="stretch",
     on_click=new_numbers,
@@ -100,7 +100,7 @@ c_next.button(
 )
 
 st.caption("Keys: **→** next exercise, **←** previous (when the page, not a text box, has focus).")
-with st.container(border=True, key="exercise"):
+with st.container(border=True, key="ex_exercise"):
     st.caption(f"{chosen.title} · exercise {i} of {n} · numbers from seed {seed}")
     quiz.render_exercise(exs[i - 1], key=f"ex_{set_id}_{i}")
 
@@ -113,14 +113,14 @@ c_set_score, c_all_score = st.columns(2)
 c_set_score.metric(f"This set ({chosen.title})", f"{right} / {total} right")
 c_all_score.metric("This session, all sets", f"{right_all} / {answered_all} answered right")
 st.progress(right / total if total else 0.0)
-st.dataframe(rows, hide_index=True, key="summary")
+st.dataframe(rows, hide_index=True, key="ex_summary")
 c_csv, c_json, _ = st.columns([1, 1, 3])
 c_csv.download_button(
     "Summary (CSV)",
     data=exercises.to_csv(rows),
     file_name=f"seqviz-exercises-{set_id}-seed{seed}.csv",
     mime="text/csv",
-    key="summary_csv",
+    key="ex_summary_csv",
     icon=":material/download:",
     on_click="ignore",
 )
@@ -129,7 +129,7 @@ c_json.download_button(
     data=exercises.to_json(rows),
     file_name=f"seqviz-exercises-{set_id}-seed{seed}.json",
     mime="application/json",
-    key="summary_json",
+    key="ex_summary_json",
     icon=":material/download:",
     on_click="ignore",
 )
@@ -137,6 +137,6 @@ st.caption("No login and nothing personal: the summary lists exercises, seed and
 
 lesson.more("How the exercises work", "ex_howto")
 lesson.more("For tutors: hand out a focused exercise", "ex_tutor")
-share.share_box(hideable=("set", "seed", "new_seed", "ex", "summary", "sidebar"))
+share.share_box(hideable=("set", "seed", "ex_new_seed", "ex", "ex_summary", "sidebar"))
 if chosen.lab in {lab.url_path for lab in LABS}:
     lesson.link_to(chosen.lab, f"Open the {chosen.title} lab", ":material/arrow_forward:")

@@ -18,7 +18,8 @@ from seqviz import recurrent, units
 from seqviz.figures.style import GATE_LABELS, GATE_NAMES
 
 FEATURES = list(units.text_features(["a"]))  # "is a space", "is a vowel", ...
-CELLS = {"lstm": "LSTM", "gru": "GRU"}  # model name -> label (the URL holds the label: ?cell=GRU)
+# model name -> label (the URL holds the label: ?gates_cell=GRU)
+CELLS = {"lstm": "LSTM", "gru": "GRU"}
 GATE_TITLES = {  # short rich-text titles for the small saturation plots
     g: f"{GATE_NAMES[g].capitalize()}: saturation" for g in GATE_NAMES if g != "candidate"
 }
@@ -37,7 +38,7 @@ cell = c_cell.segmented_control(  # "lstm" | "gru", the pretrained model's name
     format_func=CELLS.get,
     default="lstm",
     required=True,
-    key="cell",
+    key="gates_cell",
     **BOUND,
 )
 if text is None:
@@ -65,12 +66,12 @@ with st.expander(
     icon=":material/search:",
 ):
     st.markdown(lesson.prose("find_unit"))
-    feature = st.selectbox("Feature", FEATURES, key="feature", **BOUND)
+    feature = st.selectbox("Feature", FEATURES, key="gates_feature", **BOUND)
     # units.rank_units(h, units.text_features(chars)[feature]), cached per text
     ranking, ranking_fig = figcache.unit_ranking(cell, trained, text, feature)
     lesson.chart(
         ranking_fig,
-        key="ranking",
+        key="gates_ranking",
         how="bar length is Pearson r between the unit's h_t and the feature over your text; "
         "red: the unit goes up with the feature, blue: it goes down.",
     )
@@ -78,7 +79,7 @@ with st.expander(
     for i, (col, score) in enumerate(zip(st.columns(len(ranking)), ranking, strict=True)):
         col.button(
             f"unit {score.unit}",
-            key=f"pick_{i}",
+            key=f"gates_pick_{i}",
             help=f"r = {score.r:+.2f}",
             width="stretch",
             on_click=select_unit,
@@ -114,20 +115,20 @@ def show_step(t: int) -> None:
     series_fig, cell_fig, text_fig = figcache.unit_figures(cell, trained, text, unit, t)
     lesson.chart(
         series_fig,
-        key="gate_series",
+        key="gates_series",
         how="one line per gate of unit j over the text; near 1 the valve is open, near 0 "
         "closed; the outlined column is step t.",
     )
     if cell_fig is not None:
         lesson.chart(
             cell_fig,
-            key="cell_vs_hidden",
+            key="gates_cell_vs_hidden",
             how="the cell state c_t (black) is the memory the forget gate keeps; h_t = "
             "o_t ⊙ tanh(c_t) (grey, dashed) is what the rest of the network sees.",
         )
     lesson.chart(
         text_fig,
-        key="text_activation",
+        key="gates_text_activation",
         how="red characters: unit j's hidden state is positive after reading them, blue: "
         "negative; the outlined character is step t.",
     )
@@ -139,14 +140,14 @@ stepper.step_through(T, show_step, label=describe)
 # --- the whole text at once (no step): every gate, saturation, vs. the plain RNN ------
 st.subheader("Every gate of every unit")
 tabs = st.tabs(
-    [GATE_LABELS[g] for g in tr.gates], key="gate_tab", on_change="rerun", bind="query-params"
+    [GATE_LABELS[g] for g in tr.gates], key="gates_tab", on_change="rerun", bind="query-params"
 )
 for tab, gate in zip(tabs, tr.gates, strict=True):
     if tab.open:  # draw only the tab on show: each heatmap is T x H cells
         with tab:
             lesson.chart(
                 figcache.gate_heatmap(cell, trained, text, gate),
-                key=f"heat_{gate}",
+                key=f"gates_heat_{gate}",
                 how="one row per unit, one column per character; bright = gate open (near 1), "
                 "dark = closed (near 0)."
                 if gate != "candidate"
@@ -159,7 +160,7 @@ for col, gate in zip(st.columns(len(sigmoid_gates)), sigmoid_gates, strict=True)
     with col:
         lesson.chart(
             figcache.saturation(cell, trained, text, gate, GATE_TITLES[gate]),
-            key=f"sat_{gate}",
+            key=f"gates_sat_{gate}",
             how="one dot per unit: right = often closed (< 0.1), up = often open (> 0.9); "
             "dots near the diagonal act like switches.",
         )
@@ -167,12 +168,12 @@ for col, gate in zip(st.columns(len(sigmoid_gates)), sigmoid_gates, strict=True)
 st.subheader(f"Plain RNN vs {CELLS[cell]} on the same text")
 lesson.chart(
     figcache.hidden_heatmap("rnn", trained, text, title="Plain RNN h<sub>t</sub>", height=420),
-    key="heat_rnn",
+    key="gates_heat_rnn",
     how="the plain RNN rewrites its whole state at every character: short, busy stripes.",
 )
 lesson.chart(
     figcache.hidden_heatmap(cell, trained, text, title=f"{CELLS[cell]} h<sub>t</sub>", height=420),
-    key="heat_gated",
+    key="gates_heat_gated",
     how="gated units can hold a value across many characters: look for long horizontal "
     "streaks, the same unit keeping its colour.",
 )
@@ -192,6 +193,6 @@ shown_gate = "forget" if "forget" in tr.gates else "update"  # a GRU has no forg
 share.share_box(
     data={"gates, cell and hidden states": lambda: share.trace_table(tr, enc.tokens)},
     charts={f"{shown_gate} gate heatmap": figcache.gate_heatmap(cell, trained, text, shown_gate)},
-    hideable=("text", "model", "cell", "unit", "feature", "step", "sidebar"),
+    hideable=("text", "model", "gates_cell", "unit", "gates_feature", "step", "sidebar"),
 )
 lesson.lab_links("gates")

@@ -27,13 +27,13 @@ with c_weights:
     trained = controls.model_choice()
 bidirectional = c_bidir.toggle(
     "Bidirectional",
-    key="bidirectional",
+    key="rnn_bidirectional",
     help="Two RNNs, left-to-right and right-to-left.",
     **BOUND,
 )
 stacked = c_stacked.toggle(
     "Stacked",
-    key="stacked",
+    key="rnn_stacked",
     disabled=bidirectional,
     help="Several RNN layers on top of each other (off while Bidirectional is on).",
     **BOUND,
@@ -43,7 +43,7 @@ layers = c_layers.segmented_control(
     options=[2, 3],
     default=2,
     required=True,
-    key="layers",
+    key="rnn_layers",
     disabled=not stacked or bidirectional,
     **BOUND,
 )
@@ -73,7 +73,7 @@ if bidirectional:
     lesson.more("Bidirectional RNNs: I am ___ very hungry", "rnn_bidirectional", expanded=True)
     st.button(
         "Try it on “I am not very hungry”",
-        key="try_hungry",
+        key="rnn_try_hungry",
         icon=":material/edit:",
         on_click=controls.set_text,
         args=("I am not very hungry",),
@@ -97,7 +97,7 @@ def show_step(t: int) -> None:
     """Everything that depends on the time step (redrawn by the step control alone)."""
     lesson.chart(
         figcache.unrolled(name, trained, text, t, model.config.num_layers, bidirectional),
-        key="unrolled",
+        key="rnn_unrolled",
         how="each column is one time step; every column uses the *same* W_xh, W_hh and "
         "W_hq (shared weights); the highlighted column is step t.",
     )
@@ -108,7 +108,7 @@ def show_step(t: int) -> None:
     with path:
         lesson.chart(
             figcache.trajectory(name, trained, text, t),
-            key="trajectory",
+            key="rnn_trajectory",
             how=f"each dot is one h_t ({H} numbers) flattened to 2-D by PCA fitted on this "
             "text; the line follows time, the big marker is step t.",
         )
@@ -146,7 +146,7 @@ def show_prediction(t: int) -> None:
         st.subheader("Fill in the blank at t")
         lesson.chart(
             figcache.topk(name, trained, text, t, title=None),
-            key="topk",
+            key="rnn_topk",
             how="the model hides character t and guesses it from the forward state at t−1 "
             "and the backward state at t+1; the accent bar is the true character.",
         )
@@ -157,7 +157,7 @@ def show_prediction(t: int) -> None:
     )
     lesson.chart(
         figcache.topk(name, trained, text, t, title=None),
-        key="topk",
+        key="rnn_topk",
         how="bar length is the probability the model gives each next character after "
         "reading up to t; the accent bar is the character that really comes next.",
     )
@@ -177,7 +177,7 @@ def show_states(t: int) -> None:
                     title="Forward h→<sub>t</sub> (left to right)",
                     step=t,
                 ),
-                key="heat_fwd",
+                key="rnn_heat_fwd",
                 how="a column is h→_t, everything left of and including t.",
             )
         with bwd_col:
@@ -190,7 +190,7 @@ def show_states(t: int) -> None:
                     title="Backward h←<sub>t</sub> (right to left)",
                     step=t,
                 ),
-                key="heat_bwd",
+                key="rnn_heat_bwd",
                 how="a column is h←_t, everything right of and including t.",
             )
     else:
@@ -208,7 +208,7 @@ def show_states(t: int) -> None:
                     height=380 if len(tr.layers) > 1 else None,
                     step=t,
                 ),
-                key=f"heat_{l}",
+                key=f"rnn_heat_{l}",
                 how="one row per unit, one column per character; red is positive, blue "
                 "negative (tanh keeps every value in −1..1); the outlined column is step t.",
             )
@@ -231,6 +231,15 @@ share.share_box(
             share.labelled(reading.probs, model.vocab.idx_to_token, enc.tokens)
         ),
     },
-    hideable=("text", "model", "unit", "stacked", "bidirectional", "layers", "step", "sidebar"),
+    hideable=(
+        "text",
+        "model",
+        "unit",
+        "rnn_stacked",
+        "rnn_bidirectional",
+        "rnn_layers",
+        "step",
+        "sidebar",
+    ),
 )
 lesson.lab_links("rnn")
