@@ -79,7 +79,9 @@ ACTIONS = {
             ("positions", _toggle("att_positions")),
             (
                 "d_k",
-                lambda at: at.select_slider(key="att_dk").set_value([4, 8, 16, 32][next(_counter) % 4]),
+                lambda at: at.select_slider(key="att_dk").set_value(
+                    [4, 8, 16, 32][next(_counter) % 4]
+                ),
             ),
             ("seed", _next_int("number_input", "att_seed", 0, 9999)),
             ("shuffle seed", _next_int("number_input", "att_perm_seed", 0, 9999)),
@@ -128,7 +130,10 @@ def interaction_timings(repeat: int) -> dict:
         for label, action in actions:
             samples = []
             for _ in range(repeat):
-                if label.startswith("generation step") and at.button(key="tf_gen_step_next").disabled:
+                if (
+                    label.startswith("generation step")
+                    and at.button(key="tf_gen_step_next").disabled
+                ):
                     at.slider(key="tf_gen_step").set_value(0).run()
                 action(at)
                 t0 = time.perf_counter()
