@@ -1,6 +1,7 @@
 """The Transformer lab in a real Chromium: heads selected, generation stepped, bad input."""
 
 import re
+from urllib.parse import quote
 
 import pytest
 from browsertools import no_exception, open_url, rerun
@@ -37,4 +38,14 @@ def test_transformer_bridge_and_bad_input(page: Page, app_url):
     open_page(page, f"{app_url}/transformer?tf_task=copy&tf_symbols=zz")
     page.wait_for_selector(".st-key-tf_bridge .js-plotly-plot")
     expect(page.get_by_text("is not 6 symbols")).to_be_visible()
+    no_exception(page)
+
+
+def test_tex_specials_in_the_text_and_prompt_leave_every_equation_intact(page: Page, app_url):
+    typed = quote("the { time } \\ ^ _ $ % & # ~ 🙂")
+    open_page(page, f"{app_url}/transformer?text={typed}&tf_prompt={typed}&tf_query=4")
+    page.wait_for_selector(".st-key-tf_model_view .js-plotly-plot")
+    expect(page.locator(".katex").first).to_be_visible()
+    assert page.locator(".katex").count() >= 2
+    assert page.locator(".katex-error").count() == 0
     no_exception(page)

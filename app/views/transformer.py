@@ -84,10 +84,11 @@ for key, value in (
 ):
     urlstate.start_value(key, value)
 c_prompt, c_n = st.columns([3, 2])
-prompt = c_prompt.text_input("Prompt", key="tf_prompt", max_chars=cfg.context - 1, **BOUND)
-room = max(1, cfg.context - max(len(prompt), 1))
+# prompt + generated text must fit the context: at least 2 new characters always do
+prompt = c_prompt.text_input("Prompt", key="tf_prompt", max_chars=cfg.context - 2, **BOUND)
+room = max(2, cfg.context - max(len(prompt), 1))
 urlstate.clamp("tf_n_gen", 1, min(100, room))
-n_gen = c_n.slider("Characters to generate", 1, max(2, min(100, room)), key="tf_n_gen", **BOUND)
+n_gen = c_n.slider("Characters to generate", 1, min(100, room), key="tf_n_gen", **BOUND)
 c_t, c_k, c_s = st.columns(3)
 temperature = c_t.slider(
     "Temperature",

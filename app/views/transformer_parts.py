@@ -18,7 +18,7 @@ import torch
 from app import controls, lesson, stepper, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
-from seqviz import bridge, checkpoints, transformer_lm, transformer_training
+from seqviz import bridge, checkpoints, transformer, transformer_lm, transformer_training
 from seqviz.figures import attention as afigs
 from seqviz.figures import lm as lfigs
 from seqviz.figures.overlay import freeze, overlay
@@ -241,8 +241,6 @@ def step_through_generation(which, run, settings: tuple, gen, tokens: list[str])
 
 STEPS = (100, 200, 500, 1000)
 D_MODELS = (32, 64)
-POSITIONS = ("sinusoidal", "learned", "none")
-NORMS = ("pre", "post")
 
 
 def training_controls() -> transformer_training.TrainConfig:
@@ -252,10 +250,15 @@ def training_controls() -> transformer_training.TrainConfig:
     steps = controls.choose(c1, "select_slider", "Steps", STEPS, key="tf_steps", default=200)
     d = controls.choose(c2, "segmented_control", "d_model", D_MODELS, key="tf_d", default=32)
     positions = controls.choose(
-        c3, "segmented_control", "Positions", POSITIONS, key="tf_pos", default="sinusoidal"
+        c3,
+        "segmented_control",
+        "Positions",
+        transformer.POSITIONS,
+        key="tf_pos",
+        default="sinusoidal",
     )
     norm = controls.choose(
-        c4, "segmented_control", "Layer norm", NORMS, key="tf_norm", default="pre"
+        c4, "segmented_control", "Layer norm", transformer.NORMS, key="tf_norm", default="pre"
     )
     seed = c5.number_input("Seed", 0, 9999, step=1, key="tf_seed", **BOUND)
     st.caption(
