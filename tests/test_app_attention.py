@@ -1,8 +1,10 @@
 """The Self-attention lab under AppTest: every control moved, numbers vs the core."""
 
 import pytest
-from apptools import assert_ok, charts, latex, num, shown
+from apptools import assert_ok, charts, latex, num, shown, tex_problems
 
+from app import urlstate
+from app.controls import md_escape
 from seqviz import attention, self_attention
 
 ATTN = "views/attention.py"
@@ -144,3 +146,90 @@ def test_check_yourself_and_share_box_on_the_self_attention_lab(open_page):
     table = share.labelled(sa.steps.weights, sentence.tokens, sentence.tokens)
     assert table.shape == (len(sentence.tokens), len(sentence.tokens) + 2)
     assert abs(table.iloc[:, 2:].to_numpy().sum(axis=1) - 1).max() < 1e-5
+
+
+# --- links and input that must not break the page -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "bad", "default"), [("att_dk", "5", 8), ("att_pe_dim", "3", 64)], ids=["dk", "pe_dim"]
+)
+def test_a_choice_outside_its_options_falls_back_to_the_default_with_a_note(
+    open_page, key, bad, default
+):
+    at = open_page(ATTN, query={key: bad}, direct=True)
+    assert_ok(at)
+    assert at.select_slider(key=key).value == default
+    assert [str(o) for o in at.select_slider(key=key).options] == list(urlstate.PARAMS[key].choices)
+    assert any(key in note.value for note in at.info)
+
+
+def test_numbers_out_of_range_in_a_link_are_clamped(open_page):
+    at = open_page(ATTN, query={"att_n_pos": "999", "att_seed": "123456"}, direct=True)
+    assert_ok(at)
+    assert at.slider(key="att_n_pos").value == 128
+    assert at.number_input(key="att_seed").value == 9999
+    assert any("att_n_pos" in note.value for note in at.info)
+
+
+TEX_SPECIALS = "the { time } \\ ^ _ $ % & # ~ 🙂 machine a_b"
+
+
+def test_tex_specials_and_emoji_in_the_sentence(open_page):
+    at = open_page(ATTN)
+    at.text_area(key="att_sentence").input(TEX_SPECIALS).run()
+    sen = self_attention.read_sentence(TEX_SPECIALS)
+    for i in range(len(sen.tokens)):
+        at.slider(key="att_query").set_value(i).run()
+        assert not at.exception and not tex_problems(at), (i, tex_problems(at))
+        assert f"**Query word {i}:** {md_escape(sen.words[i])}" in shown(at)
+    assert r"\langle\text{unk}\rangle" in latex(at)
+
+
+# Both ends of every number control (and every switch off, then on).
+KIND = {
+    "att_dk": "select_slider",
+    "att_seed": "number_input",
+    "att_n_pos": "slider",
+    "att_pe_dim": "select_slider",
+    "att_perm_seed": "number_input",
+}
+ENDS = {
+    "low": {"att_dk": 2, "att_seed": 0, "att_n_pos": 2, "att_pe_dim": 4, "att_perm_seed": 0},
+    "high": {
+        "att_dk": 64,
+        "att_seed": 9999,
+        "att_n_pos": 128,
+        "att_pe_dim": 128,
+        "att_perm_seed": 9999,
+    },
+}
+LONGEST = ("the time machine " * 200)[:2000]  # the box's limit: 353 words, 64 read
+
+
+def test_every_control_at_both_ends_with_short_and_huge_sentences(open_page):
+    at = open_page(ATTN)
+    for text in ("x", LONGEST):
+        at.text_area(key="att_sentence").input(text)
+        sen = self_attention.read_sentence(text)
+        T = len(sen.tokens)
+        assert T == min(len(text.split()), self_attention.MAX_WORDS)
+        for end, values in ENDS.items():
+            on = end == "high"
+            for key, value in values.items():
+                getattr(at, KIND[key])(key=key).set_value(value)
+            for switch in ("att_scale", "att_causal", "att_positions"):
+                at.toggle(key=switch).set_value(on)
+            at.run()
+            assert_ok(at)
+            assert bool(sen.cut) == any("only the first" in w.value for w in at.warning)
+            i = T - 1 if on else 0
+            if T > 1:
+                at.slider(key="att_query").set_value(i).run()
+                assert_ok(at)
+            d_k, seed = values["att_dk"], values["att_seed"]
+            _, sa = core(text, d_k=d_k, seed=seed, positions=on, scale=on, causal=on)
+            assert num(sa.steps.weights[i].max()) in latex(at), (T, end)
+            n_pos = values["att_n_pos"]
+            pe = attention.sinusoidal_positions(n_pos, values["att_pe_dim"])
+            assert num(pe[min(i, n_pos - 1), 1]) in latex(at), (T, end)

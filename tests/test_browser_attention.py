@@ -1,6 +1,7 @@
 """The Self-attention lab in a real Chromium: charts render, controls redraw, hover works."""
 
 import re
+from urllib.parse import quote
 
 import pytest
 from browsertools import no_exception, open_url, rerun
@@ -38,4 +39,14 @@ def test_attention_hover_shows_the_weight_and_the_word_pair(page: Page, app_url)
     hover = page.locator(".st-key-att_fig_weights .hoverlayer")
     expect(hover).to_contain_text("weight =")
     expect(hover).to_contain_text("→")
+    no_exception(page)
+
+
+def test_tex_specials_in_the_sentence_leave_every_equation_intact(page: Page, app_url):
+    sentence = quote("the { time } \\ ^ _ $ % & # ~ 🙂 machine")
+    open_page(page, f"{app_url}/attention?att_sentence={sentence}&att_query=1")
+    page.wait_for_selector(".st-key-att_fig_weights .js-plotly-plot")
+    expect(page.locator(".katex").first).to_be_visible()
+    assert page.locator(".katex").count() >= 10
+    assert page.locator(".katex-error").count() == 0
     no_exception(page)
