@@ -233,3 +233,20 @@ def test_every_control_at_both_ends_with_short_and_huge_sentences(open_page):
             n_pos = values["att_n_pos"]
             pe = attention.sinusoidal_positions(n_pos, values["att_pe_dim"])
             assert num(pe[min(i, n_pos - 1), 1]) in latex(at), (T, end)
+
+
+def test_the_quiz_seed_does_not_follow_the_embedding_seed(open_page):
+    """The embedding seed was the key "seed", which is the exercise seed every quiz box reads:
+    moving it changed the question, and every student of the lab got quiz seed 0."""
+
+    def quiz_seed(at) -> str:
+        link = next(p for p in at.get("page_link") if p.proto.page == "exercises")
+        return dict(kv.split("=") for kv in link.proto.query_string.split("&"))["seed"]
+
+    at = open_page(ATTN)
+    before = quiz_seed(at)
+    assert before != "0"
+    at.number_input(key="att_seed").set_value(7).run()
+    assert_ok(at)
+    assert quiz_seed(at) == before
+    assert "seed 7" in shown(at)  # the embeddings follow the lab's own seed
