@@ -4,19 +4,14 @@ import re
 from urllib.parse import quote
 
 import pytest
-from browsertools import no_exception, open_url, rerun
+from browsertools import equations_intact, no_exception, open_url, rerun
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 
 
-def open_page(page: Page, url: str) -> None:
-    open_url(page, url, None, height=1200)
-
-
 def test_transformer_model_view_head_selection_and_generation_steps(page: Page, app_url):
-    open_page(page, f"{app_url}/transformer")
-    page.wait_for_selector(".st-key-tf_model_view .js-plotly-plot")
+    open_url(page, f"{app_url}/transformer", ".st-key-tf_model_view .js-plotly-plot")
     expect(page.locator(".st-key-tf_head_big .gtitle")).to_have_text("Layer 1, head 1")
     with rerun(page):
         page.locator(".st-key-tf_head button").filter(has_text="3").click()
@@ -35,7 +30,7 @@ def test_transformer_model_view_head_selection_and_generation_steps(page: Page, 
 
 
 def test_transformer_bridge_and_bad_input(page: Page, app_url):
-    open_page(page, f"{app_url}/transformer?tf_task=copy&tf_symbols=zz")
+    open_url(page, f"{app_url}/transformer?tf_task=copy&tf_symbols=zz")
     page.wait_for_selector(".st-key-tf_bridge .js-plotly-plot")
     expect(page.get_by_text("is not 6 symbols")).to_be_visible()
     no_exception(page)
@@ -43,9 +38,7 @@ def test_transformer_bridge_and_bad_input(page: Page, app_url):
 
 def test_tex_specials_in_the_text_and_prompt_leave_every_equation_intact(page: Page, app_url):
     typed = quote("the { time } \\ ^ _ $ % & # ~ 🙂")
-    open_page(page, f"{app_url}/transformer?text={typed}&tf_prompt={typed}&tf_query=4")
+    open_url(page, f"{app_url}/transformer?text={typed}&tf_prompt={typed}&tf_query=4")
     page.wait_for_selector(".st-key-tf_model_view .js-plotly-plot")
-    expect(page.locator(".katex").first).to_be_visible()
-    assert page.locator(".katex").count() >= 2
-    assert page.locator(".katex-error").count() == 0
+    equations_intact(page, at_least=2)
     no_exception(page)
