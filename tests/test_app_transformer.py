@@ -207,6 +207,10 @@ def test_every_slider_at_both_ends_and_empty_or_huge_text(open_page):
                 assert not at.exception and f"{n_gen} of {n_gen}" in shown(at)
     at.text_area(key="text").input("").run()
     assert not at.exception and any("Type some text" in i.value for i in at.info)
+    at.number_input(key="tf_bridge_seed").set_value(0)  # the pretrained pair
+    for symbols in ("", "z" * 40):  # 40: the box's limit
+        at.text_input(key="tf_symbols").input(symbols).run()
+        assert not at.exception and any("not 6 symbols" in w.value for w in at.warning)
 
 
 def test_a_link_with_a_prompt_too_long_for_the_context(open_page):

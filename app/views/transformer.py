@@ -122,8 +122,6 @@ st.latex(
     rf"\tau = {temperature:.1f},\ k = {k_shown}"
     + (r"\quad(\tau = 0:\ \text{always the most likely})" if temperature == 0 else "")
 )
-
-
 parts.step_through_generation(which, run, settings, gen, g_tokens)
 
 # === 3. live training ========================================================================
@@ -148,6 +146,7 @@ task = controls.choose(
 symbols = c_sym.text_input(
     f"{bridge.BridgeConfig().num_symbols} symbols from “{bridge.SYMBOLS}”",
     key="tf_symbols",
+    max_chars=40,
     **BOUND,
 )
 b_seed = c_bs.number_input(
