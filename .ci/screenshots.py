@@ -37,8 +37,8 @@ FOCUS = {
     "rnn": ".st-key-step_next",
     "gates": ".st-key-step_next",
     "gradients": ".st-key-grad_curves",
-    "attention": ".st-key-fig_weights",
-    "transformer": ".st-key-model_view",
+    "attention": ".st-key-att_fig_weights",
+    "transformer": ".st-key-tf_model_view",
     "word2vec": ".st-key-w2v_center_next",
 }
 

@@ -166,6 +166,27 @@ PARAMS: dict[str, Param] = {
     "set": Param("choice", choices=SET_IDS),
     "seed": Param("int", 0, MAX_SEED),
     "ex": Param("int", 1, 50),
+    # Self-attention (app/views/attention.py)
+    "att_dk": Param("choice", choices=("2", "4", "8", "16", "32", "64")),
+    "att_seed": Param("int", 0, 9999),
+    "att_query": Param("int", 0, 63),  # MAX_WORDS - 1
+    "att_n_pos": Param("int", 2, 128),
+    "att_pe_dim": Param("choice", choices=("4", "8", "16", "32", "64", "128")),
+    "att_perm_seed": Param("int", 0, 9999),
+    # Transformer (app/views/transformer.py): every model there has 2 layers x 4 heads
+    "tf_weights": Param("choice", choices=("pretrained", "untrained", "my model")),
+    "tf_layer": Param("choice", choices=("1", "2")),
+    "tf_head": Param("choice", choices=("1", "2", "3", "4")),
+    "tf_query": Param("int", 0, 127),  # context - 1
+    "tf_n_gen": Param("int", 1, 100),
+    "tf_gen_seed": Param("int", 0, 9999),
+    "tf_steps": Param("choice", choices=("100", "200", "500", "1000")),
+    "tf_d": Param("choice", choices=("32", "64")),
+    "tf_pos": Param("choice", choices=("sinusoidal", "learned", "none")),
+    "tf_norm": Param("choice", choices=("pre", "post")),
+    "tf_seed": Param("int", 0, 9999),
+    "tf_task": Param("choice", choices=("reverse", "copy")),
+    "tf_bridge_seed": Param("int", 0, 999),
 }
 """Parameters checked by type; labs add theirs here (others get only the generic checks)."""
 

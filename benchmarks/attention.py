@@ -70,38 +70,40 @@ def _button_group(key, values):
 
 ACTIONS = {
     "views/attention.py": (
-        {"sentence": SENTENCE_64},
+        {"att_sentence": SENTENCE_64},
         [
             ("rerun, nothing changed", lambda at: None),
-            ("query word", _next_int("slider", "query", 0, 63)),
-            ("divide by sqrt(d_k)", _toggle("scale")),
-            ("causal mask", _toggle("causal")),
-            ("positions", _toggle("positions")),
+            ("query word", _next_int("slider", "att_query", 0, 63)),
+            ("divide by sqrt(d_k)", _toggle("att_scale")),
+            ("causal mask", _toggle("att_causal")),
+            ("positions", _toggle("att_positions")),
             (
                 "d_k",
-                lambda at: at.select_slider(key="dk").set_value([4, 8, 16, 32][next(_counter) % 4]),
+                lambda at: at.select_slider(key="att_dk").set_value(
+                    [4, 8, 16, 32][next(_counter) % 4]
+                ),
             ),
-            ("seed", _next_int("number_input", "seed", 0, 9999)),
-            ("shuffle seed", _next_int("number_input", "perm_seed", 0, 9999)),
-            ("positions shown", _next_int("slider", "n_pos", 2, 128)),
+            ("seed", _next_int("number_input", "att_seed", 0, 9999)),
+            ("shuffle seed", _next_int("number_input", "att_perm_seed", 0, 9999)),
+            ("positions shown", _next_int("slider", "att_n_pos", 2, 128)),
         ],
     ),
     "views/transformer.py": (
         {"text": TEXT_64},
         [
             ("rerun, nothing changed", lambda at: None),
-            ("query position", _next_int("slider", "pos", 0, 63)),
-            ("head", _button_group("head", [1, 2, 3, 4])),
-            ("layer", _button_group("layer", [1, 2])),
-            ("generation step: next", lambda at: at.button(key="gen_step_next").click()),
-            ("sampling seed (new generation)", _next_int("number_input", "gen_seed", 0, 9999)),
+            ("query position", _next_int("slider", "tf_query", 0, 63)),
+            ("head", _button_group("tf_head", [1, 2, 3, 4])),
+            ("layer", _button_group("tf_layer", [1, 2])),
+            ("generation step: next", lambda at: at.button(key="tf_gen_step_next").click()),
+            ("sampling seed (new generation)", _next_int("number_input", "tf_gen_seed", 0, 9999)),
             (
                 "temperature",
-                lambda at: at.slider(key="temperature").set_value(
+                lambda at: at.slider(key="tf_temperature").set_value(
                     [0.5, 0.8, 1.2][next(_counter) % 3]
                 ),
             ),
-            ("bridge task", _button_group("task", ["reverse", "copy"])),
+            ("bridge task", _button_group("tf_task", ["reverse", "copy"])),
         ],
     ),
 }
@@ -128,8 +130,11 @@ def interaction_timings(repeat: int) -> dict:
         for label, action in actions:
             samples = []
             for _ in range(repeat):
-                if label.startswith("generation step") and at.button(key="gen_step_next").disabled:
-                    at.slider(key="gen_step").set_value(0).run()
+                if (
+                    label.startswith("generation step")
+                    and at.button(key="tf_gen_step_next").disabled
+                ):
+                    at.slider(key="tf_gen_step").set_value(0).run()
                 action(at)
                 t0 = time.perf_counter()
                 at.run()

@@ -35,6 +35,27 @@ def latex(at) -> str:
     return "\n".join(element.value for element in at.latex)
 
 
+_TEX_ESCAPES = re.compile(r"\\text(backslash|asciicircum|asciitilde|visiblespace)\{\}|\\[{}$%&#_]")
+
+
+def tex_problems(at) -> list[str]:
+    """Equations on the page that user text could break: unbalanced braces, or a TeX-special
+    character left live inside quoted text (``\\text{``...''}``, as seqviz.latex writes it)."""
+    bad = []
+    for eq in (element.value for element in at.latex):
+        depth = 0
+        for c in re.sub(r"\\\\|\\[{}]", "", eq):  # line breaks and escaped braces
+            depth += {"{": 1, "}": -1}.get(c, 0)
+            if depth < 0:
+                break
+        if depth != 0:
+            bad.append(eq)
+        for body in re.findall(r"\\text\{``(.*?)''\}", eq):
+            if set(_TEX_ESCAPES.sub("", body)) & set("{}\\^_$%&#~"):
+                bad.append(eq)
+    return bad
+
+
 def shown(at) -> str:
     """All markdown, captions, info, warnings and errors on the page, as one string."""
     parts = []
@@ -48,4 +69,14 @@ def assert_ok(at) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
-__all__ = ["widget", "charts", "chart_titles", "step_marks", "latex", "shown", "assert_ok", "num"]
+__all__ = [
+    "widget",
+    "charts",
+    "chart_titles",
+    "step_marks",
+    "latex",
+    "tex_problems",
+    "shown",
+    "assert_ok",
+    "num",
+]

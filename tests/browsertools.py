@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Page, expect
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRY = ROOT / "app" / "main.py"
@@ -129,6 +129,14 @@ def open_url(page: Page, url: str, ready: str | None = None, height: int = 1200)
 
 def no_exception(page: Page) -> None:
     assert page.locator(EXCEPTION).count() == 0
+
+
+def equations_intact(page: Page, at_least: int) -> None:
+    """At least ``at_least`` equations drawn by KaTeX, and none it could not parse (KaTeX
+    draws those as red ``.katex-error`` source text)."""
+    expect(page.locator(".katex").first).to_be_visible()
+    assert page.locator(".katex").count() >= at_least
+    assert page.locator(".katex-error").count() == 0
 
 
 def free_port() -> int:

@@ -2,37 +2,20 @@
 
 import streamlit as st
 
-from app import controls, lesson, share, stepper, urlstate
+from app import controls, lesson, share, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
-from app.views import attention_tex as tex
 from app.views import transformer_parts as parts
 from seqviz import bridge, training, transformer, transformer_lm
 
 DEFAULT_TEXT = "the time traveller smiled round at us then he began the time traveller"
-WEIGHTS = {"pretrained": "Pretrained", "untrained": "Untrained", "mine": "My model"}
 
 st.title("Transformer: many heads and a tiny language model")
 lesson.intro("attn_tf_intro")
 
 # --- which weights -------------------------------------------------------------------
 run = st.session_state.get("tf_run")  # the user's own model, if they trained one below
-options = [k for k in WEIGHTS if k != "mine" or run]
-urlstate.start_value("weights", "pretrained")
-if st.session_state.pop("_tf_show_mine", False) and run is not None:
-    st.session_state["weights"] = "mine"  # just trained: show it
-if st.session_state.get("weights") not in options:
-    st.session_state["weights"] = "pretrained"
-which = st.segmented_control(
-    "Weights",
-    options,
-    format_func=WEIGHTS.get,
-    required=True,
-    key="weights",
-    help="Pretrained: trained on The Time Machine (checkpoint in assets/models). Untrained: "
-    "the same network, random weights. My model: the one you train in section 3.",
-    **BOUND,
-)
+which = parts.choose_weights(run)
 lm = parts.model(which, run)
 cfg = lm.model.config
 st.caption(
@@ -56,64 +39,63 @@ if text is not None:
     T = len(tokens)
     parts.show_read(tokens)
     L, nh = cfg.num_layers, cfg.n_heads
-    urlstate.clamp("pos", 0, T - 1)
-    urlstate.start_value("pos", T - 1)
+    urlstate.clamp("tf_query", 0, T - 1)
+    urlstate.start_value("tf_query", T - 1)
     c_l, c_h, c_p = st.columns([1, 1.6, 3], vertical_alignment="bottom")
-    layer = c_l.segmented_control(
-        "Layer", list(range(1, L + 1)), default=1, required=True, key="layer", **BOUND
+    layer = controls.choose(
+        c_l, "segmented_control", "Layer", list(range(1, L + 1)), key="tf_layer", default=1
     )
-    head = c_h.segmented_control(
-        "Head", list(range(1, nh + 1)), default=1, required=True, key="head", **BOUND
+    head = controls.choose(
+        c_h, "segmented_control", "Head", list(range(1, nh + 1)), key="tf_head", default=1
     )
-    pos = c_p.slider("Query position t", 0, T - 1, key="pos", **BOUND) if T > 1 else 0
+    pos = c_p.slider("Query position t", 0, T - 1, key="tf_query", **BOUND) if T > 1 else 0
     l, h = min(layer, L) - 1, min(head, nh) - 1
     grid, big_fig, next_fig = parts.head_figures(which, run, text, l, h, pos)
     lesson.chart(
         grid,
-        key="model_view",
+        key="tf_model_view",
         how="row = the character attending (query), column = the character attended to (key); "
         "the upper triangle is empty (causal). The outlined map is enlarged below.",
     )
     bt = tr.blocks[l]
-    st.latex(
-        tex.head_row(bt.weights[h, pos], bt.scaled[h, pos], tokens, pos, l, h, cfg.d_model // nh)
-    )
+    st.latex(parts.head_row(bt.weights[h, pos], tokens, pos, l, h, cfg.d_model // nh))
     big, nxt = st.columns([3, 2])
     with big:
         lesson.chart(
             big_fig,
-            key="head_big",
+            key="tf_head_big",
             how="hover a cell for the exact weight and the (query → key) pair; the outlined row is position t.",
         )
     with nxt:
         lesson.chart(
             next_fig,
-            key="next_char",
+            key="tf_next_char",
             how="softmax(W_out LN(h_t)): the model's probabilities for the character after t; blue is the one that really follows.",
         )
 
 # === 2. generation ==========================================================================
 st.header("2 · Generate, then step through each new character")
 for key, value in (
-    ("prompt", "the time traveller "),
-    ("n_gen", 40),
-    ("temperature", 0.8),
-    ("top_k", 0),
-    ("gen_seed", 0),
+    ("tf_prompt", "the time traveller "),
+    ("tf_n_gen", 40),
+    ("tf_temperature", 0.8),
+    ("tf_top_k", 0),
+    ("tf_gen_seed", 0),
 ):
     urlstate.start_value(key, value)
 c_prompt, c_n = st.columns([3, 2])
-prompt = c_prompt.text_input("Prompt", key="prompt", max_chars=cfg.context - 1, **BOUND)
-room = max(1, cfg.context - max(len(prompt), 1))
-urlstate.clamp("n_gen", 1, min(100, room))
-n_gen = c_n.slider("Characters to generate", 1, max(2, min(100, room)), key="n_gen", **BOUND)
+# prompt + generated text must fit the context: at least 2 new characters always do
+prompt = c_prompt.text_input("Prompt", key="tf_prompt", max_chars=cfg.context - 2, **BOUND)
+room = max(2, cfg.context - max(len(prompt), 1))
+urlstate.clamp("tf_n_gen", 1, min(100, room))
+n_gen = c_n.slider("Characters to generate", 1, min(100, room), key="tf_n_gen", **BOUND)
 c_t, c_k, c_s = st.columns(3)
 temperature = c_t.slider(
     "Temperature",
     0.0,
     2.0,
     step=0.1,
-    key="temperature",
+    key="tf_temperature",
     help="0 = always the most likely character.",
     **BOUND,
 )
@@ -121,12 +103,13 @@ top_k = c_k.slider(
     "Top-k (0 = all)",
     0,
     len(lm.vocab) - 1,
-    key="top_k",
+    key="tf_top_k",
     help="Sample only among the k most likely characters.",
     **BOUND,
 )
-gen_seed = c_s.number_input("Sampling seed", 0, 9999, step=1, key="gen_seed", **BOUND)
-gen, g_tokens, g_trace = parts.generate(which, run, prompt, n_gen, temperature, top_k, gen_seed)
+gen_seed = c_s.number_input("Sampling seed", 0, 9999, step=1, key="tf_gen_seed", **BOUND)
+settings = (prompt, n_gen, temperature, top_k, gen_seed)
+gen, g_tokens, _ = parts.generate(which, run, *settings)
 P = len(gen.prompt_ids)
 new = "".join(g_tokens[P:])
 st.markdown(
@@ -139,46 +122,7 @@ st.latex(
     rf"\tau = {temperature:.1f},\ k = {k_shown}"
     + (r"\quad(\tau = 0:\ \text{always the most likely})" if temperature == 0 else "")
 )
-
-
-def show_new_token(t: int) -> None:
-    """Character t of the generated text: where it looked, and what it was drawn from."""
-    p = P - 1 + t  # the position whose output produced it
-    prefix_fig, sampled_fig, probs_fig = parts.step_figures(
-        which, run, prompt, n_gen, temperature, top_k, gen_seed, t
-    )
-    att, prob = st.columns([3, 2])
-    with att:
-        lesson.chart(
-            prefix_fig,
-            key="gen_attention",
-            how=f"each row is one head; the columns are the {p + 1} characters the model could see when it wrote "
-            f"character {t + 1}; bright = where that head looked.",
-        )
-    with prob:
-        lesson.chart(
-            sampled_fig,
-            key="gen_sampled",
-            how="the distribution after temperature and top-k; blue is the character that was drawn.",
-        )
-        lesson.chart(
-            probs_fig,
-            key="gen_probs",
-            how="the raw next-character probabilities (τ = 1, no top-k).",
-        )
-
-
-stepper.step_through(
-    len(gen.ids),
-    show_new_token,
-    key="gen_step",
-    label=lambda t: (
-        f"**Generated character {t + 1} of {len(gen.ids)}:** "
-        f"{parts.char_md(g_tokens[P + t])}, written after reading {P + t} characters"
-    ),
-    axis="Generated character",
-    item="generated character",
-)
+parts.step_through_generation(which, run, settings, gen, g_tokens)
 
 # === 3. live training ========================================================================
 st.header("3 · Train your own tiny Transformer")
@@ -193,15 +137,20 @@ if run is not None:
 # === 4. RNN vs attention ====================================================================
 st.header("4 · RNN vs attention: reverse a sequence")
 lesson.more("What you are looking at", "attn_bridge", expanded=True)
-for key, value in (("task", "reverse"), ("symbols", "hgabcf"), ("bridge_seed", 0)):
+for key, value in (("tf_symbols", "hgabcf"), ("tf_bridge_seed", 0)):
     urlstate.start_value(key, value)
 c_task, c_sym, c_bs = st.columns([1.3, 2, 1.2], vertical_alignment="bottom")
-task = c_task.segmented_control("Task", bridge.TASKS, required=True, key="task", **BOUND)
+task = controls.choose(
+    c_task, "segmented_control", "Task", bridge.TASKS, key="tf_task", default="reverse"
+)
 symbols = c_sym.text_input(
-    f"{bridge.BridgeConfig().num_symbols} symbols from “{bridge.SYMBOLS}”", key="symbols", **BOUND
+    f"{bridge.BridgeConfig().num_symbols} symbols from “{bridge.SYMBOLS}”",
+    key="tf_symbols",
+    max_chars=40,
+    **BOUND,
 )
 b_seed = c_bs.number_input(
-    "Training seed (0 = pretrained)", 0, 999, step=1, key="bridge_seed", **BOUND
+    "Training seed (0 = pretrained)", 0, 999, step=1, key="tf_bridge_seed", **BOUND
 )
 pair = parts.bridge_pair(task, b_seed)
 if pair is not None:
@@ -217,7 +166,7 @@ if pair is not None:
     )
     lesson.chart(
         bridge_fig,
-        key="bridge",
+        key="tf_bridge",
         how="row k = the position that writes answer y_k; columns = the inputs it could use. Left: attention "
         "(mean over heads); right: the LSTM's gradient norm, each row divided by its maximum.",
     )
@@ -229,5 +178,7 @@ lesson.show_code(
     note="`TinyTransformer.trace` runs `Block.trace` for every block; the plain forward uses "
     "`nn.MultiheadAttention` directly and the tests check both give the same logits.",
 )
-share.share_box()
+share.share_box(
+    hideable=("text", "tf_weights", "tf_layer", "tf_head", "tf_query", "tf_prompt", "sidebar")
+)
 lesson.lab_links("transformer")

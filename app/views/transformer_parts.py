@@ -1,10 +1,12 @@
-"""The Transformer lab's building blocks: model choice, cached readings, live training.
+"""The Transformer lab's parts: the models, cached readings, the head's equation, live
+training and the RNN-vs-attention models.
 
-Shared models (pretrained, untrained) and everything computed from them are cached
-for every session and never modified; their figures are cached frozen
-(``seqviz.figures.overlay.freeze``) and each read builds a new figure around them
-(``overlay``). The user's own model lives in ``st.session_state["tf_run"]`` and its
-results are computed for that session only.
+Shared models (pretrained, untrained, the pretrained copy / reverse pairs) and
+everything computed from them are cached for every session and never modified; their
+figures are cached frozen (``seqviz.figures.overlay.freeze``) and each read builds a
+new figure around them (``overlay``). The user's own model lives in
+``st.session_state["tf_run"]``, pairs trained for another seed in
+``st.session_state["tf_bridge_runs"]``; their results are computed for that session only.
 """
 
 import dataclasses
@@ -13,26 +15,61 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from app import controls, lesson, urlstate
+from app import controls, lesson, stepper, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
-from app.views import attention_cache as cache
-from seqviz import bridge, checkpoints, transformer_lm, transformer_training
+from seqviz import bridge, checkpoints, transformer, transformer_lm, transformer_training
 from seqviz.figures import attention as afigs
 from seqviz.figures import lm as lfigs
 from seqviz.figures.overlay import freeze, overlay
 from seqviz.figures.predictions import topk_bar
+from seqviz.latex import char as char_tex
+from seqviz.latex import num
 from seqviz.text import load_time_machine
 
 _CACHE = dict(max_entries=64, ttl=1800, show_spinner=False)
+
+WEIGHTS = {"pretrained": "Pretrained", "untrained": "Untrained", "mine": "My model"}
+
+
+@st.cache_resource(show_spinner="Loading the tiny Transformer…")
+def pretrained_lm() -> transformer_lm.CharLM:
+    """The checked-in checkpoint (shared by every user: never modify it)."""
+    return checkpoints.load("transformer")
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def untrained_lm(seed: int = 0) -> transformer_lm.CharLM:
+    return checkpoints.untrained("transformer", seed)
 
 
 def model(which: str, run: dict | None) -> transformer_lm.CharLM:
     if which == "mine" and run is not None:
         return run["lm"]
     if which == "untrained":
-        return cache.untrained_lm()
-    return cache.pretrained_lm()
+        return untrained_lm()
+    return pretrained_lm()
+
+
+def choose_weights(run: dict | None) -> str:
+    """The Weights control: pretrained, untrained, or the user's own model once trained
+    (chosen by itself right after training)."""
+    options = [k for k in WEIGHTS if k != "mine" or run]
+    if st.session_state.pop("_tf_show_mine", False) and run is not None:
+        st.session_state["tf_weights"] = "mine"  # just trained: show it
+    if st.session_state.get("tf_weights", "pretrained") not in options:
+        st.session_state["tf_weights"] = "pretrained"
+    return controls.choose(
+        st,
+        "segmented_control",
+        "Weights",
+        options,
+        key="tf_weights",
+        default="pretrained",
+        format_func=WEIGHTS.get,
+        help="Pretrained: trained on The Time Machine (checkpoint in assets/models). Untrained: "
+        "the same network, random weights. My model: the one you train in section 3.",
+    )
 
 
 def char_md(token: str) -> str:
@@ -96,6 +133,19 @@ def head_figures(which: str, run: dict | None, text: str, layer: int, head: int,
     return tuple(overlay(f) for f in _shared_head_figures(which, text, layer, head, pos))
 
 
+def head_row(weights, tokens: list[str], pos: int, layer: int, head: int, dh: int) -> str:
+    """LaTeX: one head's attention row α_{pos,:} (weights, (T,)) and its three largest
+    weights with the characters they fall on."""
+    top = weights.topk(min(3, pos + 1)).indices.tolist()
+    items = r",\ ".join(
+        rf"\alpha_{{{pos},{j}}} = {num(weights[j])}\ ({char_tex(tokens[j])})" for j in top
+    )
+    return (
+        rf"\text{{layer {layer + 1}, head {head + 1}:}}\ \alpha_{{{pos},:}} = "
+        rf"\operatorname{{softmax}}\!\Big(\frac{{q_{{{pos}}} K^\top}}{{\sqrt{{{dh}}}}}\Big),\quad {items}"
+    )
+
+
 def _generate(lm, prompt: str, n: int, temperature: float, top_k: int, seed: int):
     gen = transformer_lm.generate(lm, prompt, n, temperature, top_k, seed)
     with torch.no_grad():
@@ -143,28 +193,72 @@ def step_figures(which, run, prompt, n, temperature, top_k, seed, t):
     )
 
 
+def show_new_token(which, run, settings: tuple, P: int, t: int) -> None:
+    """Generated character t: where each head looked, and what it was drawn from.
+
+    ``settings`` is (prompt, n, temperature, top_k, seed); ``P`` the prompt's length."""
+    p = P - 1 + t  # the position whose output produced it
+    prefix_fig, sampled_fig, probs_fig = step_figures(which, run, *settings, t)
+    att, prob = st.columns([3, 2])
+    with att:
+        lesson.chart(
+            prefix_fig,
+            key="tf_gen_attention",
+            how=f"each row is one head; the columns are the {p + 1} characters the model could "
+            f"see when it wrote character {t + 1}; bright = where that head looked.",
+        )
+    with prob:
+        lesson.chart(
+            sampled_fig,
+            key="tf_gen_sampled",
+            how="the distribution after temperature and top-k; blue is the character that was "
+            "drawn.",
+        )
+        lesson.chart(
+            probs_fig,
+            key="tf_gen_probs",
+            how="the raw next-character probabilities (τ = 1, no top-k).",
+        )
+
+
+def step_through_generation(which, run, settings: tuple, gen, tokens: list[str]) -> None:
+    """The step control over the generated characters, each shown by :func:`show_new_token`."""
+    P, n = len(gen.prompt_ids), len(gen.ids)
+    stepper.step_through(
+        n,
+        lambda t: show_new_token(which, run, settings, P, t),
+        key="tf_gen_step",
+        label=lambda t: (
+            f"**Generated character {t + 1} of {n}:** {char_md(tokens[P + t])}, "
+            f"written after reading {P + t} characters"
+        ),
+        axis="Generated character",
+        item="generated character",
+    )
+
+
 # --- live training -------------------------------------------------------------------------
 
 STEPS = (100, 200, 500, 1000)
+D_MODELS = (32, 64)
 
 
 def training_controls() -> transformer_training.TrainConfig:
-    for key, value in (
-        ("tf_steps", 200),
-        ("tf_d", 32),
-        ("tf_pos", "sinusoidal"),
-        ("tf_norm", "pre"),
-        ("tf_seed", 0),
-    ):
-        urlstate.start_value(key, value)
+    """The settings of a training run (a value a link gives outside the options: the default)."""
+    urlstate.start_value("tf_seed", 0)
     c1, c2, c3, c4, c5 = st.columns([2, 1.2, 2.4, 1.2, 1], vertical_alignment="bottom")
-    steps = c1.select_slider("Steps", STEPS, key="tf_steps", **BOUND)
-    d = c2.segmented_control("d_model", (32, 64), required=True, key="tf_d", **BOUND)
-    positions = c3.segmented_control(
-        "Positions", ("sinusoidal", "learned", "none"), required=True, key="tf_pos", **BOUND
+    steps = controls.choose(c1, "select_slider", "Steps", STEPS, key="tf_steps", default=200)
+    d = controls.choose(c2, "segmented_control", "d_model", D_MODELS, key="tf_d", default=32)
+    positions = controls.choose(
+        c3,
+        "segmented_control",
+        "Positions",
+        transformer.POSITIONS,
+        key="tf_pos",
+        default="sinusoidal",
     )
-    norm = c4.segmented_control(
-        "Layer norm", ("pre", "post"), required=True, key="tf_norm", **BOUND
+    norm = controls.choose(
+        c4, "segmented_control", "Layer norm", transformer.NORMS, key="tf_norm", default="pre"
     )
     seed = c5.number_input("Seed", 0, 9999, step=1, key="tf_seed", **BOUND)
     st.caption(
@@ -220,11 +314,16 @@ def show_run(run: dict) -> None:
 # --- RNN vs attention -----------------------------------------------------------------------
 
 
+@st.cache_resource(max_entries=len(bridge.TASKS), show_spinner="Loading the copy / reverse models…")
+def _shared_bridge_pair(task: str) -> bridge.Pair:
+    return checkpoints.load(f"transformer-bridge-{task}")
+
+
 def bridge_pair(task: str, seed: int) -> bridge.Pair | None:
     """Seed 0: the pretrained pair (shared). Other seeds: trained in this session on request."""
     if seed == 0 and f"transformer-bridge-{task}" in checkpoints.available():
-        return cache.bridge_pair(task)
-    runs = st.session_state.setdefault("bridge_runs", {})
+        return _shared_bridge_pair(task)
+    runs = st.session_state.setdefault("tf_bridge_runs", {})
     if (task, seed) in runs:
         return runs[(task, seed)]
     st.info(
@@ -232,7 +331,7 @@ def bridge_pair(task: str, seed: int) -> bridge.Pair | None:
         "half a minute.",
         icon=":material/model_training:",
     )
-    if not st.button("Train both", key="bridge_train", icon=":material/play_arrow:"):
+    if not st.button("Train both", key="tf_bridge_train", icon=":material/play_arrow:"):
         return None
     bar = st.progress(0.0, text="Training…")
     config = bridge.BridgeConfig(task=task, seed=seed)
@@ -258,7 +357,7 @@ def _bridge_view(pair: bridge.Pair, symbols: str):
 
 @st.cache_resource(**_CACHE)
 def _shared_bridge_view(task: str, symbols: str):
-    a, fig = _bridge_view(cache.bridge_pair(task), symbols)
+    a, fig = _bridge_view(_shared_bridge_pair(task), symbols)
     return a, freeze(fig)
 
 
@@ -281,6 +380,3 @@ def bridge_input(symbols: str, n: int) -> str:
         icon=":material/error:",
     )
     return example
-
-
-# --- links to the neighbouring labs -----------------------------------------------------------

@@ -9,9 +9,10 @@ One module per concept: ``recurrent`` (hidden state over time), ``projection``
 (its PCA path), ``unrolling`` (the unrolled diagram), ``predictions`` (next-token
 bars), ``gates`` (gates and cell state), ``units`` (saturation, units that track a
 feature), ``coloured_text`` (the text coloured by a unit), ``attention``,
-``positions``, ``word2vec``, ``embeddings``, ``gradients``, ``lm``, ``text``;
-``overlay`` keeps a figure frozen and draws the current step on it; ``heatmap``
-and ``timeaxis`` are the units x time heatmap and the time axis they share.
+``self_attention`` (one pass over a sentence, step by step), ``positions``,
+``word2vec``, ``embeddings``, ``gradients``, ``lm``, ``text``; ``overlay`` keeps a
+figure frozen and draws the current step on it; ``heatmap`` and ``timeaxis`` are the
+units x time heatmap and the time axis they share.
 """
 
 from seqviz.figures.coloured_text import text_activation, text_step_marker

@@ -1,16 +1,23 @@
-"""LaTeX for the attention labs: each step's equation with one query's real numbers.
+"""LaTeX for self-attention step by step: each step's equation with one query's real numbers.
 
 Only formatting: every number is read from a :class:`seqviz.attention.Steps` or a
-:class:`seqviz.self_attention.SelfAttention`. Long rows are shortened to their
-first entries and the query's own column, with an ellipsis.
+:class:`seqviz.self_attention.SelfAttention` (or an :class:`~seqviz.self_attention.OrderTest`).
+Long rows are shortened to their first entries with an ellipsis. Words a student typed
+go through :func:`seqviz.latex.word`, so TeX-special characters show as themselves.
+
+Dimension letters: ``T`` words, ``d_k`` query/key/value size; ``i`` is the query word.
 """
+
+from __future__ import annotations
 
 import math
 
 import torch
 
-from seqviz.latex import num, pnum
+from seqviz.attention import Steps
+from seqviz.latex import num, pnum, sci
 from seqviz.latex import word as word_tex
+from seqviz.self_attention import OrderTest, SelfAttention
 
 SHOW = 6  # entries of a row written out before the ellipsis
 
@@ -26,7 +33,8 @@ def vec(v, show: int = SHOW) -> str:
     return r"\left(" + body + r"\right)"
 
 
-def embedding(sa, i: int, token: str) -> str:
+def embedding(sa: SelfAttention, i: int, token: str) -> str:
+    """x_i = E[w_i] + P_i with the rows of word i (``token`` as the model reads it)."""
     return (
         rf"\begin{{aligned}} x_{{{i}}} &= E[{word_tex(token)}] + P_{{{i}}} \\"
         rf"E[{word_tex(token)}] &= {vec(sa.embeddings[i])} \\"
@@ -35,7 +43,8 @@ def embedding(sa, i: int, token: str) -> str:
     )
 
 
-def projections(sa, i: int) -> list[str]:
+def projections(sa: SelfAttention, i: int) -> list[str]:
+    """q_i, k_i, v_i: the projections of word i, one line each."""
     return [
         rf"q_{{{i}}} = x_{{{i}}} W_q = {vec(sa.Q[i])}",
         rf"k_{{{i}}} = x_{{{i}}} W_k = {vec(sa.K[i])}",
@@ -43,7 +52,8 @@ def projections(sa, i: int) -> list[str]:
     ]
 
 
-def scores(steps, Q, K, i: int) -> str:
+def scores(steps: Steps, Q: torch.Tensor, K: torch.Tensor, i: int) -> str:
+    """s_{i,j} = q_i · k_j, with the dot product for j = 0 written out. Q, K: (T, d_k)."""
     j = 0
     dot = r" + ".join(
         rf"{pnum(a)}\cdot{pnum(b)}"
@@ -57,7 +67,8 @@ def scores(steps, Q, K, i: int) -> str:
     )
 
 
-def scaled(steps, i: int, d_k: int) -> str:
+def scaled(steps: Steps, i: int, d_k: int) -> str:
+    """Row i divided by √d_k (or passed on as it is when scaling is off)."""
     if steps.scale == 1.0:
         return (
             rf"\text{{scaling off: }} s_{{{i},:}} \text{{ goes to the softmax as it is}} = "
@@ -69,7 +80,8 @@ def scaled(steps, i: int, d_k: int) -> str:
     )
 
 
-def masked(steps, i: int, causal: bool) -> str:
+def masked(steps: Steps, i: int, causal: bool) -> str:
+    """Row i after the mask: −∞ for the future words when ``causal``."""
     if not causal:
         return rf"\text{{no mask: every word may look at every word}}\quad m_{{{i},:}} = {vec(steps.masked[i])}"
     T = steps.masked.shape[-1]
@@ -82,7 +94,8 @@ def masked(steps, i: int, causal: bool) -> str:
     )
 
 
-def softmax(steps, i: int) -> str:
+def softmax(steps: Steps, i: int) -> str:
+    """α_{i,:} = softmax(m_{i,:}), its largest weight computed out, and the row sum."""
     row = steps.weights[i]
     j = int(row.argmax())
     m = steps.masked[i]
@@ -97,7 +110,8 @@ def softmax(steps, i: int) -> str:
     )
 
 
-def entropy(steps, i: int) -> str:
+def entropy(steps: Steps, i: int) -> str:
+    """H(α_{i,:}) against the uniform maximum log(number of words row i may see)."""
     allowed = int(torch.isfinite(steps.masked[i]).sum())
     return (
         rf"H(\alpha_{{{i},:}}) = -\sum_j \alpha_{{{i},j}} \log \alpha_{{{i},j}} = "
@@ -106,7 +120,8 @@ def entropy(steps, i: int) -> str:
     )
 
 
-def output(steps, V, i: int) -> str:
+def output(steps: Steps, V: torch.Tensor, i: int) -> str:
+    """out_i = Σ_j α_{i,j} v_j with its two largest terms. V: (T, d_k)."""
     top = steps.weights[i].topk(min(2, V.shape[0])).indices.tolist()
     terms = " + ".join(rf"{num(steps.weights[i, j])}\, v_{{{j}}}" for j in top)
     rest = r" + \dots" if V.shape[0] > 2 else ""
@@ -116,6 +131,7 @@ def output(steps, V, i: int) -> str:
 
 
 def sinusoid(pos: int, dim: int, j: int, value: float) -> str:
+    """PE(pos, j) written out for column j of a ``dim``-wide encoding; ``value`` is PE[pos, j]."""
     i2 = j - j % 2
     f = r"\sin" if j % 2 == 0 else r"\cos"
     return (
@@ -124,15 +140,20 @@ def sinusoid(pos: int, dim: int, j: int, value: float) -> str:
     )
 
 
-def head_row(weights, scaled_row, tokens, pos: int, layer: int, head: int, dh: int) -> str:
-    """One head's attention row for a query position: the top keys with their weights."""
-    top = weights.topk(min(3, pos + 1)).indices.tolist()
-    labels = [word_tex(tokens[j]) for j in top]
-    items = r",\ ".join(
-        rf"\alpha_{{{pos},{j}}} = {num(weights[j])}\ ({label})"
-        for j, label in zip(top, labels, strict=True)
-    )
+def sinusoids(pe: torch.Tensor, pos: int) -> str:
+    """The first sine and cosine of position ``pos`` in the encodings ``pe`` (n, dim)."""
+    dim = pe.shape[1]
     return (
-        rf"\text{{layer {layer + 1}, head {head + 1}:}}\ \alpha_{{{pos},:}} = "
-        rf"\operatorname{{softmax}}\!\Big(\frac{{q_{{{pos}}} K^\top}}{{\sqrt{{{dh}}}}}\Big),\quad {items}"
+        sinusoid(pos, dim, 0, float(pe[pos, 0]))
+        + r",\qquad "
+        + sinusoid(pos, dim, 1, float(pe[pos, 1]))
+    )
+
+
+def order_difference(off: OrderTest, on: OrderTest) -> str:
+    """How far the shuffled sentence's weights move, put back in order: without positions
+    (zero up to rounding) and with them."""
+    return (
+        rf"\text{{no positions: }}\max_{{i,j}} |\alpha_{{ij}} - \alpha'_{{\pi(i)\pi(j)}}| = "
+        rf"{sci(off.max_difference, 2)}\qquad \text{{with positions: }} {on.max_difference:.3f}"
     )

@@ -1,0 +1,101 @@
+"""Figures of one self-attention pass over a sentence, step by step, and of the order test.
+
+Pure builders over :class:`seqviz.self_attention.SelfAttention` and
+:class:`seqviz.self_attention.OrderTest`: every matrix of the pass (E, P, X, Q, K, V,
+scores, scaled, masked, weights) and the entropy of each row, named as the lab names
+them. No row is outlined here: a page draws the query's row on its own copy
+(:func:`seqviz.figures.matrix.row_outline`), so the set can be cached for every reader.
+
+Dimension letters: ``T`` words, ``D`` embedding size, ``d_k`` query/key/value size.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+import torch
+
+from seqviz.figures.attention import attention_map, entropy_bars, matrix, weight_bars
+from seqviz.figures.matrix import token_axis_labels
+from seqviz.self_attention import OrderTest, SelfAttention
+
+STEPS = ("E", "P", "X", "Q", "K", "V", "scores", "scaled", "masked", "weights", "entropy")
+"""The names of :func:`step_figures`, in the order of the lesson."""
+
+
+def uniform_entropy(masked: torch.Tensor) -> list[float]:
+    """log(number of keys row i may see) for every row of ``masked`` (T, T): the most a
+    row's entropy can be (at least one key, so never log 0)."""
+    allowed = torch.isfinite(masked).sum(-1).clamp(min=1)
+    # H_max = log n: the entropy of the uniform distribution over n keys
+    return [math.log(n) for n in allowed.tolist()]
+
+
+def step_figures(
+    sa: SelfAttention, tokens: Sequence[str], *, positions: bool, scale: bool, causal: bool
+) -> dict[str, go.Figure]:
+    """Every figure of the step-by-step lesson, by name (see :data:`STEPS`).
+
+    Args:
+        sa: one pass over T words.
+        tokens: the T tokens as the model reads them (row labels).
+        positions, scale, causal: the switches ``sa`` was computed with (for the titles).
+    """
+    D, d_k = sa.X.shape[1], sa.Q.shape[1]
+    dims = [f"d{j}" for j in range(D)]
+    kdims = [f"d{j}" for j in range(d_k)]
+    keys = token_axis_labels(tokens)
+    s = sa.steps
+    return {
+        "E": matrix(sa.embeddings, tokens, dims, title="E[w]: word embeddings"),
+        "P": matrix(
+            sa.positions, tokens, dims, title="P: positions" + ("" if positions else " (off)")
+        ),
+        "X": matrix(sa.X, tokens, dims, title="X = E[w] + P"),
+        "Q": matrix(sa.Q, tokens, kdims, title="Q = X W<sub>q</sub>"),
+        "K": matrix(sa.K, tokens, kdims, title="K = X W<sub>k</sub>"),
+        "V": matrix(sa.V, tokens, kdims, title="V = X W<sub>v</sub>"),
+        "scores": matrix(s.scores, tokens, keys, title="Q K<sup>T</sup>", value_name="score"),
+        "scaled": matrix(
+            s.scaled,
+            tokens,
+            keys,
+            title="Q K<sup>T</sup> / √d<sub>k</sub>" if scale else "Q K<sup>T</sup> (not scaled)",
+            value_name="score",
+        ),
+        "masked": matrix(
+            s.masked,
+            tokens,
+            keys,
+            title="masked (causal)" if causal else "no mask",
+            value_name="score",
+        ),
+        "weights": attention_map(s.weights, tokens, title="softmax: attention weights α"),
+        "entropy": entropy_bars(
+            s.entropy, tokens, uniform_entropy(s.masked), title="Entropy of each row"
+        ),
+    }
+
+
+def query_bars(sa: SelfAttention, tokens: Sequence[str], i: int) -> go.Figure:
+    """Query i's attention weights α_{i,:} as bars, one per word."""
+    return weight_bars(sa.steps.weights[i], tokens, title=f"α for query {i}: where it looks")
+
+
+def order_maps(
+    off: OrderTest, on: OrderTest, tokens: Sequence[str]
+) -> tuple[list[str], tuple[go.Figure, go.Figure, go.Figure]]:
+    """The shuffled words, and three attention maps: the original sentence and the shuffled
+    one without positions (``off``), and the shuffled one with positions (``on``) put back
+    in the original order. ``off`` and ``on`` use the same permutation."""
+    shuffled = [tokens[int(k)] for k in off.perm]
+    maps = (
+        attention_map(off.original, tokens, title="Original, no positions", show_values=False),
+        attention_map(off.shuffled, shuffled, title="Shuffled, no positions", show_values=False),
+        attention_map(
+            on.unshuffled, tokens, title="Shuffled + positions, re-sorted", show_values=False
+        ),
+    )
+    return shuffled, maps
