@@ -55,9 +55,9 @@ def test_ngram_controls_at_both_ends(open_page, counts):
     heldout = tokenize(HELDOUT, "char")
     at = open_page(PAGE)
     for n, method, k in NGRAM_ENDS:
-        at.slider(key="n").set_value(n)
-        widget(at, "button_group", "method").set_value(method)
-        at.select_slider(key="k").set_value(k)
+        at.slider(key="lm_n").set_value(n)
+        widget(at, "button_group", "lm_method").set_value(method)
+        at.select_slider(key="lm_k").set_value(k)
         at.run()
         assert_ok(at)
         ppl = ngram.NGram(counts, n, k, method).perplexity(heldout)
@@ -70,28 +70,28 @@ def test_ngram_controls_at_both_ends(open_page, counts):
 @pytest.mark.parametrize("sentence", ["", "a", "ab", "🙂🙂 x", "zzzz qqqq"])
 def test_odd_sentences(open_page, sentence):
     at = open_page(PAGE)
-    at.text_input(key="sentence").input(sentence).run()
+    at.text_input(key="lm_sentence").input(sentence).run()
     assert not at.exception
     if len(sentence) < 2:
         assert "at least two" in shown(at)
     else:
         if len(sentence) > 2:
-            at.slider(key="pos").set_value(1).run()
+            at.slider(key="lm_pos").set_value(1).run()
         assert_ok(at)
 
 
 def test_generation_controls(open_page):
     at = open_page(PAGE)
-    at.slider(key="temperature").set_value(0.0).run()
+    at.slider(key="lm_temperature").set_value(0.0).run()
     assert_ok(at)
     greedy = lm.generate(checkpoints.load("lstm"), "the time traveller ", 200, temperature=0)
     assert any(greedy in c.value for c in at.code)
     assert "greedy" in latex(at)
-    at.slider(key="temperature").set_value(2.0).run()
-    at.slider(key="top_k").set_value(27).run()
-    at.number_input(key="gen_seed").set_value(999).run()
+    at.slider(key="lm_temperature").set_value(2.0).run()
+    at.slider(key="lm_top_k").set_value(27).run()
+    at.number_input(key="lm_gen_seed").set_value(999).run()
     assert_ok(at)
-    at.slider(key="top_k").set_value(1).run()
+    at.slider(key="lm_top_k").set_value(1).run()
     assert_ok(at)
     assert any(greedy in c.value for c in at.code)  # top-1 sampling is greedy
 
@@ -104,23 +104,23 @@ def test_teacher_forcing_numbers(open_page):
     eq = latex(at)
     assert f"{forced.mean_loss:.3f}" in eq and f"{free.mean_loss:.3f}" in eq
     last = len(text) - 2
-    at.slider(key="free_from").set_value(1).run()
-    at.slider(key="tf_step").set_value(last).run()
+    at.slider(key="lm_free_from").set_value(1).run()
+    at.slider(key="lm_tf_step").set_value(last).run()
     assert_ok(at)
     assert f"{lm.rollout(model, text, free_from=1).mean_loss:.3f}" in latex(at)
-    at.text_input(key="tf_text").input("ab").run()
+    at.text_input(key="lm_tf_text").input("ab").run()
     assert "at least three" in shown(at)
 
 
 def test_live_training_then_generation_with_my_model(open_page):
     at = open_page(PAGE)
-    widget(at, "button_group", "kind").set_value("gru")
-    at.select_slider(key="hidden").set_value(32)
-    at.select_slider(key="batch").set_value(8)
-    at.slider(key="bptt").set_value(5)
-    at.slider(key="budget").set_value(2)
+    widget(at, "button_group", "lm_kind").set_value("gru")
+    at.select_slider(key="lm_hidden").set_value(32)
+    at.select_slider(key="lm_batch").set_value(8)
+    at.slider(key="lm_bptt").set_value(5)
+    at.slider(key="lm_budget").set_value(2)
     widget(at, "button_group", "lm_mode").set_value("random")
-    at.select_slider(key="lr").set_value(0.03).run()
+    at.select_slider(key="lm_lr").set_value(0.03).run()
     at.button(key="lm_train").click().run()
     assert_ok(at)
     run = at.session_state["lm_run"]
@@ -134,7 +134,7 @@ def test_live_training_then_generation_with_my_model(open_page):
     L = sum(h.losses[-50:]) / len(h.losses[-50:])
     assert f"\\exp({L:.4f}) = {math.exp(L):.3f}" in latex(at)
     assert "Stopped after" in shown(at) or at.get("progress")
-    widget(at, "button_group", "gen_model").set_value("my model").run()
+    widget(at, "button_group", "lm_gen_model").set_value("my model").run()
     assert_ok(at)
     at.button(key="lm_reset").click().run()
     assert_ok(at)
@@ -143,14 +143,14 @@ def test_live_training_then_generation_with_my_model(open_page):
 
 def test_training_from_the_pretrained_checkpoint(open_page):
     at = open_page(PAGE)
-    widget(at, "button_group", "init").set_value("pretrained")
-    widget(at, "button_group", "kind").set_value("rnn")
-    at.slider(key="budget").set_value(2)
-    at.select_slider(key="batch").set_value(1)
-    at.slider(key="bptt").set_value(100)
+    widget(at, "button_group", "lm_init").set_value("pretrained")
+    widget(at, "button_group", "lm_kind").set_value("rnn")
+    at.slider(key="lm_budget").set_value(2)
+    at.select_slider(key="lm_batch").set_value(1)
+    at.slider(key="lm_bptt").set_value(100)
     # The smallest learning rate: how many steps fit in the time budget depends on the
     # machine, and a few large Adam steps on batch 1 can knock a pretrained model off.
-    at.select_slider(key="lr").set_value(0.001).run()
+    at.select_slider(key="lm_lr").set_value(0.001).run()
     at.button(key="lm_train").click().run()
     assert_ok(at)
     run = at.session_state["lm_run"]

@@ -11,8 +11,8 @@ TM = load_time_machine("d2l", normalize=False)
 
 
 def own_text(at, text):
-    widget(at, "button_group", "source").set_value("My own text").run()
-    at.text_area(key="corpus").input(text).run()
+    widget(at, "button_group", "text_source").set_value("My own text").run()
+    at.text_area(key="text_corpus").input(text).run()
     return at
 
 
@@ -36,8 +36,8 @@ def test_min_freq_gives_the_unk_rate(open_page, level):
         bpe.encode(bpe.learn(TM, 500).truncated(200), TM) if level == "bpe" else tokenize(TM, level)
     )
     for min_freq in (0, 5, 20):
-        widget(at, "button_group", "level").set_value(level)
-        at.slider(key="min_freq").set_value(min_freq)
+        widget(at, "button_group", "text_level").set_value(level)
+        at.slider(key="text_min_freq").set_value(min_freq)
         at.run()
         assert_ok(at)
         vocab = Vocab(tokens, min_freq=min_freq)
@@ -50,14 +50,14 @@ def test_min_freq_gives_the_unk_rate(open_page, level):
 @pytest.mark.parametrize("merges", [0, 500])
 def test_bpe_merges_at_both_ends(open_page, merges):
     at = open_page(PAGE)
-    at.slider(key="merges").set_value(merges).run()
+    at.slider(key="text_merges").set_value(merges).run()
     assert_ok(at)
     assert f"\\underbrace{{{merges}}}_{{\\text{{merges}}}}" in latex(at)
 
 
 def test_d2l_preprocessing(open_page):
     at = open_page(PAGE)
-    at.toggle(key="d2l").set_value(True).run()
+    at.toggle(key="text_d2l").set_value(True).run()
     assert_ok(at)
     assert f"{len(normalize_d2l(TM)):,}" in [m.value for m in at.metric]
 
@@ -66,11 +66,11 @@ def test_d2l_preprocessing(open_page):
 def test_partition_controls(open_page, mode):
     at = open_page(PAGE)
     for B, T, N in [(1, 1, 10), (8, 20, 400), (3, 5, 120)]:
-        widget(at, "button_group", "part_mode").set_value(mode)
-        at.slider(key="n_tokens").set_value(N)
-        at.slider(key="batch_size").set_value(B)
-        at.slider(key="num_steps").set_value(T)
-        at.number_input(key="part_seed").set_value(7)
+        widget(at, "button_group", "text_part_mode").set_value(mode)
+        at.slider(key="text_n_tokens").set_value(N)
+        at.slider(key="text_batch_size").set_value(B)
+        at.slider(key="text_num_steps").set_value(T)
+        at.number_input(key="text_part_seed").set_value(7)
         at.run()
         assert_ok(at)
         part = batching.partition(N, B, T, mode, seed=7)
@@ -107,10 +107,12 @@ def test_huge_text_is_capped_with_a_message(open_page):
 
 
 def test_a_link_reproduces_the_view(open_page):
-    at = open_page(PAGE, query={"level": "char", "min_freq": "3", "part_mode": "random"})
+    at = open_page(
+        PAGE, query={"text_level": "char", "text_min_freq": "3", "text_part_mode": "random"}
+    )
     assert_ok(at)
-    assert widget(at, "button_group", "level").value == "char"
-    assert at.slider(key="min_freq").value == 3
+    assert widget(at, "button_group", "text_level").value == "char"
+    assert at.slider(key="text_min_freq").value == 3
     assert "Random partitioning" in " ".join(chart_titles(at))
 
 

@@ -15,22 +15,22 @@ def open_lab(page: Page, url: str) -> None:
 
 def test_text_lab_renders_and_switches_level(page: Page, app_url):
     open_lab(page, f"{app_url}/text")
-    expect(page.locator(".st-key-zipf .js-plotly-plot")).to_have_count(1)
-    expect(page.locator(".st-key-partition .js-plotly-plot")).to_have_count(1)
+    expect(page.locator(".st-key-text_zipf .js-plotly-plot")).to_have_count(1)
+    expect(page.locator(".st-key-text_partition .js-plotly-plot")).to_have_count(1)
     with rerun(page):
-        page.locator(".st-key-level button").filter(has_text="char").click()
-    expect(page).to_have_url(re.compile(r"level=char"))
+        page.locator(".st-key-text_level button").filter(has_text="char").click()
+    expect(page).to_have_url(re.compile(r"text_level=char"))
     expect(page.get_by_text("Frequency vs rank (char level)")).to_be_visible()
     with rerun(page):
-        page.locator(".st-key-part_mode button").filter(has_text="random").click()
+        page.locator(".st-key-text_part_mode button").filter(has_text="random").click()
     expect(page.get_by_text("Random partitioning", exact=False)).to_be_visible()
     no_exception(page)
 
 
 def test_lm_lab_trains_live_and_stops(page: Page, app_url):
     # 60 s, the longest run: Stop must end it long before it would end by itself
-    open_lab(page, f"{app_url}/lm?hidden=32&budget=60&batch=8")
-    expect(page.locator(".st-key-ppl_bars .js-plotly-plot")).to_have_count(1)
+    open_lab(page, f"{app_url}/lm?lm_hidden=32&lm_budget=60&lm_batch=8")
+    expect(page.locator(".st-key-lm_ppl_bars .js-plotly-plot")).to_have_count(1)
     page.locator(".st-key-lm_train button").click()
     # the curves and a first sample appear while it is still training
     training = page.get_by_text("Training…", exact=False)

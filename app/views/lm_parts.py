@@ -77,20 +77,24 @@ def training_area() -> None:
         "Start from",
         ("scratch", "pretrained"),
         required=True,
-        key="init",
+        key="lm_init",
         help="Pretrained: continue from the checked-in checkpoint (H = 128).",
         **BOUND,
     )
     kind = c2.segmented_control(
-        "Cell", KINDS, required=True, key="kind", format_func=str.upper, **BOUND
+        "Cell", KINDS, required=True, key="lm_kind", format_func=str.upper, **BOUND
     )
     hidden = c3.select_slider(
-        "Hidden units H", (32, 64, 128, 256), key="hidden", disabled=init == "pretrained", **BOUND
+        "Hidden units H",
+        (32, 64, 128, 256),
+        key="lm_hidden",
+        disabled=init == "pretrained",
+        **BOUND,
     )
-    lr = c4.select_slider("Learning rate", (0.001, 0.003, 0.01, 0.03), key="lr", **BOUND)
+    lr = c4.select_slider("Learning rate", (0.001, 0.003, 0.01, 0.03), key="lm_lr", **BOUND)
     c5, c6, c7, c8 = st.columns(4)
-    batch = c5.select_slider("Batch size B", (1, 8, 16, 32, 64), key="batch", **BOUND)
-    bptt = c6.slider("Steps T (BPTT length)", 5, 100, key="bptt", **BOUND)
+    batch = c5.select_slider("Batch size B", (1, 8, 16, 32, 64), key="lm_batch", **BOUND)
+    bptt = c6.slider("Steps T (BPTT length)", 5, 100, key="lm_bptt", **BOUND)
     mode = c7.segmented_control(
         "Minibatches",
         ("sequential", "random"),
@@ -99,7 +103,7 @@ def training_area() -> None:
         help="Sequential carries the state across minibatches.",
         **BOUND,
     )
-    budget = c8.slider("Seconds per run", 2, 60, key="budget", **BOUND)
+    budget = c8.slider("Seconds per run", 2, 60, key="lm_budget", **BOUND)
     config = lm_training.LMConfig(
         kind=kind,
         hidden_size=128 if init == "pretrained" else hidden,
