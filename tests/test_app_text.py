@@ -3,6 +3,7 @@
 import pytest
 from apptools import assert_ok, chart_titles, charts, latex, shown, widget
 
+from app.urlstate import PARAMS
 from seqviz import batching, bpe
 from seqviz.text import Vocab, load_time_machine, normalize_d2l, tokenize
 
@@ -123,3 +124,60 @@ def test_check_yourself_and_share_box(open_page):
     assert at.button(key="check_text_next")
     assert any("Share this view" in e.label for e in at.expander)
     assert len(at.get("download_button")) == 2  # the vocabulary as CSV and JSON
+
+
+def test_a_choice_the_browser_sends_back_empty_falls_back_to_its_default(open_page):
+    """Issue 18: clear "Your text", type, edit again. The empty text stops the page above
+    the token-level control; when it comes back the browser mounts it with nothing
+    selected and sends that (None) with the next edit, which raised a ValueError."""
+    at = own_text(open_page(PAGE), "")
+    text = "the time traveller smiled round at us " * 4
+    at.text_area(key="text_corpus").input(text).run()
+    for key in ("text_level", "text_part_mode"):
+        widget(at, "button_group", key).set_value(None)
+    at.text_area(key="text_corpus").input(text + "again").run()
+    assert_ok(at)
+    assert "Frequency vs rank (word level)" in chart_titles(at)
+    assert "Sequential partitioning" in " ".join(chart_titles(at))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"text_level": "foo"}, {"text_part_mode": "nonsense"}, {"text_source": "elsewhere"}],
+    ids=lambda q: next(iter(q)),
+)
+def test_a_link_with_an_unknown_choice_gets_the_default_and_a_note(open_page, query):
+    at = open_page(PAGE, query=query, direct=True)
+    assert_ok(at)
+    key = next(iter(query))
+    assert f"**{key}**: not one of" in "\n".join(i.value for i in at.info)
+    assert "Frequency vs rank (word level)" in chart_titles(at)
+    assert "Sequential partitioning" in " ".join(chart_titles(at))
+    assert f"{len(TM):,}" in [m.value for m in at.metric]  # The Time Machine, the default
+
+
+def test_every_control_at_both_ends_then_empty_and_huge_texts(open_page):
+    at = own_text(open_page(PAGE), "the time traveller smiled round at us " * 4)
+    for kind in ("slider", "number_input"):
+        for key in [w.key for w in at.get(kind)]:
+            for end in (widget(at, kind, key).min, widget(at, kind, key).max):
+                widget(at, kind, key).set_value(end).run()
+                assert_ok(at)
+    at.text_area(key="text_corpus").input("").run()
+    assert not at.exception and "empty" in shown(at)
+    huge = "the time traveller smiled round at us " * 264  # 10,032 characters
+    at.text_area(key="text_corpus").input(huge).run()
+    assert_ok(at)
+    assert f"{len(huge):,}" in [m.value for m in at.metric]
+
+
+def test_the_link_check_allows_exactly_the_choices_each_control_offers(open_page):
+    """urlstate.PARAMS lists this lab's choices to check links with; they match the widgets."""
+    at = open_page(PAGE)
+    specs = {k: s for k, s in PARAMS.items() if k.startswith("text_") and s.kind == "choice"}
+    assert len(specs) >= 3
+    for key, spec in specs.items():
+        control = next(
+            w for kind in ("button_group", "select_slider") for w in at.get(kind) if w.key == key
+        )
+        assert sorted(o.lower() for o in control.options) == sorted(spec.choices), key

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app import lesson, quiz, share, urlstate
+from app import controls, lesson, quiz, share, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from seqviz import batching, bpe, zipf
@@ -14,6 +14,9 @@ MAX_CORPUS = 200_000  # characters; longer pasted texts are cut here
 SOURCES = ("The Time Machine", "My own text")
 LEVELS = ("char", "word", "bpe")
 MAX_MERGES = 500
+# The controls below the text stop being drawn while the text is empty; "page" keeps
+# their values meanwhile, so they come back as they were (not at their minimum).
+KEPT = {**BOUND, "persist_state": "page"}
 
 
 # --- cached computations (they depend on the text only, not on the user) --------------
@@ -64,15 +67,15 @@ st.title("Text & tokens")
 lesson.intro("text_intro")
 
 # --- the text -------------------------------------------------------------------------
-urlstate.start_value("text_source", SOURCES[0])
 c_src, c_norm = st.columns([3, 2], vertical_alignment="bottom")
-source = c_src.segmented_control(
+source = controls.choose(
+    c_src,
+    "segmented_control",
     "Text",
     SOURCES,
-    required=True,
     key="text_source",
+    default=SOURCES[0],
     help="The novel or anything you paste.",
-    **BOUND,
 )
 d2l = c_norm.toggle(
     "d2l preprocessing (a–z and space only)",
@@ -114,7 +117,7 @@ merges = st.slider(
     key="text_merges",
     step=10,
     help="Each merge adds one subword to the vocabulary.",
-    **BOUND,
+    **KEPT,
 )
 cols = st.columns(3)
 for col, level, name in zip(
@@ -162,16 +165,23 @@ if learned.merges:
 
 # --- vocabulary --------------------------------------------------------------------------
 st.header("2 · Vocabulary and <unk>")
-urlstate.start_value("text_level", "word")
 c_level, c_min = st.columns([2, 3])
-level = c_level.segmented_control("Token level", LEVELS, required=True, key="text_level", **BOUND)
+level = controls.choose(
+    c_level,
+    "segmented_control",
+    "Token level",
+    LEVELS,
+    key="text_level",
+    default="word",
+    persist_state="page",
+)
 min_freq = c_min.slider(
     "min_freq",
     0,
     20,
     key="text_min_freq",
     help="Tokens seen fewer times than this become <unk>.",
-    **BOUND,
+    **KEPT,
 )
 tokens = tokens_of(text, level, merges)
 vocab = Vocab(tokens, min_freq=min_freq)
@@ -237,19 +247,24 @@ for key, value in (
     ("text_n_tokens", 120),
     ("text_batch_size", 3),
     ("text_num_steps", 5),
-    ("text_part_mode", "sequential"),
     ("text_part_seed", 0),
 ):
     urlstate.start_value(key, value)
 c1, c2, c3, c4, c5 = st.columns([2, 1.4, 1.4, 2, 1.2], vertical_alignment="bottom")
-n_tokens = c1.slider("Text length N (characters)", 10, 400, key="text_n_tokens", **BOUND)
-B = c2.slider("Batch size B", 1, 8, key="text_batch_size", **BOUND)
-T = c3.slider("Steps T", 1, 20, key="text_num_steps", **BOUND)
-mode = c4.segmented_control(
-    "Partitioning", batching.MODES, required=True, key="text_part_mode", **BOUND
+n_tokens = c1.slider("Text length N (characters)", 10, 400, key="text_n_tokens", **KEPT)
+B = c2.slider("Batch size B", 1, 8, key="text_batch_size", **KEPT)
+T = c3.slider("Steps T", 1, 20, key="text_num_steps", **KEPT)
+mode = controls.choose(
+    c4,
+    "segmented_control",
+    "Partitioning",
+    batching.MODES,
+    key="text_part_mode",
+    default="sequential",
+    persist_state="page",
 )
 seed = c5.number_input(
-    "Seed", 0, 999, key="text_part_seed", help="Seeds the random offset (and the shuffle).", **BOUND
+    "Seed", 0, 999, key="text_part_seed", help="Seeds the random offset (and the shuffle).", **KEPT
 )
 corpus = tokenize(text, "char")[:n_tokens]
 part = batching.partition(len(corpus), B, T, mode, seed=int(seed))
