@@ -2,10 +2,12 @@
 
 import itertools
 import math
+import re
 
 import pytest
 from apptools import assert_ok, charts, latex, shown, widget
 
+from app.urlstate import PARAMS
 from seqviz import checkpoints, lm, ngram
 from seqviz.text import heldout_split, load_time_machine, tokenize
 
@@ -167,3 +169,127 @@ def test_check_yourself_and_share_box(open_page):
     assert any("Share this view" in e.label for e in at.expander)
     at.button(key="share_link_make").click().run()
     assert_ok(at)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"lm_method": "foo"},
+        {"lm_method": ""},
+        {"lm_k": "7"},
+        {"lm_kind": "transformer"},
+        {"lm_init": "x"},
+        {"lm_mode": "shuffled"},
+        {"lm_hidden": "33"},
+        {"lm_lr": "1"},
+        {"lm_batch": "3"},
+    ],
+    ids=lambda q: "=".join(next(iter(q.items()))),
+)
+def test_a_link_with_an_unknown_choice_gets_the_default_and_a_note(open_page, counts, query):
+    """Issue 18: /lm?method=<anything invalid> raised `method must be one of ...`."""
+    at = open_page(PAGE, query=query, direct=True)
+    assert_ok(at)
+    key = next(iter(query))
+    assert f"**{key}**: not one of" in "\n".join(i.value for i in at.info)
+    model = ngram.NGram(counts, 3, 0.1, "backoff")  # the defaults
+    assert metric(at, "3-gram held-out") == f"{model.perplexity(tokenize(HELDOUT, 'char')):.2f}"
+    defaults = {"lm_kind": "lstm", "lm_init": "scratch", "lm_mode": "sequential"}
+    defaults |= {"lm_hidden": 256, "lm_lr": 0.01, "lm_batch": 32, "lm_k": 0.1}
+    if key in ("lm_kind", "lm_init", "lm_mode"):
+        assert widget(at, "button_group", key).value == defaults[key]
+    elif key != "lm_method":
+        assert at.select_slider(key=key).value == defaults[key]
+
+
+def test_a_choice_the_browser_sends_back_empty_falls_back_to_its_default(open_page, counts):
+    at = open_page(PAGE)
+    for key in ("lm_method", "lm_kind", "lm_init", "lm_mode"):
+        widget(at, "button_group", key).set_value(None)
+    at.run()
+    assert_ok(at)
+    model = ngram.NGram(counts, 3, 0.1, "backoff")
+    assert metric(at, "3-gram held-out") == f"{model.perplexity(tokenize(HELDOUT, 'char')):.2f}"
+
+
+# Issue 18: TeX specials typed in a box must reach KaTeX escaped, never raw.
+TEX_ESCAPES = {
+    "{": r"\{",
+    "}": r"\}",
+    "\\": r"\textbackslash{}",
+    "^": r"\textasciicircum{}",
+    "_": r"\_",
+    "$": r"\$",
+    "%": r"\%",
+    "&": r"\&",
+    "#": r"\#",
+    "~": r"\textasciitilde{}",
+}
+QUOTED = re.compile(r"\\text\{``(.*?)''\}")  # how seqviz.latex.text quotes user text
+
+
+def raw_specials(tex: str) -> list[str]:
+    """TeX-special characters left unescaped in the user text quoted in ``tex``."""
+    raw = []
+    for segment in QUOTED.findall(tex):
+        for escaped in sorted(TEX_ESCAPES.values(), key=len, reverse=True):
+            segment = segment.replace(escaped, "")
+        raw += [c for c in TEX_ESCAPES if c in segment]
+    return raw
+
+
+def test_tex_specials_in_a_sentence_reach_the_equation_escaped(open_page):
+    at = open_page(PAGE)
+    for c in [*TEX_ESCAPES, "🙂"]:
+        at.text_input(key="lm_sentence").input(f"a{c}{c}").run()
+        at.slider(key="lm_pos").set_value(2).run()  # predict the last c after "a" + c
+        assert_ok(at)
+        eq = latex(at)
+        assert QUOTED.search(eq), c  # the context is quoted in the equation
+        assert not raw_specials(eq), (c, eq)
+        assert TEX_ESCAPES.get(c, c) in eq, (c, eq)
+
+
+def test_tex_specials_in_the_teacher_forcing_text_break_nothing(open_page):
+    at = open_page(PAGE)
+    for c in [*TEX_ESCAPES, "🙂"]:
+        at.text_input(key="lm_tf_text").input(f"the {c}{c} time {c}").run()
+        at.slider(key="lm_tf_step").set_value(4).run()  # c is the input here
+        assert_ok(at)
+        assert not raw_specials(latex(at)), c
+        assert "at least three" not in shown(at)
+
+
+def test_every_control_at_both_ends_then_empty_and_huge_texts(open_page):
+    at = open_page(PAGE)
+    ends = {
+        "slider": lambda w: (w.min, w.max),
+        "number_input": lambda w: (w.min, w.max),
+        "select_slider": lambda w: (w.options[0], w.options[-1]),
+    }
+    for kind, bounds in ends.items():
+        for key in [w.key for w in at.get(kind)]:
+            for end in bounds(widget(at, kind, key)):
+                if kind == "select_slider":
+                    end = type(widget(at, kind, key).value)(end)
+                widget(at, kind, key).set_value(end).run()
+                assert_ok(at)
+    for key in [w.key for w in at.text_input]:
+        for text in ("", "the time traveller " * 530):  # 10,070 characters
+            at.text_input(key=key).input(text).run()
+            assert not at.exception, (key, len(text), [e.value for e in at.exception])
+            assert not at.error, (key, len(text))
+        at.text_input(key=key).input("the time").run()
+        assert_ok(at)
+
+
+def test_the_link_check_allows_exactly_the_choices_each_control_offers(open_page):
+    """urlstate.PARAMS lists this lab's choices to check links with; they match the widgets."""
+    at = open_page(PAGE)
+    specs = {k: s for k, s in PARAMS.items() if k.startswith("lm_") and s.kind == "choice"}
+    assert len(specs) >= 3
+    for key, spec in specs.items():
+        control = next(
+            w for kind in ("button_group", "select_slider") for w in at.get(kind) if w.key == key
+        )
+        assert sorted(o.lower() for o in control.options) == sorted(spec.choices), key

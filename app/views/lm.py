@@ -8,7 +8,7 @@ from app import controls, lesson, loaders, quiz, share, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from app.views import lm_parts
-from app.views.lm_parts import HELDOUT, MAX_N
+from app.views.lm_parts import HELDOUT, KEPT, MAX_N
 from seqviz import latex, lm, lm_training, ngram, sampling, training
 from seqviz.figures import lm as lfigs
 from seqviz.figures.predictions import topk_bar
@@ -19,24 +19,20 @@ MAX_SENTENCE = 80
 MAX_FORCING = 120
 
 
-def fmt(p: float) -> str:
-    return f"{p:.2f}" if math.isfinite(p) else r"\infty"
-
-
 st.title("Language models")
 lesson.intro("lm_intro")
 
 # === 1. n-gram vs RNN ====================================================================
 st.header("1 · n-grams vs a recurrent network")
-for key, value in (("lm_n", 3), ("lm_k", 0.1), ("lm_method", "backoff")):
+for key, value in (("lm_n", 3), ("lm_k", 0.1)):
     urlstate.start_value(key, value)
 c_n, c_k, c_m = st.columns([2, 2, 2], vertical_alignment="bottom")
 n = c_n.slider("n (window = n−1 characters)", 1, MAX_N, key="lm_n", **BOUND)
 k = c_k.select_slider(
     "Smoothing k", K_VALUES, key="lm_k", help="Add-k: every count gets +k.", **BOUND
 )
-method = c_m.segmented_control(
-    "Combine orders", ngram.METHODS, required=True, key="lm_method", **BOUND
+method = controls.choose(
+    c_m, "segmented_control", "Combine orders", ngram.METHODS, key="lm_method", default="backoff"
 )
 model_ng = ngram.NGram(lm_parts.counts(), n, k, method)
 bar = st.progress(0.0, text="Scoring the n-gram models on held-out text…")
@@ -92,7 +88,7 @@ else:
     urlstate.start_value("lm_pos", len(chars) - 1)
     if len(chars) > 2:
         t = st.slider(
-            "Predict the character at position t", 1, len(chars) - 1, key="lm_pos", **BOUND
+            "Predict the character at position t", 1, len(chars) - 1, key="lm_pos", **KEPT
         )
     else:
         t = 1  # one position to predict: no slider
@@ -102,22 +98,9 @@ else:
         how=f"the {n}-gram model sees only the blue box(es) — the last {n - 1} characters — and predicts the yellow one; everything greyed out is invisible to it. The RNN has read it all.",
     )
     ctx, w = chars[max(0, t - n + 1) : t], chars[t]
-    terms = model_ng.terms(ctx, w)
-    V = model_ng.V
-
-    def ctx_tex(c):
-        return r"\varnothing" if not c else latex.text("".join(c).replace(" ", "␣"))
-
-    weight = r"" if method == "backoff" else None
-    parts = [
-        (weight if weight is not None else fmt(term.weight) + r"\cdot")
-        + rf"\frac{{{term.count_cw} + {k:g}}}{{{term.count_c} + {k:g}\cdot {V}}}"
-        for term in terms
-    ]
-    p = model_ng.prob(ctx, w)
-    used = terms[0].context
-    st.latex(rf"P(x_t = {latex.char(w)} \mid {ctx_tex(ctx)}) = \frac{{n(c, w) + k}}{{n(c) + kV}}")
-    st.latex(" + ".join(parts) + rf" = \mathbf{{{p:.4f}}}")
+    for equation in lm_parts.window_equations(model_ng, ctx, w):
+        st.latex(equation)
+    used = model_ng.terms(ctx, w)[0].context
     if method == "backoff" and tuple(used) != tuple(ctx):
         st.caption(
             f"The context “{md_escape(''.join(ctx))}” never occurs in training, so the model backed off to “{md_escape(''.join(used)) or '(nothing)'}”."
@@ -177,19 +160,6 @@ lesson.how_to_read(
 # === 2. live training ====================================================================
 st.header("2 · Train your own character model, live")
 lesson.more("What one training step does", "lm_training")
-for key, value in (
-    ("lm_kind", "lstm"),
-    ("lm_hidden", 256),
-    ("lm_lr", 0.01),
-    ("lm_batch", 32),
-    ("lm_bptt", 35),
-    ("lm_mode", "sequential"),
-    ("lm_budget", 20),
-    ("lm_init", "scratch"),
-):
-    urlstate.start_value(key, value)
-
-
 # Stop lives outside the fragment on purpose: a click inside a fragment waits for the
 # running fragment to finish, a click outside it interrupts the run at once.
 st.button(
@@ -268,9 +238,9 @@ else:
     urlstate.start_value("lm_tf_step", 0)
     c_f, c_s = st.columns(2)
     free_from = c_f.slider(
-        "Free running after this many true characters", 1, T, key="lm_free_from", **BOUND
+        "Free running after this many true characters", 1, T, key="lm_free_from", **KEPT
     )
-    step = c_s.slider("Step t", 0, T - 1, key="lm_tf_step", **BOUND)
+    step = c_s.slider("Step t", 0, T - 1, key="lm_tf_step", **KEPT)
     forced = lm.rollout(model, ftext)
     free = lm.rollout(model, ftext, free_from=free_from)
     st.latex(
