@@ -8,7 +8,7 @@ from app import controls, lesson, loaders, quiz, share, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from app.views import lm_parts
-from app.views.lm_parts import HELDOUT, KEPT, MAX_N
+from app.views.lm_parts import HELDOUT, MAX_N
 from seqviz import latex, lm, lm_training, ngram, sampling, training
 from seqviz.figures import lm as lfigs
 from seqviz.figures.predictions import topk_bar
@@ -84,11 +84,17 @@ chars = tokenize(sentence, "char")
 if len(chars) < 2:
     st.info("Type at least two characters to see a prediction.", icon=":material/edit:")
 else:
+    # persist_state="page" below: a slider keeps its place while a short text hides it
     urlstate.clamp("lm_pos", 1, len(chars) - 1)
     urlstate.start_value("lm_pos", len(chars) - 1)
     if len(chars) > 2:
         t = st.slider(
-            "Predict the character at position t", 1, len(chars) - 1, key="lm_pos", **KEPT
+            "Predict the character at position t",
+            1,
+            len(chars) - 1,
+            key="lm_pos",
+            persist_state="page",
+            **BOUND,
         )
     else:
         t = 1  # one position to predict: no slider
@@ -238,9 +244,14 @@ else:
     urlstate.start_value("lm_tf_step", 0)
     c_f, c_s = st.columns(2)
     free_from = c_f.slider(
-        "Free running after this many true characters", 1, T, key="lm_free_from", **KEPT
+        "Free running after this many true characters",
+        1,
+        T,
+        key="lm_free_from",
+        persist_state="page",
+        **BOUND,
     )
-    step = c_s.slider("Step t", 0, T - 1, key="lm_tf_step", **KEPT)
+    step = c_s.slider("Step t", 0, T - 1, key="lm_tf_step", persist_state="page", **BOUND)
     forced = lm.rollout(model, ftext)
     free = lm.rollout(model, ftext, free_from=free_from)
     st.latex(

@@ -21,9 +21,6 @@ MAX_N = 6
 EVAL_EVERY = 250  # steps between held-out perplexities and printed samples
 TEXT = load_time_machine()
 TRAIN, HELDOUT = heldout_split(TEXT)
-# Sliders that disappear while their text is too short: "page" keeps their values
-# meanwhile, so they come back where they were (not at their minimum).
-KEPT = {**BOUND, "persist_state": "page"}
 
 
 # --- cached, read-only (shared by every session) --------------------------------------

@@ -6,62 +6,15 @@ import streamlit as st
 from app import controls, lesson, quiz, share, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
+from app.views import text_parts
+from app.views.text_parts import MAX_MERGES
 from seqviz import batching, bpe, zipf
 from seqviz.figures import text as tfigs
-from seqviz.text import Vocab, load_time_machine, normalize_d2l, tokenize, unk_rate
+from seqviz.text import Vocab, load_time_machine, normalize_d2l, tokenize
 
 MAX_CORPUS = 200_000  # characters; longer pasted texts are cut here
 SOURCES = ("The Time Machine", "My own text")
 LEVELS = ("char", "word", "bpe")
-MAX_MERGES = 500
-# The controls below the text stop being drawn while the text is empty; "page" keeps
-# their values meanwhile, so they come back as they were (not at their minimum).
-KEPT = {**BOUND, "persist_state": "page"}
-
-
-# --- cached computations (they depend on the text only, not on the user) --------------
-@st.cache_data(max_entries=16, show_spinner="Learning BPE merges…")
-def learn_bpe(text: str) -> bpe.BPE:
-    return bpe.learn(text, MAX_MERGES)
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def bpe_tokens(text: str, merges: int) -> list[str]:
-    return bpe.encode(learn_bpe(text).truncated(merges), text)
-
-
-@st.cache_data(max_entries=48, show_spinner=False)
-def tokens_of(text: str, level: str, merges: int) -> list[str]:
-    return bpe_tokens(text, merges) if level == "bpe" else tokenize(text, level)
-
-
-@st.cache_data(max_entries=48, show_spinner="Counting n-grams…")
-def zipf_of(text: str, level: str, merges: int) -> dict:
-    table = zipf.zipf_table(tokens_of(text, level, merges), (1, 2, 3))
-    return {n: ([c for _, c in freqs], fit, freqs[:5]) for n, (freqs, fit) in table.items()}
-
-
-@st.cache_data(max_entries=48, show_spinner=False)
-def unk_table(text: str, level: str, merges: int) -> pd.DataFrame:
-    tokens = tokens_of(text, level, merges)
-    rows = [
-        (f, len(v) - 1, 100 * unk_rate(tokens, v))
-        for f in range(0, 21)
-        for v in [Vocab(tokens, min_freq=f)]
-    ]
-    return pd.DataFrame(rows, columns=["min_freq", "types", "unk_percent"])
-
-
-def chips(tokens: list[str], limit: int = 60) -> str:
-    """Tokens as alternating coloured chips (escaped; spaces as ␣, newlines as ↵)."""
-    colours = ("blue", "orange")
-    parts = []
-    for i, tok in enumerate(tokens[:limit]):
-        shown = tok.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥")
-        parts.append(f":{colours[i % 2]}-background[{md_escape(shown) or '·'}]")
-    more = f" … (+{len(tokens) - limit:,})" if len(tokens) > limit else ""
-    return " ".join(parts) + more
-
 
 st.title("Text & tokens")
 lesson.intro("text_intro")
@@ -108,6 +61,8 @@ if not text.strip():
     st.stop()
 
 # --- tokens side by side ------------------------------------------------------------------
+# Every control below keeps its value while an empty text stops the page above it
+# (persist_state="page"); otherwise it would come back empty or at its minimum.
 st.header("1 · Tokens: characters, words, subwords")
 urlstate.start_value("text_merges", 200)
 merges = st.slider(
@@ -117,19 +72,20 @@ merges = st.slider(
     key="text_merges",
     step=10,
     help="Each merge adds one subword to the vocabulary.",
-    **KEPT,
+    persist_state="page",
+    **BOUND,
 )
 cols = st.columns(3)
 for col, level, name in zip(
     cols, LEVELS, ("Characters", "Words", f"BPE ({merges} merges)"), strict=True
 ):
-    toks = tokens_of(text, level, merges)
+    toks = text_parts.tokens_of(text, level, merges)
     with col, st.container(border=True, key=f"text_tokens_{level}"):
         st.subheader(name)
         st.metric("tokens", f"{len(toks):,}", help="How long the sequence is at this level.")
         st.caption(f"{len(set(toks)):,} distinct")
-        st.markdown(chips(toks))
-learned = learn_bpe(text)
+        st.markdown(text_parts.chips(toks))
+learned = text_parts.learn_bpe(text)
 n_alpha = len(learned.alphabet)
 done = min(merges, len(learned.merges))
 st.latex(
@@ -143,7 +99,7 @@ if learned.merges:
     bar = st.progress(0.0, text="Encoding the text after each number of merges…")
     counts = []
     for i, m in enumerate(steps):
-        counts.append(len(bpe_tokens(text, m)))
+        counts.append(len(text_parts.bpe_tokens(text, m)))
         bar.progress((i + 1) / len(steps), text=f"Encoding with {m} merges…")
     bar.empty()
     lesson.chart(
@@ -181,9 +137,10 @@ min_freq = c_min.slider(
     20,
     key="text_min_freq",
     help="Tokens seen fewer times than this become <unk>.",
-    **KEPT,
+    persist_state="page",
+    **BOUND,
 )
-tokens = tokens_of(text, level, merges)
+tokens = text_parts.tokens_of(text, level, merges)
 vocab = Vocab(tokens, min_freq=min_freq)
 n_unk = sum(1 for t in tokens if t not in vocab)
 rate = n_unk / len(tokens)
@@ -206,7 +163,7 @@ with c_tab:
         "the 200 most frequent tokens with their index; rare ones at the bottom of the full list become <unk> (index 0)."
     )
 with c_fig:
-    curve = unk_table(text, level, merges)
+    curve = text_parts.unk_table(text, level, merges)
     lesson.chart(
         tfigs.unk_curve(
             curve["min_freq"],
@@ -221,7 +178,7 @@ with c_fig:
 
 # --- Zipf -----------------------------------------------------------------------------------
 st.header("3 · Zipf's law")
-z = zipf_of(text, level, merges)
+z = text_parts.zipf_of(text, level, merges)
 alphas = ",\\quad ".join(
     rf"\alpha_{{{n}}} = {fit.alpha:.2f}" for n, (_, fit, _) in z.items() if fit.alpha == fit.alpha
 )
@@ -251,9 +208,11 @@ for key, value in (
 ):
     urlstate.start_value(key, value)
 c1, c2, c3, c4, c5 = st.columns([2, 1.4, 1.4, 2, 1.2], vertical_alignment="bottom")
-n_tokens = c1.slider("Text length N (characters)", 10, 400, key="text_n_tokens", **KEPT)
-B = c2.slider("Batch size B", 1, 8, key="text_batch_size", **KEPT)
-T = c3.slider("Steps T", 1, 20, key="text_num_steps", **KEPT)
+n_tokens = c1.slider(
+    "Text length N (characters)", 10, 400, key="text_n_tokens", persist_state="page", **BOUND
+)
+B = c2.slider("Batch size B", 1, 8, key="text_batch_size", persist_state="page", **BOUND)
+T = c3.slider("Steps T", 1, 20, key="text_num_steps", persist_state="page", **BOUND)
 mode = controls.choose(
     c4,
     "segmented_control",
@@ -264,7 +223,13 @@ mode = controls.choose(
     persist_state="page",
 )
 seed = c5.number_input(
-    "Seed", 0, 999, key="text_part_seed", help="Seeds the random offset (and the shuffle).", **KEPT
+    "Seed",
+    0,
+    999,
+    key="text_part_seed",
+    help="Seeds the random offset (and the shuffle).",
+    persist_state="page",
+    **BOUND,
 )
 corpus = tokenize(text, "char")[:n_tokens]
 part = batching.partition(len(corpus), B, T, mode, seed=int(seed))
