@@ -7,7 +7,6 @@ import re
 import pytest
 from apptools import assert_ok, charts, latex, shown, widget
 
-from app.urlstate import PARAMS
 from seqviz import checkpoints, lm, ngram
 from seqviz.text import heldout_split, load_time_machine, tokenize
 
@@ -281,15 +280,3 @@ def test_every_control_at_both_ends_then_empty_and_huge_texts(open_page):
             assert not at.error, (key, len(text))
         at.text_input(key=key).input("the time").run()
         assert_ok(at)
-
-
-def test_the_link_check_allows_exactly_the_choices_each_control_offers(open_page):
-    """urlstate.PARAMS lists this lab's choices to check links with; they match the widgets."""
-    at = open_page(PAGE)
-    specs = {k: s for k, s in PARAMS.items() if k.startswith("lm_") and s.kind == "choice"}
-    assert len(specs) >= 3
-    for key, spec in specs.items():
-        control = next(
-            w for kind in ("button_group", "select_slider") for w in at.get(kind) if w.key == key
-        )
-        assert sorted(o.lower() for o in control.options) == sorted(spec.choices), key

@@ -3,7 +3,6 @@
 import pytest
 from apptools import assert_ok, chart_titles, charts, latex, shown, widget
 
-from app.urlstate import PARAMS
 from seqviz import batching, bpe
 from seqviz.text import Vocab, load_time_machine, normalize_d2l, tokenize
 
@@ -169,15 +168,3 @@ def test_every_control_at_both_ends_then_empty_and_huge_texts(open_page):
     at.text_area(key="text_corpus").input(huge).run()
     assert_ok(at)
     assert f"{len(huge):,}" in [m.value for m in at.metric]
-
-
-def test_the_link_check_allows_exactly_the_choices_each_control_offers(open_page):
-    """urlstate.PARAMS lists this lab's choices to check links with; they match the widgets."""
-    at = open_page(PAGE)
-    specs = {k: s for k, s in PARAMS.items() if k.startswith("text_") and s.kind == "choice"}
-    assert len(specs) >= 3
-    for key, spec in specs.items():
-        control = next(
-            w for kind in ("button_group", "select_slider") for w in at.get(kind) if w.key == key
-        )
-        assert sorted(o.lower() for o in control.options) == sorted(spec.choices), key
