@@ -32,8 +32,8 @@ from app.labs import LABS  # noqa: E402
 OUT = ROOT / "assets" / "screenshots"
 # The element to scroll to on each lab (its most telling view), by keyed-element class.
 FOCUS = {
-    "text": ".st-key-zipf",
-    "lm": ".st-key-ppl_bars",
+    "text": ".st-key-text_zipf",
+    "lm": ".st-key-lm_ppl_bars",
     "rnn": ".st-key-step_next",
     "gates": ".st-key-step_next",
     "gradients": ".st-key-grad_curves",

@@ -187,6 +187,19 @@ PARAMS: dict[str, Param] = {
     "tf_seed": Param("int", 0, 9999),
     "tf_task": Param("choice", choices=("reverse", "copy")),
     "tf_bridge_seed": Param("int", 0, 999),
+    # Text & tokens (app/views/text.py)
+    "text_source": Param("choice", choices=("the time machine", "my own text")),
+    "text_level": Param("choice", choices=("char", "word", "bpe")),
+    "text_part_mode": Param("choice", choices=("sequential", "random")),
+    # Language models (app/views/lm.py, lm_parts.py)
+    "lm_method": Param("choice", choices=("backoff", "interpolation")),
+    "lm_k": Param("choice", choices=("0.0", "0.01", "0.1", "0.5", "1.0")),
+    "lm_init": Param("choice", choices=("scratch", "pretrained")),
+    "lm_kind": Param("choice", choices=("rnn", "gru", "lstm")),
+    "lm_hidden": Param("choice", choices=("32", "64", "128", "256")),
+    "lm_lr": Param("choice", choices=("0.001", "0.003", "0.01", "0.03")),
+    "lm_batch": Param("choice", choices=("1", "8", "16", "32", "64")),
+    "lm_mode": Param("choice", choices=("sequential", "random")),
 }
 """Parameters checked by type; labs add theirs here (others get only the generic checks)."""
 

@@ -71,7 +71,7 @@ def char(token: str) -> str:
     if token == "<unk>":
         return r"\langle\text{unk}\rangle"
     if token == " ":
-        return r"\text{\textvisiblespace}"
+        return r"\text{␣}"  # KaTeX has no \textvisiblespace
     return text(token)
 
 

@@ -57,7 +57,7 @@ def test_long_text_is_cut_with_an_ellipsis():
 
 
 def test_tokens():
-    assert latex.char(" ") == r"\text{\textvisiblespace}"
+    assert latex.char(" ") == r"\text{␣}"
     assert latex.char("<unk>") == latex.word("<unk>") == r"\langle\text{unk}\rangle"
     assert latex.char("a") == r"\text{``a''}"
     assert latex.word("#tag") == r"\text{``\#tag''}"

@@ -19,22 +19,20 @@ MAX_SENTENCE = 80
 MAX_FORCING = 120
 
 
-def fmt(p: float) -> str:
-    return f"{p:.2f}" if math.isfinite(p) else r"\infty"
-
-
 st.title("Language models")
 lesson.intro("lm_intro")
 
 # === 1. n-gram vs RNN ====================================================================
 st.header("1 · n-grams vs a recurrent network")
-for key, value in (("n", 3), ("k", 0.1), ("method", "backoff")):
+for key, value in (("lm_n", 3), ("lm_k", 0.1)):
     urlstate.start_value(key, value)
 c_n, c_k, c_m = st.columns([2, 2, 2], vertical_alignment="bottom")
-n = c_n.slider("n (window = n−1 characters)", 1, MAX_N, key="n", **BOUND)
-k = c_k.select_slider("Smoothing k", K_VALUES, key="k", help="Add-k: every count gets +k.", **BOUND)
-method = c_m.segmented_control(
-    "Combine orders", ngram.METHODS, required=True, key="method", **BOUND
+n = c_n.slider("n (window = n−1 characters)", 1, MAX_N, key="lm_n", **BOUND)
+k = c_k.select_slider(
+    "Smoothing k", K_VALUES, key="lm_k", help="Add-k: every count gets +k.", **BOUND
+)
+method = controls.choose(
+    c_m, "segmented_control", "Combine orders", ngram.METHODS, key="lm_method", default="backoff"
 )
 model_ng = ngram.NGram(lm_parts.counts(), n, k, method)
 bar = st.progress(0.0, text="Scoring the n-gram models on held-out text…")
@@ -66,7 +64,7 @@ with c_ppl:
         lfigs.perplexity_bars(
             labels, ppls + [rnn_ppl], highlight=n - 1, title="Held-out perplexity"
         ),
-        key="ppl_bars",
+        key="lm_ppl_bars",
         how=f"lower is better; every model is scored on the last 10 % of the book ({len(HELDOUT):,} characters), never seen in training. Blue is the current n.",
     )
 with c_mem:
@@ -74,46 +72,41 @@ with c_mem:
         lfigs.memory_bars(
             labels, sizes + [n_params], highlight=n - 1, title="Memory: numbers stored"
         ),
-        key="mem_bars",
+        key="lm_mem_bars",
         how="n-grams store one count per (context, next character) pair seen; the LSTM stores its weight matrices, whatever the context length (log scale).",
     )
 lesson.more("How the n-gram model counts, smooths and backs off", "lm_ngram")
 
 st.subheader("The Markov window, with its counts")
-urlstate.start_value("sentence", "the time traveller smiled")
-sentence = st.text_input("A sentence", key="sentence", max_chars=MAX_SENTENCE, **BOUND).lower()
+urlstate.start_value("lm_sentence", "the time traveller smiled")
+sentence = st.text_input("A sentence", key="lm_sentence", max_chars=MAX_SENTENCE, **BOUND).lower()
 chars = tokenize(sentence, "char")
 if len(chars) < 2:
     st.info("Type at least two characters to see a prediction.", icon=":material/edit:")
 else:
-    urlstate.clamp("pos", 1, len(chars) - 1)
-    urlstate.start_value("pos", len(chars) - 1)
+    # persist_state="page" below: a slider keeps its place while a short text hides it
+    urlstate.clamp("lm_pos", 1, len(chars) - 1)
+    urlstate.start_value("lm_pos", len(chars) - 1)
     if len(chars) > 2:
-        t = st.slider("Predict the character at position t", 1, len(chars) - 1, key="pos", **BOUND)
+        t = st.slider(
+            "Predict the character at position t",
+            1,
+            len(chars) - 1,
+            key="lm_pos",
+            persist_state="page",
+            **BOUND,
+        )
     else:
         t = 1  # one position to predict: no slider
     lesson.chart(
         lfigs.markov_window(chars, t, n),
-        key="markov",
+        key="lm_markov",
         how=f"the {n}-gram model sees only the blue box(es) — the last {n - 1} characters — and predicts the yellow one; everything greyed out is invisible to it. The RNN has read it all.",
     )
     ctx, w = chars[max(0, t - n + 1) : t], chars[t]
-    terms = model_ng.terms(ctx, w)
-    V = model_ng.V
-
-    def ctx_tex(c):
-        return r"\varnothing" if not c else latex.text("".join(c).replace(" ", "␣"))
-
-    weight = r"" if method == "backoff" else None
-    parts = [
-        (weight if weight is not None else fmt(term.weight) + r"\cdot")
-        + rf"\frac{{{term.count_cw} + {k:g}}}{{{term.count_c} + {k:g}\cdot {V}}}"
-        for term in terms
-    ]
-    p = model_ng.prob(ctx, w)
-    used = terms[0].context
-    st.latex(rf"P(x_t = {latex.char(w)} \mid {ctx_tex(ctx)}) = \frac{{n(c, w) + k}}{{n(c) + kV}}")
-    st.latex(" + ".join(parts) + rf" = \mathbf{{{p:.4f}}}")
+    for equation in lm_parts.window_equations(model_ng, ctx, w):
+        st.latex(equation)
+    used = model_ng.terms(ctx, w)[0].context
     if method == "backoff" and tuple(used) != tuple(ctx):
         st.caption(
             f"The context “{md_escape(''.join(ctx))}” never occurs in training, so the model backed off to “{md_escape(''.join(used)) or '(nothing)'}”."
@@ -129,7 +122,7 @@ else:
                 actual=w,
                 title=f"{n}-gram: next character",
             ),
-            key="ng_topk",
+            key="lm_ng_topk",
             how="the five most likely next characters from the counts; the blue bar is the character that really comes next.",
         )
     with col_rnn:
@@ -142,24 +135,24 @@ else:
                 actual=w,
                 title="LSTM: next character",
             ),
-            key="rnn_topk",
+            key="lm_rnn_topk",
             how="the same question to the pretrained LSTM, which has read the whole sentence up to t.",
         )
 
 st.subheader("What each one writes")
-urlstate.start_value("ng_seed", 0)
+urlstate.start_value("lm_ng_seed", 0)
 c_pre, c_seed = st.columns([3, 1])
-prompt = c_pre.text_input("Start from", value="the time ", key="ng_prompt", max_chars=60).lower()
-ng_seed = c_seed.number_input("Seed", 0, 999, key="ng_seed", **BOUND)
+prompt = c_pre.text_input("Start from", value="the time ", key="lm_ng_prompt", max_chars=60).lower()
+ng_seed = c_seed.number_input("Seed", 0, 999, key="lm_ng_seed", **BOUND)
 g1, g2 = st.columns(2)
-with g1, st.container(border=True, key="ng_sample"):
+with g1, st.container(border=True, key="lm_ng_sample"):
     st.markdown(f"**{n}-gram ({method}, k = {k:g})**")
     st.code(
         prompt + "".join(model_ng.sample(tokenize(prompt, "char"), 160, seed=int(ng_seed))),
         language=None,
         wrap_lines=True,
     )
-with g2, st.container(border=True, key="rnn_sample"):
+with g2, st.container(border=True, key="lm_rnn_sample"):
     st.markdown("**LSTM (pretrained), temperature 1**")
     st.code(
         prompt + lm.generate(rnn_model, prompt, 160, temperature=1.0, seed=int(ng_seed)),
@@ -173,19 +166,6 @@ lesson.how_to_read(
 # === 2. live training ====================================================================
 st.header("2 · Train your own character model, live")
 lesson.more("What one training step does", "lm_training")
-for key, value in (
-    ("kind", "lstm"),
-    ("hidden", 256),
-    ("lr", 0.01),
-    ("batch", 32),
-    ("bptt", 35),
-    ("lm_mode", "sequential"),
-    ("budget", 20),
-    ("init", "scratch"),
-):
-    urlstate.start_value(key, value)
-
-
 # Stop lives outside the fragment on purpose: a click inside a fragment waits for the
 # running fragment to finish, a click outside it interrupts the run at once.
 st.button(
@@ -203,26 +183,26 @@ lesson.how_to_read(
 st.header("3 · Generate: greedy, temperature, top-k")
 run = st.session_state.get("lm_run")
 choices = ("pretrained LSTM", "my model") if run else ("pretrained LSTM",)
-urlstate.start_value("gen_model", choices[0])
-if st.session_state.get("gen_model") not in choices:
-    st.session_state["gen_model"] = choices[0]
-who = st.segmented_control("Model", choices, required=True, key="gen_model")
+urlstate.start_value("lm_gen_model", choices[0])
+if st.session_state.get("lm_gen_model") not in choices:
+    st.session_state["lm_gen_model"] = choices[0]
+who = st.segmented_control("Model", choices, required=True, key="lm_gen_model")
 model = run["trainer"].model if who == "my model" else rnn_model
 if not run:
     st.caption(
         "Train a model above to generate with it; until then the pretrained LSTM (H = 128) answers."
     )
-for key, value in (("temperature", 0.8), ("top_k", 0), ("gen_seed", 0)):
+for key, value in (("lm_temperature", 0.8), ("lm_top_k", 0), ("lm_gen_seed", 0)):
     urlstate.start_value(key, value)
 c_p, c_t, c_k, c_s = st.columns([3, 2, 2, 1])
 gprompt = c_p.text_input(
-    "Prompt", value="the time traveller ", key="gen_prompt", max_chars=100
+    "Prompt", value="the time traveller ", key="lm_gen_prompt", max_chars=100
 ).lower()
 temperature = c_t.slider(
-    "Temperature τ", 0.0, 2.0, step=0.05, key="temperature", help="0 = greedy.", **BOUND
+    "Temperature τ", 0.0, 2.0, step=0.05, key="lm_temperature", help="0 = greedy.", **BOUND
 )
-top_k = c_k.slider("Top-k (0 = all)", 0, len(model.vocab) - 1, key="top_k", **BOUND)
-gseed = c_s.number_input("Seed", 0, 999, key="gen_seed", **BOUND)
+top_k = c_k.slider("Top-k (0 = all)", 0, len(model.vocab) - 1, key="lm_top_k", **BOUND)
+gseed = c_s.number_input("Seed", 0, 999, key="lm_gen_seed", **BOUND)
 st.code(
     gprompt + lm.generate(model, gprompt, 200, temperature, int(top_k), int(gseed)),
     language=None,
@@ -239,7 +219,7 @@ if temperature > 0:
     )
     lesson.chart(
         topk_bar(scaled, vocab, k=8, title="The first character's distribution after τ and top-k"),
-        key="gen_topk",
+        key="lm_gen_topk",
         how="the distribution the first generated character is drawn from; lower τ sharpens it towards greedy, higher τ flattens it, top-k cuts the tail.",
     )
 else:
@@ -248,21 +228,30 @@ else:
 # === 4. teacher forcing vs free running ===================================================
 st.header("4 · Teacher forcing vs free running")
 lesson.more("Why the two differ", "lm_forcing", expanded=True)
-urlstate.start_value("tf_text", "the time traveller smiled round at us then still smiling faintly")
-ftext = st.text_input("Text (the targets)", key="tf_text", max_chars=MAX_FORCING, **BOUND).lower()
+urlstate.start_value(
+    "lm_tf_text", "the time traveller smiled round at us then still smiling faintly"
+)
+ftext = st.text_input(
+    "Text (the targets)", key="lm_tf_text", max_chars=MAX_FORCING, **BOUND
+).lower()
 if len(ftext) < 3:
     st.info("Type at least three characters.", icon=":material/edit:")
 else:
     T = len(ftext) - 1
-    urlstate.clamp("free_from", 1, T)
-    urlstate.clamp("tf_step", 0, T - 1)
-    urlstate.start_value("free_from", min(8, T))
-    urlstate.start_value("tf_step", 0)
+    urlstate.clamp("lm_free_from", 1, T)
+    urlstate.clamp("lm_tf_step", 0, T - 1)
+    urlstate.start_value("lm_free_from", min(8, T))
+    urlstate.start_value("lm_tf_step", 0)
     c_f, c_s = st.columns(2)
     free_from = c_f.slider(
-        "Free running after this many true characters", 1, T, key="free_from", **BOUND
+        "Free running after this many true characters",
+        1,
+        T,
+        key="lm_free_from",
+        persist_state="page",
+        **BOUND,
     )
-    step = c_s.slider("Step t", 0, T - 1, key="tf_step", **BOUND)
+    step = c_s.slider("Step t", 0, T - 1, key="lm_tf_step", persist_state="page", **BOUND)
     forced = lm.rollout(model, ftext)
     free = lm.rollout(model, ftext, free_from=free_from)
     st.latex(
@@ -288,12 +277,14 @@ else:
                 title=name,
                 height=560,
             ),
-            key=f"roll_{name[:4].lower()}",
+            key=f"lm_roll_{name[:4].lower()}",
             how="each column is one step: the colour is the model's probability for each next character, the red ring is the true next character, the bars below are −log P(true). Orange inputs were the model's own output.",
         )
 
 lesson.try_this("lm_try")
 lesson.show_code(lm_training.Trainer.loss, training.Trainer.step, lm.rollout, ngram.NGram.terms)
 quiz.check_yourself("lm")
-share.share_box(hideable=("n", "k", "method", "sentence", "pos", "gen_model", "sidebar"))
+share.share_box(
+    hideable=("lm_n", "lm_k", "lm_method", "lm_sentence", "lm_pos", "lm_gen_model", "sidebar")
+)
 lesson.lab_links("lm")

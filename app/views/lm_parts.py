@@ -10,9 +10,9 @@ import time
 
 import streamlit as st
 
-from app import loaders
+from app import controls, loaders, urlstate
 from app.urlstate import BOUND
-from seqviz import lm, lm_training, ngram
+from seqviz import latex, lm, lm_training, ngram
 from seqviz.figures import lm as lfigs
 from seqviz.text import heldout_split, load_time_machine, tokenize
 
@@ -38,6 +38,30 @@ def ngram_ppl(n: int, k: float, method: str) -> float:
 @st.cache_data(show_spinner="Scoring the pretrained model on held-out text…")
 def pretrained_ppl(name: str) -> float:
     return lm.perplexity(loaders.trained_model(name), HELDOUT)
+
+
+# --- the Markov window's equations ------------------------------------------------
+def context_tex(context: list[str]) -> str:
+    """The n-gram context as quoted, escaped LaTeX text (space as ␣); ∅ when empty."""
+    return latex.text("".join(context).replace(" ", "␣")) if context else r"\varnothing"
+
+
+def window_equations(model: ngram.NGram, context: list[str], w: str) -> tuple[str, str]:
+    """P(w | context) as the add-k formula, then with the model's own counts and result.
+
+    Backoff shows the one order it used; interpolation every order times its weight λ.
+    """
+    k, V = f"{model.k:g}", model.V
+    parts = [
+        ("" if model.method == "backoff" else latex.num(term.weight) + r"\cdot")
+        + rf"\frac{{{term.count_cw} + {k}}}{{{term.count_c} + {k}\cdot {V}}}"
+        for term in model.terms(context, w)
+    ]
+    p = model.prob(context, w)
+    return (
+        rf"P(x_t = {latex.char(w)} \mid {context_tex(context)}) = \frac{{n(c, w) + k}}{{n(c) + kV}}",
+        " + ".join(parts) + rf" = \mathbf{{{p:.4f}}}",
+    )
 
 
 # --- live training (the session's own run) ---------------------------------------
@@ -72,34 +96,48 @@ def draw_run(run, slots) -> None:
 
 @st.fragment
 def training_area() -> None:
+    for key, value in (
+        ("lm_hidden", 256),
+        ("lm_lr", 0.01),
+        ("lm_batch", 32),
+        ("lm_bptt", 35),
+        ("lm_budget", 20),
+    ):
+        urlstate.start_value(key, value)
     c1, c2, c3, c4 = st.columns(4)
-    init = c1.segmented_control(
+    init = controls.choose(
+        c1,
+        "segmented_control",
         "Start from",
         ("scratch", "pretrained"),
-        required=True,
-        key="init",
+        key="lm_init",
+        default="scratch",
         help="Pretrained: continue from the checked-in checkpoint (H = 128).",
-        **BOUND,
     )
-    kind = c2.segmented_control(
-        "Cell", KINDS, required=True, key="kind", format_func=str.upper, **BOUND
+    kind = controls.choose(
+        c2, "segmented_control", "Cell", KINDS, key="lm_kind", default="lstm", format_func=str.upper
     )
     hidden = c3.select_slider(
-        "Hidden units H", (32, 64, 128, 256), key="hidden", disabled=init == "pretrained", **BOUND
-    )
-    lr = c4.select_slider("Learning rate", (0.001, 0.003, 0.01, 0.03), key="lr", **BOUND)
-    c5, c6, c7, c8 = st.columns(4)
-    batch = c5.select_slider("Batch size B", (1, 8, 16, 32, 64), key="batch", **BOUND)
-    bptt = c6.slider("Steps T (BPTT length)", 5, 100, key="bptt", **BOUND)
-    mode = c7.segmented_control(
-        "Minibatches",
-        ("sequential", "random"),
-        required=True,
-        key="lm_mode",
-        help="Sequential carries the state across minibatches.",
+        "Hidden units H",
+        (32, 64, 128, 256),
+        key="lm_hidden",
+        disabled=init == "pretrained",
         **BOUND,
     )
-    budget = c8.slider("Seconds per run", 2, 60, key="budget", **BOUND)
+    lr = c4.select_slider("Learning rate", (0.001, 0.003, 0.01, 0.03), key="lm_lr", **BOUND)
+    c5, c6, c7, c8 = st.columns(4)
+    batch = c5.select_slider("Batch size B", (1, 8, 16, 32, 64), key="lm_batch", **BOUND)
+    bptt = c6.slider("Steps T (BPTT length)", 5, 100, key="lm_bptt", **BOUND)
+    mode = controls.choose(
+        c7,
+        "segmented_control",
+        "Minibatches",
+        ("sequential", "random"),
+        key="lm_mode",
+        default="sequential",
+        help="Sequential carries the state across minibatches.",
+    )
+    budget = c8.slider("Seconds per run", 2, 60, key="lm_budget", **BOUND)
     config = lm_training.LMConfig(
         kind=kind,
         hidden_size=128 if init == "pretrained" else hidden,

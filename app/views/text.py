@@ -3,75 +3,36 @@
 import pandas as pd
 import streamlit as st
 
-from app import lesson, quiz, share, urlstate
+from app import controls, lesson, quiz, share, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
+from app.views import text_parts
+from app.views.text_parts import MAX_MERGES
 from seqviz import batching, bpe, zipf
 from seqviz.figures import text as tfigs
-from seqviz.text import Vocab, load_time_machine, normalize_d2l, tokenize, unk_rate
+from seqviz.text import Vocab, load_time_machine, normalize_d2l, tokenize
 
 MAX_CORPUS = 200_000  # characters; longer pasted texts are cut here
 SOURCES = ("The Time Machine", "My own text")
 LEVELS = ("char", "word", "bpe")
-MAX_MERGES = 500
-
-
-# --- cached computations (they depend on the text only, not on the user) --------------
-@st.cache_data(max_entries=16, show_spinner="Learning BPE merges…")
-def learn_bpe(text: str) -> bpe.BPE:
-    return bpe.learn(text, MAX_MERGES)
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def bpe_tokens(text: str, merges: int) -> list[str]:
-    return bpe.encode(learn_bpe(text).truncated(merges), text)
-
-
-@st.cache_data(max_entries=48, show_spinner=False)
-def tokens_of(text: str, level: str, merges: int) -> list[str]:
-    return bpe_tokens(text, merges) if level == "bpe" else tokenize(text, level)
-
-
-@st.cache_data(max_entries=48, show_spinner="Counting n-grams…")
-def zipf_of(text: str, level: str, merges: int) -> dict:
-    table = zipf.zipf_table(tokens_of(text, level, merges), (1, 2, 3))
-    return {n: ([c for _, c in freqs], fit, freqs[:5]) for n, (freqs, fit) in table.items()}
-
-
-@st.cache_data(max_entries=48, show_spinner=False)
-def unk_table(text: str, level: str, merges: int) -> pd.DataFrame:
-    tokens = tokens_of(text, level, merges)
-    rows = [
-        (f, len(v) - 1, 100 * unk_rate(tokens, v))
-        for f in range(0, 21)
-        for v in [Vocab(tokens, min_freq=f)]
-    ]
-    return pd.DataFrame(rows, columns=["min_freq", "types", "unk_percent"])
-
-
-def chips(tokens: list[str], limit: int = 60) -> str:
-    """Tokens as alternating coloured chips (escaped; spaces as ␣, newlines as ↵)."""
-    colours = ("blue", "orange")
-    parts = []
-    for i, tok in enumerate(tokens[:limit]):
-        shown = tok.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥")
-        parts.append(f":{colours[i % 2]}-background[{md_escape(shown) or '·'}]")
-    more = f" … (+{len(tokens) - limit:,})" if len(tokens) > limit else ""
-    return " ".join(parts) + more
-
 
 st.title("Text & tokens")
 lesson.intro("text_intro")
 
 # --- the text -------------------------------------------------------------------------
-urlstate.start_value("source", SOURCES[0])
 c_src, c_norm = st.columns([3, 2], vertical_alignment="bottom")
-source = c_src.segmented_control(
-    "Text", SOURCES, required=True, key="source", help="The novel or anything you paste.", **BOUND
+source = controls.choose(
+    c_src,
+    "segmented_control",
+    "Text",
+    SOURCES,
+    key="text_source",
+    default=SOURCES[0],
+    help="The novel or anything you paste.",
 )
 d2l = c_norm.toggle(
     "d2l preprocessing (a–z and space only)",
-    key="d2l",
+    key="text_d2l",
     help="re.sub('[^A-Za-z]+', ' ', text).lower(), as the d2l book does.",
     **BOUND,
 )
@@ -80,10 +41,10 @@ if source == SOURCES[0]:
     st.caption(f"H. G. Wells, *The Time Machine* (d2l's copy): {len(text):,} characters.")
 else:
     urlstate.start_value(
-        "corpus",
+        "text_corpus",
         "The time traveller, for so it will be convenient to speak of him, was expounding a recondite matter to us.",
     )
-    text = st.text_area("Your text", key="corpus", height=120, help="Paste anything.")
+    text = st.text_area("Your text", key="text_corpus", height=120, help="Paste anything.")
     if len(text) > MAX_CORPUS:
         st.warning(
             f"Your text has {len(text):,} characters; this page uses the first {MAX_CORPUS:,}.",
@@ -100,28 +61,31 @@ if not text.strip():
     st.stop()
 
 # --- tokens side by side ------------------------------------------------------------------
+# Every control below keeps its value while an empty text stops the page above it
+# (persist_state="page"); otherwise it would come back empty or at its minimum.
 st.header("1 · Tokens: characters, words, subwords")
-urlstate.start_value("merges", 200)
+urlstate.start_value("text_merges", 200)
 merges = st.slider(
     "BPE merges",
     0,
     MAX_MERGES,
-    key="merges",
+    key="text_merges",
     step=10,
     help="Each merge adds one subword to the vocabulary.",
+    persist_state="page",
     **BOUND,
 )
 cols = st.columns(3)
 for col, level, name in zip(
     cols, LEVELS, ("Characters", "Words", f"BPE ({merges} merges)"), strict=True
 ):
-    toks = tokens_of(text, level, merges)
-    with col, st.container(border=True, key=f"tokens_{level}"):
+    toks = text_parts.tokens_of(text, level, merges)
+    with col, st.container(border=True, key=f"text_tokens_{level}"):
         st.subheader(name)
         st.metric("tokens", f"{len(toks):,}", help="How long the sequence is at this level.")
         st.caption(f"{len(set(toks)):,} distinct")
-        st.markdown(chips(toks))
-learned = learn_bpe(text)
+        st.markdown(text_parts.chips(toks))
+learned = text_parts.learn_bpe(text)
 n_alpha = len(learned.alphabet)
 done = min(merges, len(learned.merges))
 st.latex(
@@ -135,12 +99,12 @@ if learned.merges:
     bar = st.progress(0.0, text="Encoding the text after each number of merges…")
     counts = []
     for i, m in enumerate(steps):
-        counts.append(len(bpe_tokens(text, m)))
+        counts.append(len(text_parts.bpe_tokens(text, m)))
         bar.progress((i + 1) / len(steps), text=f"Encoding with {m} merges…")
     bar.empty()
     lesson.chart(
         tfigs.bpe_curve(steps, counts, current=done, title="Fewer, longer tokens as BPE merges"),
-        key="bpe_curve",
+        key="text_bpe_curve",
         how="each point is the whole text encoded with that many merges; the line marks the slider. The first merges (frequent pairs like “␣t”, “he”) save the most.",
     )
     first = pd.DataFrame(
@@ -150,25 +114,33 @@ if learned.merges:
         ],
         columns=["merge", "pair", "new symbol", "times seen"],
     )
-    st.dataframe(first, hide_index=True, height=260, key="merges_table")
+    st.dataframe(first, hide_index=True, height=260, key="text_merges_table")
     lesson.how_to_read(
         "merge by merge, in the order learned: the pair that was most frequent at that moment, the symbol it became, and its count then."
     )
 
 # --- vocabulary --------------------------------------------------------------------------
 st.header("2 · Vocabulary and <unk>")
-urlstate.start_value("level", "word")
 c_level, c_min = st.columns([2, 3])
-level = c_level.segmented_control("Token level", LEVELS, required=True, key="level", **BOUND)
+level = controls.choose(
+    c_level,
+    "segmented_control",
+    "Token level",
+    LEVELS,
+    key="text_level",
+    default="word",
+    persist_state="page",
+)
 min_freq = c_min.slider(
     "min_freq",
     0,
     20,
-    key="min_freq",
+    key="text_min_freq",
     help="Tokens seen fewer times than this become <unk>.",
+    persist_state="page",
     **BOUND,
 )
-tokens = tokens_of(text, level, merges)
+tokens = text_parts.tokens_of(text, level, merges)
 vocab = Vocab(tokens, min_freq=min_freq)
 n_unk = sum(1 for t in tokens if t not in vocab)
 rate = n_unk / len(tokens)
@@ -186,12 +158,12 @@ with c_tab:
         ],
         columns=["index", "token", "count", "vocabulary"],
     )
-    st.dataframe(table, hide_index=True, height=400, key="vocab_table")
+    st.dataframe(table, hide_index=True, height=400, key="text_vocab_table")
     lesson.how_to_read(
         "the 200 most frequent tokens with their index; rare ones at the bottom of the full list become <unk> (index 0)."
     )
 with c_fig:
-    curve = unk_table(text, level, merges)
+    curve = text_parts.unk_table(text, level, merges)
     lesson.chart(
         tfigs.unk_curve(
             curve["min_freq"],
@@ -200,13 +172,13 @@ with c_fig:
             current=min_freq,
             title="Raising min_freq: a smaller vocabulary, more <unk>",
         ),
-        key="unk_curve",
+        key="text_unk_curve",
         how="blue: share of the text that turns into <unk>; dotted red: how many token types remain. Many types vanish before the <unk> rate moves much.",
     )
 
 # --- Zipf -----------------------------------------------------------------------------------
 st.header("3 · Zipf's law")
-z = zipf_of(text, level, merges)
+z = text_parts.zipf_of(text, level, merges)
 alphas = ",\\quad ".join(
     rf"\alpha_{{{n}}} = {fit.alpha:.2f}" for n, (_, fit, _) in z.items() if fit.alpha == fit.alpha
 )
@@ -220,7 +192,7 @@ lesson.chart(
         {n: f for n, (_, f, _) in z.items()},
         title=f"Frequency vs rank ({level} level)",
     ),
-    key="zipf",
+    key="text_zipf",
     how="each line is one n-gram order, ranked from most to least frequent; a straight line on these log-log axes is Zipf's law, and the dashed line is the least-squares fit whose slope is −α.",
 )
 top = {n: ", ".join(f"{' '.join(g)!r} ({c:,})" for g, c in head) for n, (_, _, head) in z.items()}
@@ -229,20 +201,35 @@ st.markdown("\n".join(f"- **{tfigs.ORDER_NAMES[n]}**: {md_escape(s)}" for n, s i
 # --- minibatches ----------------------------------------------------------------------------
 st.header("4 · Cutting the text into minibatches")
 for key, value in (
-    ("n_tokens", 120),
-    ("batch_size", 3),
-    ("num_steps", 5),
-    ("part_mode", "sequential"),
-    ("part_seed", 0),
+    ("text_n_tokens", 120),
+    ("text_batch_size", 3),
+    ("text_num_steps", 5),
+    ("text_part_seed", 0),
 ):
     urlstate.start_value(key, value)
 c1, c2, c3, c4, c5 = st.columns([2, 1.4, 1.4, 2, 1.2], vertical_alignment="bottom")
-n_tokens = c1.slider("Text length N (characters)", 10, 400, key="n_tokens", **BOUND)
-B = c2.slider("Batch size B", 1, 8, key="batch_size", **BOUND)
-T = c3.slider("Steps T", 1, 20, key="num_steps", **BOUND)
-mode = c4.segmented_control("Partitioning", batching.MODES, required=True, key="part_mode", **BOUND)
+n_tokens = c1.slider(
+    "Text length N (characters)", 10, 400, key="text_n_tokens", persist_state="page", **BOUND
+)
+B = c2.slider("Batch size B", 1, 8, key="text_batch_size", persist_state="page", **BOUND)
+T = c3.slider("Steps T", 1, 20, key="text_num_steps", persist_state="page", **BOUND)
+mode = controls.choose(
+    c4,
+    "segmented_control",
+    "Partitioning",
+    batching.MODES,
+    key="text_part_mode",
+    default="sequential",
+    persist_state="page",
+)
 seed = c5.number_input(
-    "Seed", 0, 999, key="part_seed", help="Seeds the random offset (and the shuffle).", **BOUND
+    "Seed",
+    0,
+    999,
+    key="text_part_seed",
+    help="Seeds the random offset (and the shuffle).",
+    persist_state="page",
+    **BOUND,
 )
 corpus = tokenize(text, "char")[:n_tokens]
 part = batching.partition(len(corpus), B, T, mode, seed=int(seed))
@@ -262,7 +249,7 @@ else:
             corpus,
             title=f"{mode.capitalize()} partitioning: which slice goes into which minibatch",
         ),
-        key="partition",
+        key="text_partition",
         how="x is the position in the text; each coloured bar is one row of one minibatch (numbered), drawn in the lane of its row. Sequential: each lane reads left to right, batch after batch. Random: slices jump around.",
     )
     first_X = ["".join(corpus[s : s + T]) for s in part.starts[0]]
@@ -276,7 +263,7 @@ else:
             }
         ),
         hide_index=True,
-        key="batch_table",
+        key="text_batch_table",
     )
     lesson.how_to_read(
         "minibatch 1 as the model receives it: each row of Y is its row of X moved one character to the right."
@@ -287,6 +274,14 @@ lesson.show_code(bpe.learn, zipf.fit_zipf, batching.partition)
 quiz.check_yourself("text")
 share.share_box(
     data={"vocabulary": lambda: [{"token": t, "count": c} for t, c in vocab.token_freqs]},
-    hideable=("source", "d2l", "corpus", "merges", "level", "min_freq", "sidebar"),
+    hideable=(
+        "text_source",
+        "text_d2l",
+        "text_corpus",
+        "text_merges",
+        "text_level",
+        "text_min_freq",
+        "sidebar",
+    ),
 )
 lesson.lab_links("text")
