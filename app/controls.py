@@ -3,6 +3,7 @@
 import re
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from app.urlstate import BOUND, remember, start_value
 
@@ -50,11 +51,29 @@ def choose(where, widget: str, label: str, options, *, key: str, default, **kwar
     ``where`` is ``st`` or a container, ``widget`` the name of its method
     (``"selectbox"``, ``"segmented_control"``, ``"radio"``, ``"select_slider"``).
     """
+    _refuse_unknown_choice(key, options, kwargs.get("format_func", str), default)
     start_value(key, default)
     if widget == "segmented_control":
         kwargs["required"] = True
     value = getattr(where, widget)(label, options, key=key, **BOUND, **kwargs)
     return default if value is None else value
+
+
+def _refuse_unknown_choice(key: str, options, format_func, default) -> None:
+    """A link's value that is none of the options (nor their labels) gives way to the
+    default before the widget reads it, instead of a control with nothing selected.
+    (The frame's link note then names the control.)"""
+    asked = st.query_params.get(key)
+    if asked is None or key in st.session_state:
+        return  # no link value, or the widget already holds its own
+    spellings = {str(o).lower() for o in options} | {str(format_func(o)).lower() for o in options}
+    if asked.strip().lower() in spellings:
+        return
+    try:
+        del st.query_params[key]
+    except StreamlitAPIException:
+        return  # bound already: the widget keeps its value
+    st.session_state[key] = default
 
 
 def _set(key: str, value) -> None:

@@ -76,8 +76,9 @@ def lecture_mode_toggle() -> bool:
     """The frame above every page: check the link, lecture mode, hide flags.
 
     Runs before the page, so it first checks the URL's parameters
-    (:func:`urlstate.sanitise_query_params`) and shows one note if any was changed or
-    ignored. Then the lecture-mode toggle (sidebar; ``?lecture=1`` in a link): bigger
+    (:func:`urlstate.sanitise_query_params`) and keeps a slot for one note on the
+    settings that were changed or ignored (filled by :func:`show_link_notes` once the
+    page has run and its controls have taken or refused the link's values). Then the lecture-mode toggle (sidebar; ``?lecture=1`` in a link): bigger
     fonts and chart text, high contrast, no sidebar — with an "Exit lecture mode"
     button on the page. Finally the controls named in ``?hide=...`` are hidden.
     Returns whether lecture mode is on.
@@ -100,15 +101,30 @@ def lecture_mode_toggle() -> bool:
             on_click=_leave_lecture,
             help=LECTURE_HELP,
         )
-    if notes:
-        st.info(
-            "Some settings in this link could not be used as given:\n\n- " + "\n- ".join(notes),
-            icon=":material/link_off:",
-        )
+    st.session_state["_link_notes"] = (st.empty(), notes)  # filled by show_link_notes
     hide = urlstate.hidden()
     if hide:
         st.html(_hide_css(hide))
     return on
+
+
+def stop() -> None:
+    """End the page here (st.stop), after the link note: an empty text box ends a page
+    early, and the note on the link's other settings must still show."""
+    show_link_notes()
+    st.stop()
+
+
+def show_link_notes() -> None:
+    """After the page ran: one note above it on every setting of the link that was
+    changed or ignored (by the link check, or by a control that could not take it)."""
+    slot, notes = st.session_state.pop("_link_notes", (None, []))
+    notes = notes + urlstate.unapplied_notes()
+    if slot is not None and notes:
+        slot.info(
+            "Some settings in this link could not be used as given:\n\n- " + "\n- ".join(notes),
+            icon=":material/link_off:",
+        )
 
 
 def lecture_on() -> bool:

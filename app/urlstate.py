@@ -270,6 +270,9 @@ def sanitise(params: dict[str, str], known: frozenset[str] | None = None) -> San
         if len(value) > MAX_VALUE_CHARS:
             notes.append(f"**{key}**: far too long a value — ignored.")
             continue
+        if not value.strip():  # a control given nothing would show nothing selected
+            notes.append(f"**{key}**: empty — ignored.")
+            continue
         if spec is None:
             # a lab's own widget: Streamlit checks the value against the widget, except
             # numbers a number_input cannot hold (int("1e400") raises inside Streamlit)
@@ -335,7 +338,55 @@ def sanitise_query_params() -> list[str]:
     if keep != params:
         st.query_params.from_dict(keep)
         _reseed_widgets_from_url()
+    st.session_state["_link"] = dict(result.keep)  # what this link asked for, checked
     return result.notes
+
+
+def matches(asked: str, value) -> bool:
+    """Whether a widget's value is what the link asked for (pure; see :func:`unapplied`)."""
+    if value is None:
+        return False
+    asked = asked.strip().lower()
+    if isinstance(value, bool):
+        return asked in (_TRUE if value else _FALSE)
+    if isinstance(value, int | float):
+        try:
+            return float(asked) == float(value)
+        except ValueError:
+            return False
+    if isinstance(value, list | tuple):
+        return True  # multiselect-style values: Streamlit checks each option itself
+    return asked == str(value).strip().lower()
+
+
+def unapplied(asked: dict[str, str], state: dict, url: dict[str, str]) -> list[str]:
+    """Notes for the link's values a control did not take (pure, for tests).
+
+    ``asked`` is what the checked link set, ``state`` the widgets' values after the page
+    ran, ``url`` the query parameters after it ran. A control may drop a value it cannot
+    hold (a choice it does not offer), or a page may clamp it to what the view has (a
+    step past the end of a shorter text): either way the student is told, naming the
+    control and its new value, never the raw link value.
+    """
+    notes = []
+    for key, value in asked.items():
+        if key not in state or PARAMS.get(key, Param("")).kind in ("keys", "text"):
+            continue  # not a control of this page (a carried text), or free text
+        now = state[key]
+        if url.get(key) == value or matches(value, now):
+            continue
+        shown = str(now)[:40].replace("`", "'")
+        notes.append(f"**{key}**: this control cannot take the link's value — set to `{shown}`.")
+    return notes
+
+
+def unapplied_notes() -> list[str]:
+    """After the page ran: :func:`unapplied` for this run's link (once per link)."""
+    asked = st.session_state.pop("_link", {})
+    if not asked:
+        return []
+    state = {key: st.session_state[key] for key in asked if key in st.session_state}
+    return unapplied(asked, state, st.query_params.to_dict())
 
 
 def _reseed_widgets_from_url() -> None:

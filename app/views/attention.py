@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import controls, lesson, quiz, share, urlstate
+from app import controls, frame, lesson, quiz, share, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from app.views import attention_parts as parts
@@ -58,7 +58,7 @@ if not sen.tokens:
     st.info(
         "Type a sentence above (even one word works) and press Ctrl+Enter.", icon=":material/edit:"
     )
-    st.stop()
+    frame.stop()
 parts.show_sentence(sen)
 T = len(sen.tokens)
 urlstate.clamp("att_query", 0, T - 1)

@@ -6,6 +6,7 @@ from app import (
     controls,
     equations,
     figcache,
+    frame,
     lesson,
     loaders,
     quiz,
@@ -42,7 +43,7 @@ cell = c_cell.segmented_control(  # "lstm" | "gru", the pretrained model's name
     **BOUND,
 )
 if text is None:
-    st.stop()
+    frame.stop()
 
 if trained and not loaders.has_checkpoint(cell):
     controls.missing_checkpoint(cell, CELLS[cell])

@@ -3,7 +3,7 @@
 import streamlit as st
 import torch
 
-from app import controls, lesson, loaders, quiz, share, urlstate
+from app import controls, frame, lesson, loaders, quiz, share, urlstate
 from app.urlstate import BOUND, start_value
 from app.views import gradients_parts as parts
 from app.views.gradients_parts import INITS, KINDS, LOSSES
@@ -28,7 +28,7 @@ source = controls.choose(
 if source == "text":
     text = controls.text_input()
     if text is None:
-        st.stop()
+        frame.stop()
     encoded = chars.encode(text)
     ids, tokens = tuple(encoded.ids.tolist()), encoded.tokens
 else:

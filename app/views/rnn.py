@@ -6,6 +6,7 @@ from app import (
     controls,
     equations,
     figcache,
+    frame,
     lesson,
     loaders,
     quiz,
@@ -48,7 +49,7 @@ layers = c_layers.segmented_control(
     **BOUND,
 )
 if text is None:
-    st.stop()
+    frame.stop()
 
 name = "birnn" if bidirectional else f"rnn-{layers}layer" if stacked else "rnn"
 if trained and not loaders.has_checkpoint(name):

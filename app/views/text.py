@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app import controls, lesson, quiz, share, urlstate
+from app import controls, frame, lesson, quiz, share, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from app.views import text_parts
@@ -58,7 +58,7 @@ if not text.strip():
         "The text is empty: paste some text (or pick The Time Machine) to see its tokens.",
         icon=":material/edit:",
     )
-    st.stop()
+    frame.stop()
 
 # --- tokens side by side ------------------------------------------------------------------
 # Every control below keeps its value while an empty text stops the page above it
