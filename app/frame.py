@@ -22,9 +22,31 @@ def setup_process_once() -> None:
     if _SET_UP:
         return
     torch.set_num_threads(1)  # scripts share one process: scale with processes
+    keep_caches_for_everyone()
     gc.collect()
     gc.freeze()
     _SET_UP = True
+
+
+def keep_caches_for_everyone() -> bool:
+    """Make a browser's "clear cache" message clear only that browser's session.
+
+    Streamlit lets any websocket client send it, and by default it empties the caches
+    of every user at once (a class of 200 would all wait for the models to load
+    again). Here it clears the sender's session state and nothing shared. Internal
+    API: if Streamlit renames the handler, this returns False and the default stays
+    (tests/test_frame.py fails then, so the change is noticed).
+    """
+    from streamlit.runtime.app_session import AppSession
+
+    if not hasattr(AppSession, "_handle_clear_cache_request"):
+        return False
+
+    def clear_own_session_only(session) -> None:
+        session._session_state.clear()
+
+    AppSession._handle_clear_cache_request = clear_own_session_only
+    return True
 
 
 # Static CSS only (nothing a user typed): a projector needs big type and contrast,
