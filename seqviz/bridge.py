@@ -159,18 +159,12 @@ def _answer_loss(config: BridgeConfig):
     return loss_fn
 
 
-def train_model(
-    model: nn.Module,
-    config: BridgeConfig,
-    callback: training.Callback | None = None,
-    label: str = "",
-) -> training.History:
-    """Adam on fresh random problems every step; the loss is on the answer only.
-
-    Returns the :class:`~seqviz.training.History`; the model ends in eval mode with
-    gradients off.
-    """
-    trainer = training.Trainer(
+def trainer(model: nn.Module, config: BridgeConfig, label: str = "") -> training.Trainer:
+    """A resumable run for one solver: Adam on fresh random problems every step, the
+    loss on the answer only. ``trainer.run(...)`` trains in pieces (the model is left in
+    eval mode after each); gradients stay on until the caller turns them off."""
+    model.requires_grad_(True)
+    return training.Trainer(
         model,
         _answer_loss(config),
         _problems(config),
@@ -180,9 +174,23 @@ def train_model(
         tokens=lambda batch: batch[1].numel(),
         label=label,
     )
-    trainer.run(callback=callback)
+
+
+def train_model(
+    model: nn.Module,
+    config: BridgeConfig,
+    callback: training.Callback | None = None,
+    label: str = "",
+) -> training.History:
+    """Train one solver all ``config.steps`` (see :func:`trainer`).
+
+    Returns the :class:`~seqviz.training.History`; the model ends in eval mode with
+    gradients off.
+    """
+    run = trainer(model, config, label)
+    run.run(callback=callback)
     model.requires_grad_(False)
-    return trainer.history
+    return run.history
 
 
 @dataclass(frozen=True)

@@ -63,20 +63,14 @@ def untrained(config: TrainConfig, vocab: Vocab) -> CharLM:
     return CharLM(model, vocab, config)
 
 
-def train(
-    config: TrainConfig,
-    text: str,
-    callback: training.Callback | None = None,
-    eval_every: int = 0,
-) -> tuple[CharLM, training.History]:
-    """Train with AdamW on random windows of the first 90% of ``text``.
+def trainer(config: TrainConfig, text: str) -> tuple[CharLM, training.Trainer]:
+    """A resumable training run: the model and its :class:`~seqviz.training.Trainer`.
 
-    Reproducible: the initialisation and the windows come from generators seeded
-    with ``config.seed``. ``callback(progress)`` runs after every step (True stops);
-    held-out perplexity every ``eval_every`` steps and at the end.
-
-    Returns:
-        The model (eval mode, gradients off) and its :class:`~seqviz.training.History`.
+    AdamW on random windows of the first 90% of ``text``, cosine learning rate with
+    warm-up, held-out perplexity on the last 10%. Reproducible: the initialisation and
+    the windows come from generators seeded with ``config.seed``. Run it in pieces
+    (``trainer.run(max_seconds=...)``) to draw progress or stop between them; the model
+    is left in eval mode after each piece.
     """
     vocab = Vocab(tokenize(text, "char"))
     lm = untrained(config, vocab)
@@ -93,7 +87,7 @@ def train(
         lr=config.lr,
     )
     generator = torch.Generator().manual_seed(config.seed + 1)
-    trainer = training.Trainer(
+    run = training.Trainer(
         model,
         lambda _model, windows: lm.loss(windows),  # windows (B, T + 1)
         random_windows(train_ids, config.num_steps + 1, config.batch_size, generator),
@@ -105,6 +99,24 @@ def train(
         tokens=lambda _windows: config.batch_size * config.num_steps,
         label="transformer",
     )
-    trainer.run(callback=callback, eval_every=eval_every)
-    model.requires_grad_(False)
-    return lm, trainer.history
+    return lm, run
+
+
+def train(
+    config: TrainConfig,
+    text: str,
+    callback: training.Callback | None = None,
+    eval_every: int = 0,
+) -> tuple[CharLM, training.History]:
+    """Train all ``config.steps`` at once (see :func:`trainer`).
+
+    ``callback(progress)`` runs after every step (True stops); held-out perplexity
+    every ``eval_every`` steps and at the end.
+
+    Returns:
+        The model (eval mode, gradients off) and its :class:`~seqviz.training.History`.
+    """
+    lm, run = trainer(config, text)
+    run.run(callback=callback, eval_every=eval_every)
+    lm.model.requires_grad_(False)
+    return lm, run.history

@@ -90,3 +90,15 @@ def test_train_model_is_adam_with_clipping_on_the_answer_loss():
     assert history.losses == plain
     for p, q in zip(ours.parameters(), model.parameters(), strict=True):
         assert torch.equal(p, q)
+
+
+def test_training_in_pieces_is_training_at_once():
+    config = bridge.BridgeConfig(steps=12, seed=3)
+    whole = bridge.untrained_pair(config).lstm
+    bridge.train_model(whole, config)
+    pieces = bridge.untrained_pair(config).lstm
+    run = bridge.trainer(pieces, config)
+    while not run.done:
+        run.run(max_steps=5)
+    for name, value in whole.state_dict().items():
+        assert torch.equal(value, pieces.state_dict()[name]), name

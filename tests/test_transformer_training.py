@@ -74,3 +74,15 @@ def test_training_is_adamw_with_warmup_and_decay_on_the_matrices_only():
         opt.step()
         plain.append(loss.item())
     assert history.losses == plain
+
+
+def test_training_in_pieces_is_training_at_once():
+    """A run stopped and continued (the lab's Stop / Train) gives the same model."""
+    text = load_time_machine()[:20_000]
+    whole, _ = transformer_training.train(SMALL, text)
+    lm, run = transformer_training.trainer(SMALL, text)
+    while not run.done:
+        run.run(max_steps=7)
+    assert run.history.step == SMALL.steps
+    for name, value in whole.model.state_dict().items():
+        assert torch.equal(value, lm.model.state_dict()[name]), name
