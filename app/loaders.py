@@ -15,13 +15,13 @@ from seqviz import checkpoints, projection, recurrent
 from seqviz.charlm import CharModel, Encoded
 
 
-@st.cache_resource(show_spinner="Loading the trained model…")
+@st.cache_resource(max_entries=16, show_spinner="Loading the trained model…")
 def trained_model(name: str) -> CharModel:
     """The pretrained checkpoint ``name`` (shared by every user: never modify it)."""
     return checkpoints.load(name)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
 def untrained_model(name: str, seed: int = 0) -> CharModel:
     """Same architecture and vocabulary as ``name``, freshly initialised from ``seed``."""
     return checkpoints.untrained(name, seed=seed)  # needs no checkpoint files

@@ -35,7 +35,7 @@ def ngram_ppl(n: int, k: float, method: str) -> float:
     return ngram.NGram(counts(), n, k, method).perplexity(tokenize(HELDOUT, "char"))
 
 
-@st.cache_data(show_spinner="Scoring the pretrained model on held-out text…")
+@st.cache_data(max_entries=16, show_spinner="Scoring the pretrained model on held-out text…")
 def pretrained_ppl(name: str) -> float:
     return lm.perplexity(loaders.trained_model(name), HELDOUT)
 
