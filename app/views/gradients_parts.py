@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import streamlit as st
 import torch
 
-from app import controls, lesson, loaders, urlstate
+from app import controls, lesson, live, loaders, urlstate
 from app.urlstate import BOUND, start_value
 from seqviz import (
     clipping,
@@ -19,7 +19,6 @@ from seqviz import (
     gradients_tex,
     initialisation,
     memory_task,
-    training,
     truncation,
 )
 from seqviz.figures import gradients as gfigs
@@ -35,7 +34,6 @@ INITS = {
 }
 LOSSES = {"last": "last step: L = Σⱼ h_T,j", "all": "every step: L = Σₜ Σⱼ h_t,j"}
 MAX_SECONDS = 120  # one press of Train never holds the server longer (press it to continue)
-STOP_HELP = "Ends the training at once; the models keep what they have learned."
 
 
 def loss_fn(kind: str):
@@ -323,9 +321,7 @@ def memory_tab(run: Run) -> None:
     train = c_go.button(
         "Train all three", key="grad_train", icon=":material/play_arrow:", type="primary"
     )
-    # Stop needs no code of its own: its click reruns the page, which ends a running
-    # training at its next progress update (the models keep what they learned).
-    c_stop.button("Stop", key="grad_stop", icon=":material/stop:", help=STOP_HELP)
+    live.stop_button(c_stop, key="grad_stop")
     # in this user's session only (never a shared cache): the models and how their run ended
     memory = st.session_state.get("grad_memory")
     if memory is not None and memory["together"].config != config:
@@ -349,20 +345,19 @@ def train_memory(memory: dict | None, config: memory_task.MemoryConfig) -> dict:
         memory = {"together": memory_task.SideBySide(config)}
         st.session_state["grad_memory"] = memory
     together = memory["together"]
-    memory["outcome"] = "running"  # still "running" on the next page run: it was stopped
     bar = st.progress(together.step / config.steps, text="Starting…")
-    for _ in training.in_slices(
-        lambda s: together.run(max_seconds=s), lambda: together.done, MAX_SECONDS
-    ):
-        # a Stop click ends the page run here, between two rounds
+
+    def draw() -> None:
         accuracies = ", ".join(
             f"{NAMES[k]} {t.history.last_heldout:.0%}" for k, t in together.trainers.items()
         )
-        bar.progress(
-            together.step / config.steps,
-            text=f"Step {together.step} of {config.steps} for each model; held-out accuracy {accuracies}",
+        text = (
+            f"Step {together.step} of {config.steps} for each model; held-out accuracy {accuracies}"
         )
-    memory["outcome"] = "finished" if together.done else "paused"
+        bar.progress(together.step / config.steps, text=text)
+
+    run_for = lambda s: together.run(max_seconds=s)  # noqa: E731
+    live.train(memory, run_for, lambda: together.done, draw, MAX_SECONDS)
     bar.empty()
     return memory
 
@@ -376,7 +371,7 @@ def show_memory(memory: dict) -> None:
         "paused": f"Paused after {MAX_SECONDS} s at step {together.step} of {config.steps}: "
         "press **Train all three** to continue.",
     }.get(
-        memory["outcome"],
+        live.outcome(memory),
         f"Stopped at step {together.step} of {config.steps}: press **Train all three** to continue.",
     )
     st.markdown(status)
