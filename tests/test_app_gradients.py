@@ -309,3 +309,31 @@ def test_check_yourself_and_share_box(open_page):
     assert at.button(key="check_gradients_next")
     assert any("Share this view" in e.label for e in at.expander)
     assert len(at.get("download_button")) == 2  # gradient norms as CSV and JSON
+
+
+HOSTILE = [
+    "🙂 🚀 👩‍🔬",
+    r"**bold** $x^2$ :red[red] \ { } ^ _ % & # ~ <b>html</b>",
+    "ä ö ü ß 你好 مرحبا",
+    "word\x00with\x1bcontrol\x7fcharacters",
+    "x" * 1000,
+]
+
+
+def test_hostile_texts_and_every_step_and_lag_at_their_ends(open_page):
+    at = open_page(PAGE)
+    for text in HOSTILE:
+        at.text_area(key="text").input(text).run()
+        assert_ok(at)
+        T = len(checkpoints.untrained("rnn").encode(text[:300]).ids)
+        assert all(len(v) == T for v in curves(at).values())
+    open_tab(at, "Inside BPTT")
+    for kind in ("rnn", "lstm"):
+        widget(at, "button_group", "grad_kind").set_value(kind).run()
+        for t in (0, T - 2):
+            at.slider(key="grad_t").set_value(t).run()
+            assert_ok(at)
+    open_tab(at, "Long memory (train)")
+    for lag in (2, 150):
+        at.slider(key="grad_lag").set_value(lag).run()
+        assert_ok(at)

@@ -153,7 +153,7 @@ def show_network(windows: w2v.Windows, seed: int, j: int, contexts: list[int]) -
         st.warning(
             "The training steps diverged (the loss is not a finite number); lower the steps."
         )
-    elif steps:
+    elif steps and net.losses:  # (subsampling may leave no pair to train on)
         st.caption(
             f"After {steps} steps on this sentence's {len(positions)} pairs the mean loss "
             f"per pair fell from {net.losses[0]:.3f} to {net.losses[-1]:.3f}."
