@@ -172,9 +172,8 @@ if corpus is not None:
             f"Not in the vocabulary (min count {min_count}), left off the map: "
             + ", ".join(md_escape(w) for w in missing[:20])
         )
-    track_words = [w for w in track_words if w not in missing][:40] or corpus.vocab.idx_to_token[
-        1:13
-    ]
+    track_words = [w for w in track_words if w not in missing][:40]
+    track_words = track_words or corpus.vocab.idx_to_token[1:13]  # none known: the most frequent
     track = tuple(corpus.vocab.token_to_idx[w] for w in track_words)
     config = partial(
         training.TrainConfig, embedding_size=E, window=win, num_negatives=k, epochs=epochs
