@@ -22,6 +22,10 @@ def pairs_metric(at, label="pairs in the sentence") -> int:
     return int(next(m.value for m in at.metric if m.label == label))
 
 
+def progress_texts(at) -> str:
+    return "\n".join(bar.proto.text for bar in at.get("progress"))
+
+
 def strip_text(at) -> str:
     """All annotations of the sentence strip (the first chart)."""
     fig = charts(at)[0]
@@ -323,3 +327,27 @@ def test_typed_words_are_shown_as_typed_never_as_markup(open_page):
         at.text_input(key=key).input(text).run()
         assert_ok(at)
         assert f"“{md_escape(text)}” is not in the vocabulary" in shown(at)
+
+
+def test_a_stopped_run_shows_how_far_it_got_and_train_continues_it(open_page):
+    """What the page shows after Stop (the browser test presses Stop during a real run): a
+    run left "running" by an interrupted page run is reported as stopped, keeps its model,
+    and Train continues it to the weights of an uninterrupted run."""
+    at = open_page(PAGE)
+    at.slider(key="w2v_epochs").set_value(1).run()
+    at.button(key="w2v_train_neg").click().run()
+    run = at.session_state["w2v_runs"]["negative"]
+    whole = run["trainer"]
+    part = training.Trainer(whole.corpus, whole.config, track=whole.track)
+    part.run(stop=lambda: part.history.step >= 5)  # as far as a Stop let it get
+    run["trainer"], run["outcome"] = part, "running"
+    at.run()
+    assert_ok(at)
+    assert f"stopped at {part.words:,} of {part.total_words:,} words" in progress_texts(at)
+    assert 0 < part.words < part.total_words
+    assert any(f.get("frames") for f in charts(at))  # its map, from the partial model
+    at.button(key="w2v_train_neg").click().run()
+    assert_ok(at)
+    assert at.session_state["w2v_runs"]["negative"]["trainer"] is part and part.done
+    assert torch.equal(part.model.W, whole.model.W)
+    assert "finished: 1 epoch" in progress_texts(at)
