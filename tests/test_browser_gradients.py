@@ -82,8 +82,8 @@ def test_long_memory_trains_with_a_progress_bar(page: Page, app_url):
 
 
 def test_stop_ends_the_long_memory_training_and_keeps_the_models(page: Page, app_url):
-    # lag 150, 2000 steps for each of three models: minutes of training, more than one press
-    # runs (parts.MAX_SECONDS): if the page says "Stopped", Stop stopped it.
+    # lag 150, 2000 steps for each of three models: minutes of training, and a press that
+    # runs out of time says "Paused", not "Stopped": if the page says "Stopped", Stop stopped it.
     open_lab(
         page, f"{app_url}/gradients?grad_tab=Long+memory+%28train%29&grad_lag=150&grad_steps=2000"
     )

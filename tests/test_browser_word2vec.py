@@ -65,9 +65,10 @@ def test_a_bad_sentence_gets_a_message_and_the_page_recovers(page: Page, app_url
 
 
 def test_stop_ends_a_running_training_and_keeps_what_it_learned(page: Page, app_url):
-    # 40 epochs of the full softmax: minutes of training, far more than one press runs
-    # (parts.MAX_SECONDS): if the page says "stopped", Stop stopped it.
-    open_lab(page, f"{app_url}/word2vec?w2v_epochs=40")
+    # 40 epochs of the full softmax with E = 100: tens of seconds of training at the least,
+    # and a press that runs out of time says "paused", not "stopped": if the page says
+    # "stopped", Stop stopped it.
+    open_lab(page, f"{app_url}/word2vec?w2v_epochs=40&w2v_train_E=100")
     page.locator(".st-key-w2v_train_soft button").click()
     running = re.compile(r"Full softmax: epoch \d+ of 40, [1-9][\d,]* / [\d,]+ words")
     expect(page.get_by_text(running)).to_be_visible()  # it is training, and has trained
