@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.planted import planted_corpus  # noqa: E402
 from seqviz.embeddings import neighbour_precision  # noqa: E402
 from seqviz.text import load_time_machine  # noqa: E402
-from seqviz.w2v_training import Corpus, TrainConfig, Trainer, build_corpus  # noqa: E402
+from seqviz.w2v_training import Corpus, TrainConfig, Trainer, build_corpus, chunks  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "word2vec.json"
 
@@ -181,7 +181,7 @@ def main() -> None:
     small = planted_corpus(n_clusters=10, words_per_cluster=10, n_sentences=600, seed=0)
     tiny = planted_corpus(n_clusters=10, words_per_cluster=10, n_sentences=300, seed=0)
     words = load_time_machine().split()
-    time_machine = [words[i : i + 1000] for i in range(0, len(words), 1000)]
+    time_machine = chunks(words)
 
     print("speed: planted corpus")
     planted_speed = speed("planted", [list(s) for s in big.sentences], 3, args.rounds)

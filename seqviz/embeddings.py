@@ -12,6 +12,7 @@ The ``<unk>`` row (index 0) and words the caller excludes are never returned.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ __all__ = [
     "nearest",
     "Analogy",
     "analogy",
+    "parse_word_list",
     "unknown_words",
     "neighbour_precision",
     "project",
@@ -47,6 +49,12 @@ def cosine_similarity(W: Tensor, vector: Tensor) -> Tensor:
     v = torch.as_tensor(vector, dtype=torch.float32)
     # cos = (w / ||w||) · (v / ||v||)
     return unit_rows(W) @ (v / v.norm().clamp(min=1e-12))
+
+
+def parse_word_list(text: str) -> list[str]:
+    """The words of a typed list ("time, machine; said"): split at spaces, commas and
+    semicolons, lower-cased, each kept once, in order."""
+    return list(dict.fromkeys(w for w in re.split(r"[\s,;]+", text.lower()) if w))
 
 
 def unknown_words(vocab: Vocab, words: Sequence[str]) -> list[str]:

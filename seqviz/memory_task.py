@@ -11,8 +11,10 @@ state carries it.
     L = -log ŷ_s  (cross-entropy at the last step only)
 
 Every model is trained by :class:`seqviz.training.Trainer`, with its held-out
-accuracy measured after every step. Everything random (data, initialisation)
-comes from generators seeded with the config's seed, so a run is reproducible.
+accuracy measured after every step; :class:`SideBySide` trains the three in step
+with each other, in runs that can be stopped and continued. Everything random
+(data, initialisation) comes from generators seeded with the config's seed, so a
+run is reproducible.
 
 Dimensions: B batch, T = lag + 1 time steps, S signal symbols, M noise symbols,
 H hidden size.
@@ -28,6 +30,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seqviz import training
+from seqviz.gradients import backprop
 from seqviz.initialisation import build
 
 KINDS = ("rnn", "gru", "lstm")
@@ -144,19 +147,14 @@ def _loss(model: MemoryModel, batch: tuple[Tensor, Tensor]) -> Tensor:
     return F.cross_entropy(model(x), y)
 
 
-def train_one(
-    kind: str, config: MemoryConfig, callback: training.Callback | None = None
-) -> MemoryRun:
-    """Train one model with Adam on fresh batches; the same data for every kind.
-
-    ``callback(progress)`` after every step, ``progress.label`` the kind and
-    ``progress.heldout`` the held-out accuracy.
-    """
+def _trainer(kind: str, config: MemoryConfig) -> training.Trainer:
+    """A fresh model of this kind and its trainer: Adam on fresh batches, the same data
+    for every kind, held-out accuracy as the evaluation."""
     model = MemoryModel(kind, config)
     x_eval, y_eval = make_batch(
         config, config.eval_size, torch.Generator().manual_seed(config.seed + 2)
     )
-    trainer = training.Trainer(
+    return training.Trainer(
         model,
         _loss,
         _batches(config),
@@ -167,8 +165,19 @@ def train_one(
         tokens=lambda batch: len(batch[1]),
         label=kind,
     )
+
+
+def train_one(
+    kind: str, config: MemoryConfig, callback: training.Callback | None = None
+) -> MemoryRun:
+    """Train one model with Adam on fresh batches; the same data for every kind.
+
+    ``callback(progress)`` after every step, ``progress.label`` the kind and
+    ``progress.heldout`` the held-out accuracy.
+    """
+    trainer = _trainer(kind, config)
     trainer.run(callback=callback, eval_every=1)
-    return MemoryRun(kind=kind, history=trainer.history, model=model)
+    return MemoryRun(kind=kind, history=trainer.history, model=trainer.model)
 
 
 def train_all(
@@ -178,6 +187,71 @@ def train_all(
 ) -> dict[str, MemoryRun]:
     """Train an RNN, a GRU and an LSTM on the same task and data; kind -> run."""
     return {kind: train_one(kind, config, callback) for kind in kinds}
+
+
+class SideBySide:
+    """The models trained in step with each other, a run at a time (stop and continue).
+
+    One *round* is one step of every model that has steps left, in the order of
+    ``kinds``, run by :func:`seqviz.training.run`: whenever a run ends (a time limit,
+    a stop, a page that stops drawing) every model stands at the same step, and
+    they can be compared there. Each model has its own stream of batches, so
+    a model ends with the same weights as :func:`train_one` gives it, however the
+    training was cut into runs.
+    """
+
+    def __init__(self, config: MemoryConfig, kinds: tuple[str, ...] = KINDS) -> None:
+        self.config = config
+        self.trainers = {kind: _trainer(kind, config) for kind in kinds}
+        self.rounds = training.History()  # one entry per round (its time, the mean loss)
+
+    @property
+    def step(self) -> int:
+        """Steps every model has taken (the same for all)."""
+        return min(t.history.step for t in self.trainers.values())
+
+    @property
+    def done(self) -> bool:
+        return all(t.done for t in self.trainers.values())
+
+    def _round(self) -> training.Step:
+        losses = []
+        for trainer in self.trainers.values():
+            trainer.run(max_steps=1, eval_every=1)
+            losses.append(trainer.history.losses[-1])
+        return training.Step(loss=sum(losses) / len(losses), tokens=self.config.batch_size)
+
+    def run(
+        self,
+        max_rounds: int | None = None,
+        max_seconds: float | None = None,
+        stop: training.StopWhen | None = None,
+        callback: training.Callback | None = None,
+    ) -> training.Outcome:
+        """Take rounds until every model is done, a limit of this call, or a stop.
+
+        ``callback(progress)`` after every round (``progress.step`` = the round,
+        ``progress.loss`` the models' mean loss); returning True stops, as ``stop`` does.
+        """
+        return training.run(
+            self._round,
+            self.rounds,
+            max_steps=max_rounds,
+            max_seconds=max_seconds,
+            total=self.config.steps,
+            callback=callback,
+            stop=stop,
+            label="round",
+        )
+
+    def runs(self) -> dict[str, MemoryRun]:
+        """kind -> the model as trained so far (none before the first round)."""
+        if self.step == 0:
+            return {}
+        return {
+            kind: MemoryRun(kind=kind, history=t.history.copy(), model=t.model)
+            for kind, t in self.trainers.items()
+        }
 
 
 def example(config: MemoryConfig, seed: int | None = None) -> tuple[Tensor, int]:
@@ -195,3 +269,10 @@ def last_step_loss(model: MemoryModel, answer: int) -> Callable[[Tensor], Tensor
         return F.cross_entropy(model.head(output[-1])[None], torch.tensor([answer]))
 
     return loss_fn
+
+
+def gradient_norms(run: MemoryRun, config: MemoryConfig) -> Tensor:
+    """(T,) ||dL/dh_t||_2 of a trained model on one new sequence (:func:`example`),
+    L = cross-entropy of its answer: how far back its gradient still reaches."""
+    x, answer = example(config)
+    return backprop(run.model.rnn, x, last_step_loss(run.model, answer)).hidden_norms

@@ -344,6 +344,36 @@ class Trainer:
             self.model.eval()
 
 
+# --- training in slices, for a page that draws (and can be stopped) in between --------
+
+
+def in_slices(
+    run_for: Callable[[float], object],
+    done: Callable[[], bool],
+    max_seconds: float,
+    slice_seconds: float = 0.25,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Iterator[float]:
+    """Train in short slices until ``done()`` or ``max_seconds`` have passed; yield between.
+
+    ``run_for(seconds)`` trains for about that long (e.g. ``trainer.run(max_seconds=s)``);
+    after each slice the generator yields the seconds passed since the first, so the
+    caller can draw its progress. A caller that stops iterating (a page whose user
+    pressed Stop) leaves a whole trainer behind: every slice ends between two steps.
+
+    Args:
+        run_for: trains for at most the given seconds.
+        done: true once the planned training is complete.
+        max_seconds: no slice starts after this much time (wall clock, drawing included).
+        slice_seconds: the longest slice: how long the caller may wait to draw (or stop).
+        clock: seconds as a float (a fake clock in tests).
+    """
+    start = clock()
+    while not done() and (elapsed := clock() - start) < max_seconds:
+        run_for(min(slice_seconds, max_seconds - elapsed))
+        yield clock() - start
+
+
 # --- learning-rate schedules and counting -------------------------------------------
 
 

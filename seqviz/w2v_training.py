@@ -29,6 +29,7 @@ from seqviz.word2vec import DEFAULT_SAMPLE, SkipGram, noise_distribution
 
 __all__ = [
     "Corpus",
+    "chunks",
     "build_corpus",
     "TrainConfig",
     "epoch_pairs",
@@ -55,6 +56,12 @@ class Corpus:
     @property
     def n_words(self) -> int:
         return int(self.ids.numel())
+
+
+def chunks(words: Sequence[str], size: int = 1000) -> list[Sequence[str]]:
+    """A long text as "sentences" of ``size`` words: windows never cross a chunk's edge
+    (gensim cuts long texts the same way)."""
+    return [words[i : i + size] for i in range(0, len(words), size)]
 
 
 def build_corpus(sentences: Sequence[Sequence[str]], min_count: int = 5) -> Corpus:
@@ -183,6 +190,15 @@ class Trainer:
     @property
     def done(self) -> bool:
         return self.epoch >= self.config.epochs
+
+    @property
+    def initial_loss(self) -> float:
+        """The loss per pair before training, where every curve starts: W′ starts at 0, so
+        every score is 0. Full softmax: ŷ = 1/V, -log ŷ = log V. Negative sampling:
+        σ(0) = 1/2 for the context word and the K negatives, (K + 1) log 2."""
+        if self.config.objective == "softmax":
+            return math.log(len(self.corpus.vocab))
+        return (self.config.num_negatives + 1) * math.log(2)
 
     @property
     def seconds(self) -> float:

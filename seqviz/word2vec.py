@@ -39,6 +39,7 @@ from torch import Tensor, nn
 
 __all__ = [
     "DEFAULT_SAMPLE",
+    "PAIR_COLUMNS",
     "Windows",
     "keep_probability",
     "draw_windows",
@@ -77,6 +78,10 @@ def keep_probability(count: float, total: float, sample: float = DEFAULT_SAMPLE)
     return min(1.0, (math.sqrt(f / sample) + 1.0) * sample / f)
 
 
+PAIR_COLUMNS = ("pair", "centre j", "centre word", "context i", "context word", "i − j")
+"""The columns of :meth:`Windows.pair_rows`."""
+
+
 @dataclass(frozen=True)
 class Windows:
     """Which words survived subsampling and how wide each centre's window was."""
@@ -86,6 +91,24 @@ class Windows:
     kept: tuple[bool, ...]  # (N,) survived subsampling
     effective: tuple[int, ...]  # (N,) window actually used around each kept token (0 if dropped)
     positions: tuple[tuple[int, int], ...]  # (j, i) pairs of positions, in order of j then i
+    window: int = 0  # m, the largest number of words taken on either side
+    dynamic: bool = False  # each centre's window was drawn from 1..m
+    sample: float | None = None  # the subsampling threshold t (None: no subsampling)
+
+    def contexts(self, j: int) -> list[int]:
+        """Positions i of the centre j's context words, in order (none if j was dropped)."""
+        return [i for c, i in self.positions if c == j]
+
+    def pair_rows(self, j: int) -> list[dict[str, object]]:
+        """The pairs made by the centres 0..j as table rows, numbered in order, newest first."""
+        rows = [
+            dict(
+                zip(PAIR_COLUMNS, (n + 1, c, self.tokens[c], i, self.tokens[i], i - c), strict=True)
+            )
+            for n, (c, i) in enumerate(self.positions)
+            if c <= j
+        ]
+        return rows[::-1]
 
 
 def draw_windows(
@@ -141,7 +164,9 @@ def draw_windows(
         for b in range(max(0, a - widths[a]), min(len(alive), a + widths[a] + 1)):
             if b != a:
                 positions.append((j, alive[b]))
-    return Windows(tokens, keep_prob, kept, tuple(effective), tuple(positions))
+    return Windows(
+        tokens, keep_prob, kept, tuple(effective), tuple(positions), window, dynamic, sample
+    )
 
 
 def skipgram_pairs(

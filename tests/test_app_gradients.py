@@ -9,7 +9,7 @@ import torch
 from apptools import assert_ok, charts, latex, shown, widget
 
 from app.controls import DEFAULT_TEXT
-from seqviz import checkpoints, clipping, gradients, initialisation
+from seqviz import checkpoints, clipping, gradients, initialisation, memory_task
 from seqviz.latex import sci
 
 PAGE = "views/gradients.py"
@@ -213,14 +213,44 @@ def test_long_memory_trains_in_the_session(open_page):
     assert any("Train all three" in i.value for i in at.info)
     at.button(key="grad_train").click().run()
     assert_ok(at)
-    runs = at.session_state["grad_memory_runs"]
-    (config,) = runs
-    assert config.lag == 3 and config.steps == 100
-    assert set(runs[config]) == {"rnn", "gru", "lstm"}
-    names = [tr.get("name") for f in charts(at) for tr in f["data"]]
-    assert names.count("LSTM") >= 3  # main chart, training curves, trained gradient curves
+    memory = at.session_state["grad_memory"]
+    together = memory["together"]
+    assert together.config.lag == 3 and together.config.steps == 100
+    assert together.done and memory["outcome"] == "finished"
+    assert "Finished: 100 steps for each model" in shown(at)
+    # the models the page shows are the core's, trained alone with the same settings
+    alone = memory_task.train_one("lstm", together.config)
+    assert together.runs()["lstm"].accuracies == alone.accuracies
+    assert f"**LSTM** {alone.final_accuracy:.0%}" in shown(at)
+    lines = [tr for f in charts(at) for tr in f["data"] if tr.get("name") == "LSTM"]
+    assert len(lines) >= 3  # main chart, training curves, trained gradient curves
+    np.testing.assert_allclose(
+        values(lines[-1]["y"]), memory_task.gradient_norms(alone, together.config).numpy()
+    )
     at.run()  # a rerun keeps the result without training again
-    assert "grad_memory_runs" in at.session_state
+    assert at.session_state["grad_memory"]["together"] is together
+    # other settings: the result is not shown for them; the next Train starts anew
+    at.slider(key="grad_lag").set_value(4).run()
+    assert any("Train all three" in i.value for i in at.info)
+
+
+def test_a_stopped_memory_run_shows_the_models_as_far_as_they_got(open_page):
+    """What the page shows after Stop (the browser test presses Stop during a real run):
+    a run left "running" by an interrupted page run is reported as stopped, and Train
+    continues it."""
+    at = open_page(PAGE)
+    open_tab(at, "Long memory (train)")
+    at.slider(key="grad_lag").set_value(3).run()
+    at.selectbox(key="grad_steps").set_value(100).run()
+    together = memory_task.SideBySide(memory_task.MemoryConfig(lag=3, steps=100))
+    together.run(max_rounds=7)
+    at.session_state["grad_memory"] = {"together": together, "outcome": "running"}
+    at.run()
+    assert_ok(at)
+    assert "Stopped at step 7 of 100" in shown(at)
+    assert len(charts(at)[-1]["data"]) >= 3  # the partly trained models' gradients
+    at.button(key="grad_train").click().run()
+    assert together.done and "Finished" in shown(at)
 
 
 def test_bad_links_fall_back_to_defaults(open_page):
@@ -279,3 +309,31 @@ def test_check_yourself_and_share_box(open_page):
     assert at.button(key="check_gradients_next")
     assert any("Share this view" in e.label for e in at.expander)
     assert len(at.get("download_button")) == 2  # gradient norms as CSV and JSON
+
+
+HOSTILE = [
+    "🙂 🚀 👩‍🔬",
+    r"**bold** $x^2$ :red[red] \ { } ^ _ % & # ~ <b>html</b>",
+    "ä ö ü ß 你好 مرحبا",
+    "word\x00with\x1bcontrol\x7fcharacters",
+    "x" * 1000,
+]
+
+
+def test_hostile_texts_and_every_step_and_lag_at_their_ends(open_page):
+    at = open_page(PAGE)
+    for text in HOSTILE:
+        at.text_area(key="text").input(text).run()
+        assert_ok(at)
+        T = len(checkpoints.untrained("rnn").encode(text[:300]).ids)
+        assert all(len(v) == T for v in curves(at).values())
+    open_tab(at, "Inside BPTT")
+    for kind in ("rnn", "lstm"):
+        widget(at, "button_group", "grad_kind").set_value(kind).run()
+        for t in (0, T - 2):
+            at.slider(key="grad_t").set_value(t).run()
+            assert_ok(at)
+    open_tab(at, "Long memory (train)")
+    for lag in (2, 150):
+        at.slider(key="grad_lag").set_value(lag).run()
+        assert_ok(at)

@@ -5,9 +5,12 @@ from collections import Counter
 import torch
 from apptools import assert_ok, charts, latex, num, shown, widget
 
+from app.controls import md_escape
+from app.views import word2vec_parts as parts
 from seqviz import embeddings
 from seqviz import w2v_training as training
 from seqviz import word2vec as w2v
+from seqviz.latex import word as word_tex
 from seqviz.text import load_time_machine
 from seqviz.w2v_sentence import sentence_network
 
@@ -17,6 +20,10 @@ SENTENCE = "mining web data for business insights is an useful course".split()
 
 def pairs_metric(at, label="pairs in the sentence") -> int:
     return int(next(m.value for m in at.metric if m.label == label))
+
+
+def progress_texts(at) -> str:
+    return "\n".join(bar.proto.text for bar in at.get("progress"))
 
 
 def strip_text(at) -> str:
@@ -71,7 +78,7 @@ def test_next_grows_the_table_and_moves_the_centre(open_page):
     assert list(df["pair"]) == list(range(so_far, 0, -1))
     assert [(r["centre word"], r["context word"]) for _, r in df[::-1].iterrows()] == pairs[:so_far]
     assert "j=4" in strip_text(at)
-    assert r"\text{business}" in latex(at)
+    assert word_tex("business") in latex(at)
     at.button(key="w2v_center_prev").click().run()
     assert at.slider(key="w2v_center").value == 3
     at.slider(key="w2v_center").set_value(9).run()
@@ -166,14 +173,14 @@ def test_live_training_matches_the_core_and_lookups(open_page):
     assert any(m.label == "words / s" for m in at.metric)
     # the same run in the core, same seed: the same neighbours
     words = load_time_machine().split()
-    corpus = training.build_corpus([words[i : i + 1000] for i in range(0, len(words), 1000)], 5)
+    corpus = training.build_corpus(training.chunks(words), 5)
     trainer = training.Trainer(corpus, training.TrainConfig(epochs=1))
     trainer.run()
     want = embeddings.nearest(trainer.model.W, corpus.vocab, "time", k=8)
     table = at.dataframe[-1].value
     assert list(table.iloc[:, 0]) == [w for w, _ in want]
     analogy = embeddings.analogy(trainer.model.W, corpus.vocab, "he", "his", "i").answers[0]
-    assert rf"\text{{{analogy[0]}}}" in latex(at)
+    assert word_tex(analogy[0]) in latex(at)
     # unknown words get a message, not an exception
     at.text_input(key="w2v_query").input("zyzzyva").run()
     at.text_input(key="w2v_a").input("weena2").run()
@@ -186,8 +193,6 @@ def test_live_training_matches_the_core_and_lookups(open_page):
     assert sum(m.label == "training time" for m in at.metric) == 2
     maps = [f for f in charts(at) if f.get("frames")]
     assert len(maps) == 2 and all(len(f["frames"]) == 51 for f in maps)
-    at.button(key="w2v_stop").click().run()
-    assert_ok(at)
     at.button(key="w2v_reset").click().run()
     assert "Press **Train**" in shown(at)
 
@@ -244,3 +249,105 @@ def test_check_yourself_and_embeddings_download_after_training(open_page):
     at.button(key="w2v_train_neg").click().run()
     assert_ok(at)
     assert len(at.get("download_button")) >= 2  # the trained W as CSV and JSON
+
+
+HOSTILE = [
+    "",
+    "🙂 🚀 👩‍🔬",
+    r"**bold** $x^2$ :red[red] \ { } ^ _ % & # ~ <b>html</b>",
+    "ä ö ü ß 你好 مرحبا",
+    "word\x00with\x1bcontrol\x7fcharacters",
+]
+
+
+def test_every_section_1_and_2_control_at_both_ends_and_hostile_sentences(open_page):
+    at = open_page(PAGE)
+    for text in HOSTILE:
+        at.text_input(key="w2v_sentence").input(text).run()
+        assert_ok(at)
+    # only letters count: what is left of the markup is plain words, drawn and paired
+    at.text_input(key="w2v_sentence").input(r"the **time** $machine$ :red[went] 🙂 {on}").run()
+    assert_ok(at)
+    words = ["the", "time", "machine", "red", "went", "on"]
+    assert pairs_metric(at) == len(w2v.skipgram_pairs(words, 2))
+    at.toggle(key="w2v_subsample").set_value(True).run()
+    at.toggle(key="w2v_dynamic").set_value(True).run()
+    for key, ends in (("w2v_window", (1, 5)), ("w2v_E", (2, 8)), ("w2v_steps", (0, 200))):
+        for value in ends:
+            at.slider(key=key).set_value(value).run()
+            assert_ok(at)
+    for t in (1e-3, 1e-5):
+        at.select_slider(key="w2v_t").set_value(t).run()
+        assert_ok(at)
+    at.number_input(key="w2v_seed").set_value(9999).run()
+    widget(at, "button_group", "w2v_objective").set_value("negative").run()
+    for k in (1, 8):
+        at.slider(key="w2v_k").set_value(k).run()
+        assert_ok(at)
+    at.slider(key="w2v_center").set_value(5).run()
+    assert_ok(at)
+
+
+def test_every_training_control_at_both_ends_without_training(open_page):
+    at = open_page(PAGE)
+    for key, ends in (
+        ("w2v_min_count", (1, 10)),
+        ("w2v_train_window", (1, 8)),
+        ("w2v_epochs", (1, 40)),
+        ("w2v_train_k", (1, 15)),
+    ):
+        for value in ends:
+            at.slider(key=key).set_value(value).run()
+            assert_ok(at)
+    for E in (10, 100):
+        at.select_slider(key="w2v_train_E").set_value(E).run()
+        assert_ok(at)
+    at.number_input(key="w2v_train_seed").set_value(9999).run()
+    widget(at, "button_group", "w2v_source").set_value("own").run()
+    for text in HOSTILE:
+        at.text_area(key="w2v_own").input(text * 3).run()
+        assert_ok(at)
+        plain = len(parts.words_of(text * 3))
+        assert ("Paste or type a text" in shown(at)) == (plain < 2)
+    assert "lower the min count" in shown(at)  # min count 10: "word" ×3 is too rare
+
+
+def test_typed_words_are_shown_as_typed_never_as_markup(open_page):
+    at = open_page(PAGE)
+    at.text_input(key="w2v_track").input(r"time, **bold**, :red[red], $x$, 🙂, \alpha").run()
+    assert_ok(at)
+    caption = next(c.value for c in at.caption if "left off the map" in c.value)
+    assert md_escape("**bold**") in caption and md_escape(":red[red]") in caption
+    assert md_escape("$x$") in caption and md_escape("\\alpha") in caption and "🙂" in caption
+    assert "**bold**" not in caption.replace(md_escape("**bold**"), "")
+    # the lookups, on a trained model: unknown typed words come back escaped
+    at.slider(key="w2v_epochs").set_value(1).run()
+    at.button(key="w2v_train_neg").click().run()
+    for key, text in (("w2v_query", "**big** :red[x]"), ("w2v_a", "$he$"), ("w2v_query", "🙂")):
+        at.text_input(key=key).input(text).run()
+        assert_ok(at)
+        assert f"“{md_escape(text)}” is not in the vocabulary" in shown(at)
+
+
+def test_a_stopped_run_shows_how_far_it_got_and_train_continues_it(open_page):
+    """What the page shows after Stop (the browser test presses Stop during a real run): a
+    run left "running" by an interrupted page run is reported as stopped, keeps its model,
+    and Train continues it to the weights of an uninterrupted run."""
+    at = open_page(PAGE)
+    at.slider(key="w2v_epochs").set_value(1).run()
+    at.button(key="w2v_train_neg").click().run()
+    run = at.session_state["w2v_runs"]["negative"]
+    whole = run["trainer"]
+    part = training.Trainer(whole.corpus, whole.config, track=whole.track)
+    part.run(stop=lambda: part.history.step >= 5)  # as far as a Stop let it get
+    run["trainer"], run["outcome"] = part, "running"
+    at.run()
+    assert_ok(at)
+    assert f"stopped at {part.words:,} of {part.total_words:,} words" in progress_texts(at)
+    assert 0 < part.words < part.total_words
+    assert any(f.get("frames") for f in charts(at))  # its map, from the partial model
+    at.button(key="w2v_train_neg").click().run()
+    assert_ok(at)
+    assert at.session_state["w2v_runs"]["negative"]["trainer"] is part and part.done
+    assert torch.equal(part.model.W, whole.model.W)
+    assert "finished: 1 epoch" in progress_texts(at)

@@ -79,3 +79,24 @@ def test_long_memory_trains_with_a_progress_bar(page: Page, app_url):
     page.wait_for_selector(".st-key-grad_train_curves .js-plotly-plot")
     page.wait_for_selector(".st-key-grad_trained_curves .js-plotly-plot")
     no_exception(page)
+
+
+def test_stop_ends_the_long_memory_training_and_keeps_the_models(page: Page, app_url):
+    # lag 150, 2000 steps for each of three models: minutes of training, and a press that
+    # runs out of time says "Paused", not "Stopped": if the page says "Stopped", Stop stopped it.
+    open_lab(
+        page, f"{app_url}/gradients?grad_tab=Long+memory+%28train%29&grad_lag=150&grad_steps=2000"
+    )
+    page.get_by_role("button", name="Train all three").click()
+    expect(page.get_by_text(re.compile(r"Step [1-9]\d* of 2000 for each model"))).to_be_visible()
+    with rerun(page):
+        page.locator(".st-key-grad_stop button").first.click()
+    stopped = page.get_by_text(re.compile(r"Stopped at step \d+ of 2000"))
+    expect(stopped).to_be_visible()
+    step = int(re.search(r"step (\d+)", stopped.inner_text()).group(1))
+    assert 0 < step < 2000
+    # the three partly trained models: their curves and their gradients through time
+    page.wait_for_selector(".st-key-grad_train_curves .js-plotly-plot")
+    page.wait_for_selector(".st-key-grad_trained_curves .js-plotly-plot")
+    expect(page.get_by_text(re.compile(r"for each model; held-out accuracy"))).to_have_count(0)
+    no_exception(page)

@@ -62,3 +62,26 @@ def test_a_bad_sentence_gets_a_message_and_the_page_recovers(page: Page, app_url
         box.press("Enter")
     expect(centre_label(page)).to_have_text("j=0")
     no_exception(page)
+
+
+def test_stop_ends_a_running_training_and_keeps_what_it_learned(page: Page, app_url):
+    # 40 epochs of the full softmax with E = 100: tens of seconds of training at the least,
+    # and a press that runs out of time says "paused", not "stopped": if the page says
+    # "stopped", Stop stopped it.
+    open_lab(page, f"{app_url}/word2vec?w2v_epochs=40&w2v_train_E=100")
+    page.locator(".st-key-w2v_train_soft button").click()
+    running = re.compile(r"Full softmax: epoch \d+ of 40, [1-9][\d,]* / [\d,]+ words")
+    expect(page.get_by_text(running)).to_be_visible()  # it is training, and has trained
+    with rerun(page):
+        page.locator(".st-key-w2v_stop button").first.click()
+    stopped = page.get_by_text(re.compile(r"stopped at [\d,]+ of [\d,]+ words"))
+    expect(stopped).to_be_visible()
+    done, total = (int(n.replace(",", "")) for n in re.findall(r"[\d,]+", stopped.inner_text()))
+    assert 0 < done < total
+    # the partly trained model is there to use: its loss curve, its map, its neighbours
+    expect(page.locator(".st-key-w2v_loss_softmax .main-svg").first).to_be_visible()
+    expect(page.locator(".st-key-w2v_map_softmax .main-svg").first).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(2)  # the pairs, the neighbours
+    expect(page.locator(".katex").filter(has_text="≈")).to_be_visible()  # the analogy
+    expect(page.get_by_text("Full softmax: epoch")).to_have_count(0)  # not training any more
+    no_exception(page)

@@ -108,3 +108,14 @@ def test_planted_corpus_is_deterministic_and_clustered():
         topics = {cluster_of[w] for w in sentence if w not in FUNCTION_WORDS}
         assert len(topics) <= 1  # one topic per sentence
     assert a != planted_corpus(n_clusters=3, words_per_cluster=4, n_sentences=50, seed=3)
+
+
+def test_parse_word_list_splits_lowercases_and_keeps_each_word_once():
+    assert embeddings.parse_word_list("Time, machine;said  time\nWEENA,,") == [
+        "time",
+        "machine",
+        "said",
+        "weena",
+    ]
+    assert embeddings.parse_word_list("  , ; ") == []
+    assert embeddings.parse_word_list("**bold** $x$ 🙂") == ["**bold**", "$x$", "🙂"]

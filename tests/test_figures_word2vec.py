@@ -58,3 +58,45 @@ def test_softmax_bars_and_the_embedding_animation():
     still = efigs.embedding_map(frames[0], list("vwxyz"), groups=[0, 1, 1, 0, 2])
     assert list(still.data[0].text) == list("vwxyz")
     assert still.data[0].marker.color[1] == still.data[0].marker.color[2]
+
+
+def network_step():
+    from seqviz import word2vec as w2v
+
+    m = w2v.SkipGram(4, 3, seed=0, init="random").requires_grad_(False)
+    with torch.no_grad():
+        m.W_out.copy_(torch.randn(4, 3, generator=torch.Generator().manual_seed(1)))
+    noise = w2v.noise_distribution(torch.tensor([3, 2, 2, 1]))
+    return m, w2v.softmax_step(m, 1, [0, 2]), w2v.neg_sampling_step(m, 1, [0, 2], noise, 2, 4)
+
+
+def test_softmax_step_figures_draw_the_steps_values():
+    m, step, _ = network_step()
+    words = ["a", "b", "c", "d"]
+    W = wfigs.embedding_matrix(m.W, words, 1)
+    assert np.allclose(np.asarray(W.data[0].z), m.W.numpy()) and "W (4×3)" in W.layout.title.text
+    Wp = wfigs.context_matrix(m.W_prime, words, step.contexts)
+    assert np.allclose(np.asarray(Wp.data[0].z), m.W_prime.numpy())
+    xu = np.asarray(wfigs.input_and_scores(step, words).data[0].z)
+    assert np.allclose(xu, np.stack([step.x.numpy(), step.u.numpy()]))
+    assert np.allclose(wfigs.softmax_output(step, words).data[0].y, step.y_hat.numpy())
+    gW = wfigs.embedding_gradient(step, words)
+    assert np.allclose(np.asarray(gW.data[0].z), step.grad_W[1:2].numpy())
+    assert list(gW.layout.yaxis.ticktext) == ["b"]
+    gWp = np.asarray(wfigs.context_gradient(step, words).data[0].z)
+    assert np.allclose(gWp, step.grad_W_prime.numpy())
+
+
+def test_negative_step_figures_have_one_row_per_vector_used():
+    _, _, step = network_step()
+    words = ["a", "b", "c", "d"]
+    bars = wfigs.negative_step_scores(step, words).data[0]
+    # per context word: its own score, then its K = 2 negatives'
+    want = [s for n in range(2) for s in [float(step.pos_score[n]), *step.neg_score[n].tolist()]]
+    assert np.allclose(bars.y, want)
+    assert list(bars.marker.color) == [ACCENT, wfigs.NEGATIVE, wfigs.NEGATIVE] * 2
+    grads = wfigs.negative_step_gradients(step, words)
+    z = np.asarray(grads.data[0].z)
+    assert z.shape == (2 * 3 + 1, 3)
+    assert np.allclose(z[0], step.grad_pos[0].numpy()) and np.allclose(z[-1], step.grad_h)
+    assert np.allclose(z[1], step.grad_neg[0, 0].numpy())

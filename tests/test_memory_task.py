@@ -1,11 +1,14 @@
 """The remember-the-first-symbol task: data, determinism, callbacks, learning at a short lag."""
 
+import pytest
 import torch
 
 from seqviz import gradients
 from seqviz.memory_task import (
     MemoryConfig,
+    SideBySide,
     example,
+    gradient_norms,
     last_step_loss,
     make_batch,
     train_all,
@@ -63,3 +66,38 @@ def test_gradients_of_a_trained_model_use_its_loss():
     expected = torch.nn.functional.cross_entropy(logits[None], torch.tensor([answer]))
     assert flow.loss == float(expected.detach())
     assert flow.hidden_norms.shape == (7,)
+
+
+def test_side_by_side_training_equals_training_each_model_alone():
+    cfg = MemoryConfig(lag=4, steps=6, hidden_size=8, seed=3)
+    alone = train_all(cfg)
+    together = SideBySide(cfg)
+    assert together.runs() == {} and together.step == 0
+    # stopped after two rounds: every model at step 2, usable as it is
+    assert together.run(stop=lambda: together.step >= 2) == "stopped"
+    runs = together.runs()
+    assert together.step == 2 and set(runs) == {"rnn", "gru", "lstm"}
+    for kind in ("rnn", "gru", "lstm"):
+        assert runs[kind].losses == alone[kind].losses[:2]
+        assert runs[kind].history.eval_steps == [1, 2]
+    assert together.run(max_rounds=1) == "max_steps" and together.step == 3
+    assert together.run(max_seconds=0.0) == "max_seconds" and together.step == 3
+    assert together.run() == "finished" and together.done
+    for kind, run in together.runs().items():
+        assert run.losses == alone[kind].losses
+        assert run.accuracies == alone[kind].accuracies
+        for a, b in zip(run.model.parameters(), alone[kind].model.parameters(), strict=True):
+            assert torch.equal(a, b)
+    # the round history: one entry per round, the mean of the three losses
+    assert together.rounds.step == 6
+    assert together.rounds.losses[0] == pytest.approx(
+        sum(alone[k].losses[0] for k in ("rnn", "gru", "lstm")) / 3
+    )
+
+
+def test_gradient_norms_of_a_trained_model_are_backprop_on_its_example():
+    cfg = MemoryConfig(lag=5, steps=3, hidden_size=8)
+    run = train_one("lstm", cfg)
+    x, answer = example(cfg)
+    want = gradients.backprop(run.model.rnn, x, last_step_loss(run.model, answer)).hidden_norms
+    assert torch.equal(gradient_norms(run, cfg), want) and want.shape == (6,)

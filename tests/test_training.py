@@ -287,3 +287,38 @@ def test_history_summaries_and_deepcopy():
 def test_num_parameters():
     model = nn.Sequential(nn.Linear(4, 8), nn.Linear(8, 1))
     assert training.num_parameters(model) == (4 * 8 + 8) + (8 + 1)
+
+
+def test_in_slices_trains_until_done_or_the_time_is_up_and_yields_between_slices():
+    clock = FakeClock()
+    asked = []
+
+    def run_for(seconds):
+        asked.append(seconds)
+        clock.now += 0.5  # each slice takes half a second of the fake clock
+
+    # the time is up: slices of at most 1 s, none started after 2 s, the last one shorter
+    clock.now = 0.0
+    assert list(training.in_slices(run_for, lambda: False, 2.0, 1.0, clock)) == [0.5, 1.0, 1.5, 2.0]
+    assert asked == [1.0, 1.0, 1.0, 0.5]
+    # done after three slices: no fourth
+    asked.clear()
+    gen = training.in_slices(run_for, lambda: len(asked) >= 3, 60.0, 0.25, clock)
+    assert len(list(gen)) == 3 and asked == [0.25] * 3
+
+
+def test_a_caller_that_stops_iterating_leaves_the_trainer_whole():
+    """A page stops drawing when its user presses Stop: the trainer resumes where it was."""
+    whole = make_trainer(seed=4, total=12)
+    whole.run()
+    sliced = make_trainer(seed=4, total=12)
+    for n, _ in enumerate(
+        training.in_slices(lambda s: sliced.run(max_steps=5), lambda: sliced.done, 1e9)
+    ):
+        if n == 1:
+            break  # the page was interrupted after two slices
+    assert sliced.history.step == 10 and not sliced.done
+    sliced.run()
+    assert sliced.history.losses == whole.history.losses
+    for a, b in zip(weights(whole.model), weights(sliced.model), strict=True):
+        assert torch.equal(a, b)

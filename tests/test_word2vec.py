@@ -17,6 +17,7 @@ from seqviz.w2v_training import (
     alias_draw,
     alias_table,
     build_corpus,
+    chunks,
     epoch_pairs,
     negative_sgd_step,
     softmax_sgd_step,
@@ -84,6 +85,28 @@ def test_tiny_inputs():
     assert w2v.skipgram_pairs(["a", "a"], 1) == [("a", "a"), ("a", "a")]
     with pytest.raises(ValueError):
         w2v.skipgram_pairs(LECTURE, 0)
+
+
+def test_windows_record_their_settings_list_contexts_and_table_rows():
+    w = w2v.draw_windows(LECTURE, 2, dynamic=True, seed=3)
+    assert (w.window, w.dynamic, w.sample) == (2, True, None)
+    for j in range(len(LECTURE)):
+        assert w.contexts(j) == [i for c, i in w.positions if c == j]
+        assert all(0 < abs(i - j) <= w.effective[j] for i in w.contexts(j))
+    rows = w.pair_rows(3)
+    made = [(c, i) for c, i in w.positions if c <= 3]
+    assert len(rows) == len(made) and rows[0]["pair"] == len(made)  # newest first
+    assert [(r["centre j"], r["context i"]) for r in rows[::-1]] == made
+    for r in rows:
+        assert tuple(r) == w2v.PAIR_COLUMNS
+        assert r["centre word"] == LECTURE[r["centre j"]]
+        assert r["context word"] == LECTURE[r["context i"]]
+        assert r["i − j"] == r["context i"] - r["centre j"]
+    assert w.pair_rows(-1) == []
+    sub = w2v.draw_windows(LECTURE, 2, sample=1e-5, counts={"is": 10**6}, seed=0)
+    assert sub.sample == 1e-5
+    dropped = [j for j, kept in enumerate(sub.kept) if not kept]
+    assert dropped and all(sub.contexts(j) == [] for j in dropped)
 
 
 def test_dynamic_window_pairs_are_a_subset_with_uniform_widths():
@@ -356,6 +379,26 @@ def test_a_time_budget_or_a_stop_ends_the_run_early(planted):
     assert not trainer.run(stop=lambda: trainer.history.step >= 3)
     assert trainer.history.step == 3 and 0 < trainer.words < trainer.total_words
     assert trainer.history.tokens == trainer.words
+
+
+@pytest.mark.parametrize("objective", ["softmax", "negative"])
+def test_initial_loss_is_the_first_steps_loss(objective):
+    """W′ starts at 0: the first minibatch's loss per pair is log V or (K + 1) log 2."""
+    corpus = build_corpus([LECTURE * 3], min_count=1)
+    config = TrainConfig(objective=objective, num_negatives=3, embedding_size=4, epochs=1)
+    trainer = Trainer(corpus, config)
+    trainer.run(stop=lambda: trainer.history.step >= 1)
+    assert trainer.history.losses[0] == pytest.approx(trainer.initial_loss, rel=1e-6)
+    expected = math.log(len(corpus.vocab)) if objective == "softmax" else 4 * math.log(2)
+    assert trainer.initial_loss == pytest.approx(expected)
+
+
+def test_chunks_cut_a_text_into_sentences_of_a_thousand_words():
+    words = [f"w{i % 7}" for i in range(2500)]
+    parts = chunks(words)
+    assert [len(p) for p in parts] == [1000, 1000, 500]
+    assert [w for p in parts for w in p] == words
+    assert chunks([]) == [] and chunks(words, 3000) == [words]
 
 
 def test_min_count_drops_rare_words():

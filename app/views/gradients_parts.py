@@ -11,11 +11,17 @@ from dataclasses import dataclass
 import streamlit as st
 import torch
 
-from app import controls, lesson, loaders, urlstate
+from app import controls, lesson, live, loaders, urlstate
 from app.urlstate import BOUND, start_value
-from seqviz import clipping, gradients, initialisation, memory_task, truncation
+from seqviz import (
+    clipping,
+    gradients,
+    gradients_tex,
+    initialisation,
+    memory_task,
+    truncation,
+)
 from seqviz.figures import gradients as gfigs
-from seqviz.latex import sci
 
 KINDS = ("rnn", "gru", "lstm")
 NAMES = gfigs.MODEL_NAMES
@@ -27,6 +33,7 @@ INITS = {
     "trained": "Trained on The Time Machine",
 }
 LOSSES = {"last": "last step: L = Σⱼ h_T,j", "all": "every step: L = Σₜ Σⱼ h_t,j"}
+MAX_SECONDS = 120  # one press of Train never holds the server longer (press it to continue)
 
 
 def loss_fn(kind: str):
@@ -96,6 +103,19 @@ class Run:
         return build_models(*self.setup)
 
 
+def choose_model(where, key: str) -> str:
+    """Which of the three models a tab looks at: "rnn", "gru" or "lstm"."""
+    return controls.choose(
+        where,
+        "segmented_control",
+        "Model",
+        list(KINDS),
+        key=key,
+        default="rnn",
+        format_func=NAMES.get,
+    )
+
+
 def report(kind: str, n: torch.Tensor, T: int) -> None:
     """Say in words what happened to this model's gradient, overflow and underflow included."""
     bad = (~torch.isfinite(n)).nonzero().flatten().tolist()
@@ -135,15 +155,8 @@ def eig_tab(run: Run) -> None:
         )
     with right:
         st.markdown(f"**The plain RNN's W_hh ({hidden} × {hidden}), activation {act}**")
-        st.latex(
-            rf"\sigma_{{\max}}(W_{{hh}}) = {sci(spec.sigma_max)},\quad "
-            rf"\max|\lambda| = {sci(spec.spectral_radius)},\quad \gamma = {verdict.gamma:g}"
-        )
-        st.latex(
-            r"\Big\|\frac{\partial h_t}{\partial h_{t-1}}\Big\| \le "
-            r"\|\operatorname{diag} f'(a_t)\|\,\|W_{hh}\| \le \gamma\,\sigma_{\max} = "
-            + sci(verdict.gamma * spec.sigma_max)
-        )
+        for line in gradients_tex.pascanu_bound(spec, verdict):
+            st.latex(line)
         box = st.success if verdict.outcome == "vanish" else st.warning
         box(verdict.sentence, icon=":material/gavel:")
         lesson.more("Why σ_max, and why only 'necessary' for exploding?", "grad_pascanu")
@@ -151,23 +164,9 @@ def eig_tab(run: Run) -> None:
 
 # --- the BPTT recursion at one step, with its numbers ----------------------------------
 def bptt_tab(run: Run) -> None:
-    flow, setup, ids, T, tokens = (
-        run.flow,
-        run.setup,
-        run.ids,
-        run.T,
-        run.tokens,
-    )
+    flow, setup, ids, T, tokens = run.flow, run.setup, run.ids, run.T, run.tokens
     c_kind, c_step = st.columns([1, 3])
-    kind = controls.choose(
-        c_kind,
-        "segmented_control",
-        "Model",
-        list(KINDS),
-        key="grad_kind",
-        default="rnn",
-        format_func=NAMES.get,
-    )
+    kind = choose_model(c_kind, key="grad_kind")
     if T < 2:
         st.info("The sequence has one step: there is no earlier step to send a gradient to.")
     else:
@@ -180,51 +179,15 @@ def bptt_tab(run: Run) -> None:
             c_step.markdown("Step **t = 0** (two steps: one link back)")
         J = jacobians(setup, ids, kind)
         f = flow[kind]
-        state = "s" if kind == "lstm" else "h"
-        g = f.hidden_grad if kind != "lstm" else torch.cat([f.hidden_grad, f.cell_grad], -1)
-        g_next, g_t = g[t + 1], g[t]
-        direct = f.direct_grad[t]
-        if kind == "lstm":
-            direct = torch.cat([direct, torch.zeros_like(direct)])  # L reads h, not c
-        n = lambda v: float(gradients.norm(v))  # noqa: E731
-        J_norm = float(J.step_norms[t + 1])
-        a, b = rf"{state}_{{{t}}}", rf"{state}_{{{t + 1}}}"  # s_t, s_{t+1} (h for RNN / GRU)
-        # dL/ds_t = direct + (ds_{t+1}/ds_t)^T dL/ds_{t+1}, then its norm and the bound
-        st.latex(
-            rf"\frac{{\partial L}}{{\partial {a}}} = \frac{{\partial L}}{{\partial {a}}}\Big|_{{\text{{direct}}}}"
-            rf" + \Big(\frac{{\partial {b}}}{{\partial {a}}}\Big)^{{\!\top}} \frac{{\partial L}}{{\partial {b}}}"
-        )
-        st.latex(
-            rf"\underbrace{{{sci(n(g_t))}}}_{{\|\partial L/\partial {a}\|}} \;\le\; "
-            rf"\underbrace{{{sci(n(direct))}}}_{{\|\text{{direct}}\|}} + "
-            rf"\underbrace{{{sci(J_norm)}}}_{{\|\partial {b}/\partial {a}\|_2}} \times "
-            rf"\underbrace{{{sci(n(g_next))}}}_{{\|\partial L/\partial {b}\|}} = "
-            rf"{sci(n(direct) + J_norm * n(g_next))}"
-        )
-        block = r"\big[\,\cdot\,\big]_{hh}" if kind == "lstm" else ""
-        prod = rf"\prod_{{k={t + 1}}}^{{{T - 1}}} \frac{{\partial {state}_k}}{{\partial {state}_{{k-1}}}}"
-        st.latex(
-            rf"\Big\|\frac{{\partial h_{{{T - 1}}}}}{{\partial h_{{{t}}}}}\Big\|_2 = "
-            + (rf"\Big\|\Big[{prod}\Big]_{{hh}}\Big\|_2" if block else rf"\Big\|{prod}\Big\|_2")
-            + rf" = {sci(float(J.product_norms[t]))}"
-        )
+        for line in gradients_tex.bptt_recursion(gradients_tex.bptt_step(f, J, t)):
+            st.latex(line)
         if kind == "lstm":
             st.caption(
                 "For the LSTM the state is s_t = [h_t; c_t]: h_t reaches step t+1 directly and "
                 "through the cell state, so the Jacobian is 2H × 2H; [·]_hh is its block from h to h."
             )
         lesson.chart(
-            gfigs.norm_curves(
-                {"step": J.step_norms, "product": J.product_norms},
-                colors={"step": gfigs.NEUTRAL, "product": gfigs.ACCENT},
-                names={
-                    "step": f"‖∂{state}_t / ∂{state}_t−1‖₂, one step",
-                    "product": "‖∂h_T/∂h_t‖₂, product of Jacobians",
-                },
-                y_title="spectral norm",
-                step=t,
-                tokens=tokens,
-            ),
+            gfigs.jacobian_curves(J, t, tokens),
             key="grad_jacobians",
             how="the flat line is each step's factor; the other is their running product from "
             "T back to t: factors below 1 multiply into a vanishing product, above 1 into an exploding one.",
@@ -254,15 +217,7 @@ def clip_tab(run: Run) -> None:
     flow = run.flow
     st.markdown(lesson.prose("grad_clipping"))
     c_model, c_theta, c_button = st.columns([1, 2, 1.3], vertical_alignment="bottom")
-    clip_kind = controls.choose(
-        c_model,
-        "segmented_control",
-        "Model",
-        list(KINDS),
-        key="grad_clip_kind",
-        default="rnn",
-        format_func=NAMES.get,
-    )
+    clip_kind = choose_model(c_model, key="grad_clip_kind")
     theta = controls.choose(
         c_theta,
         "select_slider",
@@ -289,11 +244,7 @@ def clip_tab(run: Run) -> None:
     clipped = clipping.clip_global_norm(list(pg.values()), theta)
     before = [float(gradients.norm(g.flatten())) for g in pg.values()]
     after = [float(gradients.norm(g.flatten())) for g in clipped.grads]
-    st.latex(
-        rf"g \leftarrow \min\Big(1, \frac{{\theta}}{{\|g\| + 10^{{-6}}}}\Big)\, g:\qquad "
-        rf"\|g\| = {sci(clipped.norm_before)} \;\to\; \min(1, {sci(theta)} / {sci(clipped.norm_before)})"
-        rf" = {sci(clipped.coef)} \;\to\; \|g\|_{{\text{{clipped}}}} = {sci(clipped.norm_after)}"
-    )
+    st.latex(gradients_tex.clipping(clipped, theta))
     if not math.isfinite(clipped.norm_before):
         st.error(
             "The gradient overflowed before clipping could act: its norm is "
@@ -315,15 +266,7 @@ def trunc_tab(run: Run) -> None:
     setup, ids, T, tokens = run.setup, run.ids, run.T, run.tokens
     st.markdown(lesson.prose("grad_truncation"))
     c_tk, c_k, c_p = st.columns([1, 2, 2])
-    trunc_kind = controls.choose(
-        c_tk,
-        "segmented_control",
-        "Model",
-        list(KINDS),
-        key="grad_trunc_kind",
-        default="rnn",
-        format_func=NAMES.get,
-    )
+    trunc_kind = choose_model(c_tk, key="grad_trunc_kind")
     urlstate.clamp("grad_k", 1, T)
     start_value("grad_k", min(T, 10))
     k = c_k.slider("Truncation length k", 1, max(T, 2), key="grad_k", disabled=T < 2, **BOUND)
@@ -334,22 +277,7 @@ def trunc_tab(run: Run) -> None:
     )
     tr = truncated(setup, ids, trunc_kind, min(int(k), T), float(keep), 0)
     lesson.chart(
-        gfigs.norm_curves(
-            tr.hidden_norms,
-            names={
-                "full": "full BPTT",
-                "truncated": f"truncated, k = {tr.k}",
-                "randomized": "randomized",
-            },
-            cut=T - tr.k,
-            colors={
-                "full": gfigs.MODEL_COLORS["rnn"],
-                "truncated": gfigs.ACCENT,
-                "randomized": gfigs.OVERFLOW_COLOR,
-            },
-            dashes={"full": "solid", "truncated": "dash", "randomized": "dot"},
-            tokens=tokens,
-        ),
+        gfigs.truncation_curves(tr, tokens),
         key="grad_trunc_curves",
         how="the shaded steps get no gradient from truncated BPTT (exactly 0, ▼ markers); the "
         "randomized chain stops at a random step and is scaled up by 1/π where it continues.",
@@ -374,7 +302,9 @@ def trunc_tab(run: Run) -> None:
 def memory_tab(run: Run) -> None:
     # independent of the page's input: the task makes its own sequences
     st.markdown(lesson.prose("grad_memory"))
-    c_lag, c_steps, c_mseed, c_go = st.columns([2, 1, 1, 1.2], vertical_alignment="bottom")
+    c_lag, c_steps, c_mseed, c_go, c_stop = st.columns(
+        [2, 1, 1, 1.2, 0.8], vertical_alignment="bottom"
+    )
     start_value("grad_lag", 60)
     lag = c_lag.slider("Lag (steps to remember across)", 2, 150, key="grad_lag", **BOUND)
     steps = controls.choose(
@@ -388,57 +318,79 @@ def memory_tab(run: Run) -> None:
     start_value("grad_mseed", 0)
     mseed = c_mseed.number_input("Seed", 0, 9999, key="grad_mseed", **BOUND)
     config = memory_task.MemoryConfig(lag=int(lag), steps=int(steps), seed=int(mseed))
-    runs = st.session_state.get("grad_memory_runs", {}).get(config)
-    if c_go.button(
+    train = c_go.button(
         "Train all three", key="grad_train", icon=":material/play_arrow:", type="primary"
-    ):
-        bar = st.progress(0.0, text="Starting…")
-        total = 3 * config.steps
-
-        def progress(p, order=KINDS):
-            done = order.index(p.label) * p.total + p.step
-            if p.step % 10 == 0 or p.step == p.total:
-                bar.progress(
-                    done / total,
-                    text=f"{NAMES[p.label]}: step {p.step}/{p.total}, loss {p.loss:.3f}, "
-                    f"accuracy {p.heldout:.0%}",
-                )
-
-        runs = memory_task.train_all(config, callback=progress)
-        bar.empty()
-        # in this user's session only, keyed by every setting (never a shared cache)
-        st.session_state["grad_memory_runs"] = {config: runs}
-    if runs is None:
+    )
+    live.stop_button(c_stop, key="grad_stop")
+    # in this user's session only (never a shared cache): the models and how their run ended
+    memory = st.session_state.get("grad_memory")
+    if memory is not None and memory["together"].config != config:
+        memory = None  # trained with other settings: not shown
+    if train:
+        memory = train_memory(memory, config)
+    if memory is None or memory["together"].step == 0:
         st.info(
             f"Press **Train all three** to train an RNN, a GRU and an LSTM (H = {config.hidden_size}) "
-            f"for {config.steps} steps each on lag {config.lag}; the default takes about half a minute.",
+            f"side by side for {config.steps} steps each on lag {config.lag}; the default takes about "
+            "half a minute. **Stop** ends it early.",
             icon=":material/model_training:",
         )
-    else:
-        chance = 1 / config.num_signal
-        lesson.chart(
-            gfigs.training_curves({k: (r.losses, r.accuracies) for k, r in runs.items()}, chance),
-            key="grad_train_curves",
-            how="left: cross-entropy while training; right: accuracy on 256 held-out sequences. "
-            f"The dashed line is guessing ({chance:.0%}).",
+        return
+    show_memory(memory)
+
+
+def train_memory(memory: dict | None, config: memory_task.MemoryConfig) -> dict:
+    """Continue the session's training (or start it), drawing its progress between slices."""
+    if memory is None or memory["together"].done:
+        memory = {"together": memory_task.SideBySide(config)}
+        st.session_state["grad_memory"] = memory
+    together = memory["together"]
+    bar = st.progress(together.step / config.steps, text="Starting…")
+
+    def draw() -> None:
+        accuracies = ", ".join(
+            f"{NAMES[k]} {t.history.last_heldout:.0%}" for k, t in together.trainers.items()
         )
-        st.markdown(
-            " · ".join(
-                f"**{NAMES[k]}** {r.final_accuracy:.0%} in {r.seconds:.1f} s"
-                for k, r in runs.items()
-            )
+        text = (
+            f"Step {together.step} of {config.steps} for each model; held-out accuracy {accuracies}"
         )
-        x_ex, answer = memory_task.example(config)
-        trained_norms = {
-            k: gradients.backprop(
-                r.model.rnn, x_ex, memory_task.last_step_loss(r.model, answer)
-            ).hidden_norms
-            for k, r in runs.items()
-        }
-        st.subheader("The trained models' gradients through time")
-        lesson.chart(
-            gfigs.norm_curves(trained_norms),
-            key="grad_trained_curves",
-            how="the trained models on one new sequence, L = cross-entropy of the answer: a model "
-            "that learned the task keeps a sizeable gradient all the way back to t = 0.",
+        bar.progress(together.step / config.steps, text=text)
+
+    run_for = lambda s: together.run(max_seconds=s)  # noqa: E731
+    live.train(memory, run_for, lambda: together.done, draw, MAX_SECONDS)
+    bar.empty()
+    return memory
+
+
+def show_memory(memory: dict) -> None:
+    """The three models as trained so far: curves, accuracies, their gradients through time."""
+    together = memory["together"]
+    config, runs = together.config, together.runs()
+    status = {
+        "finished": f"Finished: {config.steps} steps for each model.",
+        "paused": f"Paused after {MAX_SECONDS} s at step {together.step} of {config.steps}: "
+        "press **Train all three** to continue.",
+    }.get(
+        live.outcome(memory),
+        f"Stopped at step {together.step} of {config.steps}: press **Train all three** to continue.",
+    )
+    st.markdown(status)
+    chance = 1 / config.num_signal
+    lesson.chart(
+        gfigs.training_curves({k: (r.losses, r.accuracies) for k, r in runs.items()}, chance),
+        key="grad_train_curves",
+        how="left: cross-entropy while training; right: accuracy on 256 held-out sequences. "
+        f"The dashed line is guessing ({chance:.0%}).",
+    )
+    st.markdown(
+        " · ".join(
+            f"**{NAMES[k]}** {r.final_accuracy:.0%} in {r.seconds:.1f} s" for k, r in runs.items()
         )
+    )
+    st.subheader("The trained models' gradients through time")
+    lesson.chart(
+        gfigs.norm_curves({k: memory_task.gradient_norms(r, config) for k, r in runs.items()}),
+        key="grad_trained_curves",
+        how="the trained models on one new sequence, L = cross-entropy of the answer: a model "
+        "that learned the task keeps a sizeable gradient all the way back to t = 0.",
+    )

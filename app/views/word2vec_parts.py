@@ -1,30 +1,35 @@
-"""The Word2Vec lab's building blocks: the network's numbers and the live-training views.
+"""The Word2Vec lab's parts: its cached corpora, the centre word's view (window, pairs,
+network) and the live-training views.
 
-Pure display and cached read-only data: every number comes from a seqviz call made
-here or by the page. The user's training runs live in the session
-(``st.session_state["w2v_runs"]``) and are passed in explicitly.
+Every number comes from a seqviz call made here or by the page; the equations come
+from :mod:`seqviz.w2v_tex` and the figures from :mod:`seqviz.figures.word2vec`. The
+user's training runs live in the session (``st.session_state["w2v_runs"]``) and are
+passed in explicitly.
 """
 
-import re
+import math
+from collections import Counter
 
 import pandas as pd
 import streamlit as st
-import torch
 
-from app import lesson, urlstate
+from app import controls, lesson, live, share, urlstate
+from app.controls import md_escape
 from app.urlstate import BOUND
-from seqviz import embeddings
-from seqviz import w2v_training as training
+from seqviz import embeddings, w2v_sentence, w2v_tex
+from seqviz import w2v_training as w2v_train
 from seqviz import word2vec as w2v
 from seqviz.figures import embeddings as efigs
 from seqviz.figures import word2vec as wfigs
-from seqviz.latex import num, pnum
 from seqviz.text import load_time_machine, normalize_d2l
-from seqviz.training import Progress
-from seqviz.w2v_sentence import SentenceNetwork
 
-OBJECTIVES = {"negative": "Negative sampling", "softmax": "Full softmax"}
-MAX_SECONDS = 30  # one Train press never holds the server longer (press Train to continue)
+DEFAULT_SENTENCE = "Mining web data for business insights is an useful course"
+MAX_WORDS = 30  # the sentence strip and the network's matrices get one column per word
+MAX_OWN_CHARS = 200_000
+DEFAULT_TRACK = "time, traveller, machine, little, small, great, said, thought, saw, came, went, man, he, she, weena, morlocks, hand, eyes, face, day, night"
+OBJECTIVES = {"negative": "Negative sampling", "softmax": "Full softmax"}  # side by side
+BATCH = {"negative": 1024, "softmax": 256}  # pairs per minibatch (at most)
+MAX_SECONDS = 60  # one Train press never holds the server longer (press Train to continue)
 
 
 def words_of(text: str) -> list[str]:
@@ -32,154 +37,209 @@ def words_of(text: str) -> list[str]:
     return normalize_d2l(text).split()
 
 
-# --- 2. the network with its numbers ---------------------------------------------------
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-def _vec(values) -> str:
-    return r"[" + r",\ ".join(num(v) for v in values) + r"]"
+# --- cached, read-only (shared by every session) ---------------------------------------
 
 
-def show_softmax(net: SentenceNetwork, center: int, contexts: list[int]) -> None:
-    step = w2v.softmax_step(net.model, center, contexts)
-    words, V, E = net.words, len(net.words), net.model.W.shape[1]
-    dims = [f"e{d}" for d in range(E)]
-    word = net.words[center]
-    st.latex(
-        rf"x_j = \text{{onehot}}(\text{{{word}}}) \;\to\; h_j = x_j W = W[\text{{{word}}}] = {_vec(step.h)}"
+@st.cache_resource(show_spinner=False)
+def time_machine_counts() -> Counter:
+    """Word counts of The Time Machine (shared, read-only): the f of subsampling."""
+    return Counter(load_time_machine().split())
+
+
+@st.cache_resource(max_entries=8, ttl=1800, show_spinner="Reading the corpus…")
+def corpus_for(text: str | None, min_count: int) -> w2v_train.Corpus:
+    """The corpus as word ids (shared, read-only); None means The Time Machine."""
+    words = load_time_machine().split() if text is None else words_of(text)
+    return w2v_train.build_corpus(w2v_train.chunks(words), min_count)
+
+
+# --- 1 and 2: the sentence, one centre word at a time ------------------------------------
+
+
+def pairs_caption(windows: w2v.Windows) -> str:
+    tokens, t = windows.tokens, windows.sample
+    return (
+        f"{len(tokens)} words, {len(set(tokens))} distinct: **{len(windows.positions)} pairs** "
+        f"with window m = {windows.window}"
+        + (", dynamic window" if windows.dynamic else "")
+        + (f", subsampling t = {t:.0e} with The Time Machine's word frequencies" if t else "")
+        + "."
     )
+
+
+def describe(windows: w2v.Windows, j: int) -> str:
+    """The step control's line for centre j."""
+    centre = f"**Centre j = {j}: “{md_escape(windows.tokens[j])}”**"
+    if not windows.kept[j]:
+        return f"{centre} was dropped by subsampling — no pairs."
+    return (
+        f"{centre} (positions 0 – {len(windows.tokens) - 1}) — "
+        + plural(len(windows.contexts(j)), "context word")
+        + (f", window drawn: {windows.effective[j]}" if windows.dynamic else "")
+    )
+
+
+def show_centre(windows: w2v.Windows, seed: int, j: int) -> None:
+    """Centre j: its window on the sentence, the pairs so far, then the network's step."""
+    contexts, subsampled = windows.contexts(j), windows.sample is not None
+    lesson.chart(
+        wfigs.window_strip(
+            windows.tokens,
+            j,
+            contexts,
+            kept=windows.kept,
+            keep_prob=windows.keep_prob if subsampled else None,
+        ),
+        key="w2v_strip",
+        how="yellow is the centre x_j, blue its context words (offsets i − j above them); "
+        "grey struck-out words were removed by subsampling before the window was applied"
+        + ("; p under each word is its keep-probability P_keep." if subsampled else "."),
+    )
+    if contexts:
+        st.latex(w2v_tex.context_set(windows.tokens, j, contexts))
+    table, count = st.columns([3, 1])
+    rows = windows.pair_rows(j)
+    now = f"background-color: {wfigs.CONTEXT_FILL}; font-weight: bold"
+    df = pd.DataFrame(rows, columns=w2v.PAIR_COLUMNS)
+    styled = df.style.apply(lambda r: [now if r["centre j"] == j else ""] * len(r), axis=1)
+    height = min(420, 38 + 35 * max(len(rows), 1))
+    table.dataframe(styled, hide_index=True, height=height, key="w2v_pairs")
+    count.metric("pairs so far", f"{len(rows)}", help="Pairs made by the centres 0..j")
+    count.metric("pairs in the sentence", f"{len(windows.positions)}")
+    lesson.how_to_read(
+        "one row per training example (centre, context), numbered in order of j then i and "
+        "listed newest first; the highlighted rows are the current centre's."
+    )
+    show_network(windows, seed, j, contexts)
+
+
+def show_network(windows: w2v.Windows, seed: int, j: int, contexts: list[int]) -> None:
+    """Section 2: the sentence's own network, its controls, and centre j's step through it."""
+    st.header("2 · The network with its numbers")
+    lesson.more("What the network computes", "w2v_network")
+    c_obj, c_dim, c_steps, c_k = st.columns([2, 1, 1.5, 1], vertical_alignment="bottom")
+    objective = controls.choose(
+        c_obj,
+        "segmented_control",
+        "Objective",
+        ("softmax", "negative"),
+        key="w2v_objective",
+        default="softmax",
+        format_func=OBJECTIVES.get,
+    )
+    E = c_dim.slider("Embedding size E", 2, 8, value=4, key="w2v_E", **BOUND)
+    steps = c_steps.slider(
+        "Train first (steps on this sentence)",
+        0,
+        200,
+        value=0,
+        step=10,
+        key="w2v_steps",
+        help="0: random starting weights. More: full-batch gradient steps on this sentence's pairs.",
+        **BOUND,
+    )
+    k = c_k.slider(
+        "Negatives K", 1, 8, value=3, key="w2v_k", disabled=objective != "negative", **BOUND
+    )
+    tokens, positions = windows.tokens, windows.positions
+    net = w2v_sentence.sentence_network(
+        tokens, positions, E, objective, steps, num_negatives=k, seed=seed
+    )
+    if not all(map(math.isfinite, net.losses)):
+        st.warning(
+            "The training steps diverged (the loss is not a finite number); lower the steps."
+        )
+    elif steps and net.losses:  # (subsampling may leave no pair to train on)
+        st.caption(
+            f"After {steps} steps on this sentence's {len(positions)} pairs the mean loss "
+            f"per pair fell from {net.losses[0]:.3f} to {net.losses[-1]:.3f}."
+        )
+    if not contexts:
+        st.info(
+            f"“{md_escape(tokens[j])}” has no context words here (dropped by subsampling), "
+            "so there is no training step for it. Move the centre.",
+            icon=":material/info:",
+        )
+        return
+    index = {w: n for n, w in enumerate(net.words)}
+    center, context_ids = index[tokens[j]], [index[tokens[i]] for i in contexts]
+    if objective == "softmax":
+        show_softmax(net, w2v.softmax_step(net.model, center, context_ids))
+    else:
+        step = w2v.neg_sampling_step(net.model, center, context_ids, net.noise, k, seed=seed)
+        show_negative(net, step)
+
+
+def show_softmax(net: w2v_sentence.SentenceNetwork, step: w2v.SoftmaxStep) -> None:
+    words = net.words
+    st.latex(w2v_tex.lookup(words[step.center], step.h))
     left, right = st.columns([1, 2], gap="large")
     with left:
         lesson.chart(
-            wfigs.network_matrix(
-                net.model.W,
-                words,
-                dims,
-                highlight_rows=[center],
-                title=f"W ({V}×{E}): embedding matrix",
-            ),
+            wfigs.embedding_matrix(net.model.W, words, step.center),
             key="w2v_W",
             how="one row per word; the outlined row is h_j — multiplying by the one-hot x_j just picks it.",
         )
     with right:
         lesson.chart(
-            wfigs.network_matrix(
-                net.model.W_prime,
-                dims,
-                words,
-                highlight_cols=contexts,
-                title=f"W′ ({E}×{V}): context matrix",
-            ),
+            wfigs.context_matrix(net.model.W_prime, words, step.contexts),
             key="w2v_Wp",
             how="one column v′_w per word; u_j[w] = h_j · v′_w. Outlined columns are the true context words.",
         )
     lesson.chart(
-        wfigs.network_matrix(
-            torch.stack([step.x, step.u]),
-            ["x_j", "u_j"],
-            words,
-            highlight_cols=contexts,
-            title="The one-hot input x<sub>j</sub> and the scores u<sub>j</sub> = h<sub>j</sub> W′",
-        ),
+        wfigs.input_and_scores(step, words),
         key="w2v_u",
         how="top row: x_j is 1 at the centre word only; bottom row: one score per vocabulary word.",
     )
-    st.latex(
-        r"\hat y_j = \operatorname{softmax}(u_j), \qquad \hat y_j[w] = \frac{e^{u_j[w]}}{\sum_{v} e^{u_j[v]}}"
-    )
+    st.latex(w2v_tex.SOFTMAX)
     lesson.chart(
-        wfigs.softmax_bars(
-            words, step.y_hat, contexts, center, title="ŷ<sub>j</sub> = softmax(u<sub>j</sub>)"
-        ),
+        wfigs.softmax_output(step, words),
         key="w2v_softmax",
         how="bar height is the probability the network gives each word of being in the centre's "
         "window; blue bars are the true context words. Training pushes them up.",
     )
-    terms = " + ".join(
-        rf"\underbrace{{(-\log {num(step.y_hat[c])})}}_{{\text{{{words[c]}}}}}" for c in contexts
-    )
-    values = " + ".join(num(v) for v in step.losses)
-    st.latex(rf"H = -\sum_{{c \in C}} \log \hat y_j[x_c] = {terms}")
-    st.latex(rf"H = {values} = {num(step.loss)}")
+    for line in w2v_tex.cross_entropy(step, words):
+        st.latex(line)
     lesson.how_to_read(
         "each brace is the cross-entropy of one context word; H is their sum, the loss of this centre."
     )
     st.subheader("The gradient: who gets pushed where")
-    st.latex(
-        rf"\frac{{\partial H}}{{\partial u_j}} = |C|\,\hat y_j - \sum_{{c\in C}} \text{{onehot}}(c) = {_vec(step.dL_du)}"
-    )
+    st.latex(w2v_tex.softmax_gradient(step))
     g1, g2 = st.columns([1, 2], gap="large")
     with g1:
         lesson.chart(
-            wfigs.network_matrix(
-                step.grad_W[center : center + 1], [word], dims, digits=3, title="∂H/∂W: only row j"
-            ),
+            wfigs.embedding_gradient(step, words),
             key="w2v_gW",
             how="every other row of W has gradient 0: only the centre's embedding moves.",
         )
     with g2:
         lesson.chart(
-            wfigs.network_matrix(
-                step.grad_W_prime,
-                dims,
-                words,
-                highlight_cols=contexts,
-                digits=3,
-                title="∂H/∂W′ = h_jᵀ ∂H/∂u_j",
-            ),
+            wfigs.context_gradient(step, words),
             key="w2v_gWp",
             how="every column gets a gradient (that is the O(V) cost of the full softmax); SGD "
             "moves W′ against it: context columns towards h_j, the others away.",
         )
 
 
-def show_negative(
-    net: SentenceNetwork, center: int, contexts: list[int], k: int, seed: int
-) -> None:
-    step = w2v.neg_sampling_step(
-        net.model, center, contexts, net.noise, num_negatives=k, seed=int(seed)
-    )
-    words, E = net.words, net.model.W.shape[1]
+def show_negative(net: w2v_sentence.SentenceNetwork, step: w2v.NegSamplingStep) -> None:
     lesson.more("Negative sampling", "w2v_negative", expanded=True)
-    bars, grads = [], []
-    for n, c in enumerate(step.contexts):
-        bars.append((f"+{words[c]}", float(step.pos_score[n]), float(step.grad_pos[n].norm())))
-        grads.append((f"+{words[c]}", step.grad_pos[n]))
-        for m, neg in enumerate(step.negatives[n].tolist()):
-            bars.append(
-                (
-                    f"−{words[neg]}\u00a0({n + 1})",
-                    float(step.neg_score[n, m]),
-                    float(step.grad_neg[n, m].norm()),
-                )
-            )
-            grads.append((f"−{words[neg]}\u00a0({n + 1})", step.grad_neg[n, m]))
     lesson.chart(
-        wfigs.negative_scores(bars, title=f"σ(v′·h<sub>j</sub>) for the centre “{words[center]}”"),
+        wfigs.negative_step_scores(step, net.words),
         key="w2v_neg",
         how="blue: true context words (training pushes σ to 1); red: sampled negatives, "
         "numbered by the context word they go with (pushed to 0). ‖∇‖ is the gradient's length on that vector.",
     )
-    c0 = step.contexts[0]
-    negs = " ".join(rf"- \log \sigma(-{pnum(step.neg_dot[0, m])})" for m in range(k))
-    st.latex(
-        rf"L_{{\text{{{words[c0]}}}}} = -\log \sigma(v'_{{\text{{{words[c0]}}}}} \cdot h_j) - \sum_{{k=1}}^{{{k}}} \log \sigma(-v'_{{n_k}} \cdot h_j)"
-    )
-    st.latex(rf"= -\log \sigma({num(step.pos_dot[0])}) {negs} = {num(step.losses[0])}")
-    st.latex(
-        rf"L = \sum_{{c \in C}} L_c = {' + '.join(num(v) for v in step.losses)} = {num(step.loss)}"
-    )
+    for line in w2v_tex.negative_loss(step, net.words):
+        st.latex(line)
     lesson.how_to_read(
         "the numbers in σ(·) are the dot products v′·h_j of the first context word and its negatives."
     )
-    labels = [lbl for lbl, _ in grads] + [f"h_j\u00a0=\u00a0W[{words[center]}]"]
     lesson.chart(
-        wfigs.network_matrix(
-            torch.stack([g for _, g in grads] + [step.grad_h]),
-            labels,
-            [f"e{d}" for d in range(E)],
-            digits=3,
-            title="The gradient on each vector this step uses",
-        ),
+        wfigs.negative_step_gradients(step, net.words),
         key="w2v_gneg",
         how="one row per use of a vector: the true context vectors v′_c, the sampled negatives "
         "v′_n (a word drawn twice gets both rows, and they add up) and the centre's embedding "
@@ -187,58 +247,70 @@ def show_negative(
     )
 
 
-# --- 3. live training ---------------------------------------------------------------------
+# --- 3. live training ----------------------------------------------------------------------
 
 
-@st.cache_resource(max_entries=8, ttl=1800, show_spinner="Reading the corpus…")
-def corpus_for(text: str | None, min_count: int) -> training.Corpus:
-    """The corpus as word ids (shared, read-only); None means The Time Machine."""
-    words = load_time_machine().split() if text is None else words_of(text)
-    # one "sentence" per 1,000 words: windows never cross a chunk edge (gensim does the same)
-    return training.build_corpus(
-        [words[i : i + 1000] for i in range(0, len(words), 1000)], min_count
-    )
+def train_live(runs: dict, obj: str, corpus: w2v_train.Corpus, key: tuple) -> None:
+    """Continue (or start) the session's run of one objective, drawing its progress, its
+    loss curve and the map between slices of training.
 
+    ``key`` is what the run is trained with: (corpus, min count, config, tracked word ids);
+    a run whose key differs, or that is done, is replaced by a new one."""
+    run = runs.get(obj)
+    if run is None or run["key"] != key or run["trainer"].done:
+        run = {"key": key, "trainer": w2v_train.Trainer(corpus, key[2], track=key[3])}
+        runs[obj] = run
+    trainer, label, c = run["trainer"], OBJECTIVES[obj], key[2]
+    words = [corpus.vocab.idx_to_token[i] for i in trainer.track]
+    bar, now = st.empty(), st.empty()
+    drawn = [len(trainer.losses)]
 
-def parse_words(text: str) -> list[str]:
-    return list(dict.fromkeys(w for w in re.split(r"[\s,;]+", text.lower()) if w))
-
-
-def train_live(trainer: training.Trainer, label: str, track_words, bar, live) -> None:
-    """Run ``trainer`` with a progress bar and a live loss curve and map (display only)."""
-    last = [0.0]
-
-    def on_progress(p: Progress) -> bool:
+    def draw() -> None:
         bar.progress(
-            p.fraction,
-            text=f"{label}: epoch {min(p.epoch + 1, trainer.config.epochs)} of {trainer.config.epochs}, "
-            f"{p.tokens:,} / {trainer.total_words:,} words, {p.seconds:.1f} s",
+            trainer.words / max(trainer.total_words, 1),
+            text=f"{label}: epoch {min(trainer.epoch + 1, c.epochs)} of {c.epochs}, "
+            f"{trainer.words:,} / {trainer.total_words:,} words, {trainer.seconds:.1f} s",
         )
-        if p.seconds - last[0] > 0.4 or p.fraction >= 1:
-            last[0] = p.seconds
-            with live.container():
+        if len(trainer.losses) > drawn[0]:  # a new report: the curve and the map move on
+            drawn[0] = len(trainer.losses)
+            loss = wfigs.loss_curve(trainer.loss_words, trainer.losses, title=f"{label}: loss")
+            points = embeddings.project_frames([trainer.snapshots[-1]])[0]
+            where = efigs.embedding_map(points, words, title="The map, now", height=420)
+            with now.container():
                 a, b = st.columns(2)
-                a.plotly_chart(
-                    wfigs.loss_curve(trainer.loss_words, trainer.losses, title=f"{label}: loss"),
-                    theme=None,
-                    config={"displayModeBar": False},
-                    key=f"w2v_live_loss_{len(trainer.losses)}",
-                )
-                pts = embeddings.project_frames([trainer.snapshots[-1]])[0]
-                b.plotly_chart(
-                    efigs.embedding_map(pts, track_words, title="The map, now", height=420),
-                    theme=None,
-                    config={"displayModeBar": False},
-                    key=f"w2v_live_map_{len(trainer.losses)}",
-                )
-        return False
+                a.plotly_chart(loss, theme=None, key=f"w2v_live_loss_{drawn[0]}")
+                b.plotly_chart(where, theme=None, key=f"w2v_live_map_{drawn[0]}")
 
-    trainer.run(max_seconds=MAX_SECONDS, callback=on_progress)
+    run_for = lambda s: trainer.run(max_seconds=s)  # noqa: E731
+    live.train(run, run_for, lambda: trainer.done, draw, MAX_SECONDS)
+    bar.empty()
+    now.empty()
 
 
+def status(run: dict) -> str:
+    """How the run ended, in words."""
+    tr = run["trainer"]
+    done = f"{tr.words:,} of {tr.total_words:,} words"
+    if tr.done:
+        return f"finished: {plural(tr.config.epochs, 'epoch')}, {tr.total_words:,} words"
+    if live.outcome(run) == "paused":
+        return f"paused after {MAX_SECONDS} s at {done} — press Train to continue"
+    return f"stopped at {done} — press Train to continue"
+
+
+@st.fragment
 def show_runs(runs: dict, current: dict) -> None:
-    cols = st.columns(2, gap="large")
-    for col, (obj, label) in zip(cols, OBJECTIVES.items(), strict=True):
+    """Each objective's run side by side, then lookups (a fragment: typing a word reruns
+    only this)."""
+    if not runs:
+        st.info(
+            "Press **Train** for either objective (or both, one after the other): the loss curve "
+            "and the word map update as it learns. **Stop** ends a run early; the model keeps "
+            "what it learned, and **Train** continues it.",
+            icon=":material/model_training:",
+        )
+        return
+    for col, (obj, label) in zip(st.columns(2, gap="large"), OBJECTIVES.items(), strict=True):
         run = runs.get(obj)
         with col:
             st.subheader(label)
@@ -254,12 +326,8 @@ def show_runs(runs: dict, current: dict) -> None:
             a.metric("training time", f"{tr.seconds:.2f} s")
             b.metric("words / s", f"{tr.words / max(tr.seconds, 1e-9):,.0f}")
             c.metric("last loss", f"{tr.losses[-1]:.3f}" if tr.losses else "—")
-            st.progress(
-                tr.words / max(tr.total_words, 1),
-                text="finished"
-                if tr.done
-                else f"stopped at {tr.words:,} of {tr.total_words:,} words — press Train to continue",
-            )
+            st.progress(tr.words / max(tr.total_words, 1), text=status(run))
+            start = f"{'log V' if obj == 'softmax' else '(K+1) log 2'} = {tr.initial_loss:.2f}"
             lesson.chart(
                 wfigs.loss_curve(
                     tr.loss_words,
@@ -268,16 +336,11 @@ def show_runs(runs: dict, current: dict) -> None:
                     y_title="cross-entropy per pair" if obj == "softmax" else "NS loss per pair",
                 ),
                 key=f"w2v_loss_{obj}",
-                how="mean loss per pair against words processed; start: "
-                + (
-                    f"log V = {torch.log(torch.tensor(float(len(corpus.vocab)))):.2f}"
-                    if obj == "softmax"
-                    else f"(K+1) log 2 = {(tr.config.num_negatives + 1) * 0.6931:.2f}"
-                ),
+                how=f"mean loss per pair against words processed; start: {start}",
             )
             frames = embeddings.project_frames(tr.snapshots)
             labels = ["start"] + [f"{w:,} words" for w in tr.loss_words]
-            tracked = [corpus.vocab.idx_to_token[i] for i in run["key"][2]]
+            tracked = [corpus.vocab.idx_to_token[i] for i in tr.track]
             lesson.chart(
                 efigs.embedding_animation(frames, tracked, labels[: len(frames)], height=560),
                 key=f"w2v_map_{obj}",
@@ -291,16 +354,13 @@ def show_runs(runs: dict, current: dict) -> None:
 def show_lookups(runs: dict) -> None:
     st.subheader("Nearest neighbours and analogies")
     q, a, b, c = st.columns([1.5, 1, 1, 1])
-    urlstate.start_value("w2v_query", "time")
+    for key, value in (("w2v_query", "time"), ("w2v_a", "he"), ("w2v_b", "his"), ("w2v_c", "i")):
+        urlstate.start_value(key, value)
     word = q.text_input("Neighbours of", key="w2v_query", **BOUND).strip().lower()
-    urlstate.start_value("w2v_a", "he")
-    urlstate.start_value("w2v_b", "his")
-    urlstate.start_value("w2v_c", "i")
     wa = a.text_input("a", key="w2v_a", **BOUND).strip().lower()
     wb = b.text_input("is to b", key="w2v_b", **BOUND).strip().lower()
     wc = c.text_input("as c is to ?", key="w2v_c", **BOUND).strip().lower()
-    cols = st.columns(2, gap="large")
-    for col, (obj, label) in zip(cols, OBJECTIVES.items(), strict=True):
+    for col, (obj, label) in zip(st.columns(2, gap="large"), OBJECTIVES.items(), strict=True):
         run = runs.get(obj)
         if run is None:
             continue
@@ -317,21 +377,32 @@ def show_lookups(runs: dict) -> None:
                     )
                 except KeyError:
                     st.warning(
-                        f"“{word}” is not in the vocabulary (it appears fewer than {corpus.min_count} times, or not at all).",
+                        f"“{md_escape(word)}” is not in the vocabulary (it appears fewer than "
+                        f"{corpus.min_count} times, or not at all).",
                         icon=":material/search_off:",
                     )
             if wa and wb and wc:
                 try:
-                    res = embeddings.analogy(W, corpus.vocab, wa, wb, wc, k=5)
-                    st.latex(
-                        rf"\text{{{wb}}} - \text{{{wa}}} + \text{{{wc}}} \approx \text{{{res.answers[0][0]}}}\ ({num(res.answers[0][1])})"
+                    answers = embeddings.analogy(W, corpus.vocab, wa, wb, wc, k=5).answers
+                    st.latex(w2v_tex.analogy(wa, wb, wc, *answers[0]))
+                    st.caption(
+                        "next: " + ", ".join(f"{md_escape(w)} ({s:.3f})" for w, s in answers[1:])
                     )
-                    st.caption("next: " + ", ".join(f"{w} ({s:.3f})" for w, s in res.answers[1:]))
                 except KeyError as e:
                     st.warning(
-                        f"“{e.args[0]}” is not in the vocabulary: the analogy needs all three words.",
+                        f"“{md_escape(str(e.args[0]))}” is not in the vocabulary: the analogy "
+                        "needs all three words.",
                         icon=":material/search_off:",
                     )
     lesson.how_to_read(
-        "cosine similarity of the embedding rows (1 = same direction); the analogy is the word nearest to b − a + c (a, b, c left out)."
+        "cosine similarity of the embedding rows (1 = same direction); the analogy is the word "
+        "nearest to b − a + c (a, b, c left out)."
     )
+
+
+def embedding_table(trainer: w2v_train.Trainer) -> pd.DataFrame:
+    """The trained W as a table: one row per word, one column per embedding coordinate."""
+    W, words = trainer.model.W, trainer.corpus.vocab.idx_to_token
+    table = share.labelled(W, [f"e{i}" for i in range(W.shape[1])], row_name="word_id")
+    table.insert(1, "word", words[: len(table)])
+    return table

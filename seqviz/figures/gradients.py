@@ -147,6 +147,41 @@ def norm_curves(
     return fig
 
 
+def jacobian_curves(jacobians, step: int, tokens: list[str] | None = None) -> go.Figure:
+    """One step's Jacobian norm and the running product back from T, for a
+    :class:`seqviz.gradients.Jacobians` (the LSTM's state is s = [h; c], the others' h)."""
+    s = "s" if jacobians.kind == "lstm" else "h"
+    return norm_curves(
+        {"step": jacobians.step_norms, "product": jacobians.product_norms},
+        colors={"step": NEUTRAL, "product": ACCENT},
+        names={
+            "step": f"‖∂{s}_t / ∂{s}_t−1‖₂, one step",
+            "product": "‖∂h_T/∂h_t‖₂, product of Jacobians",
+        },
+        y_title="spectral norm",
+        step=step,
+        tokens=tokens,
+    )
+
+
+def truncation_curves(truncation, tokens: list[str] | None = None) -> go.Figure:
+    """‖dL/dh_t‖ under full, truncated and randomized BPTT, for a
+    :class:`seqviz.truncation.Truncation`; the steps truncation cuts off are shaded."""
+    T = len(truncation.hidden_norms["full"])
+    return norm_curves(
+        truncation.hidden_norms,
+        names={
+            "full": "full BPTT",
+            "truncated": f"truncated, k = {truncation.k}",
+            "randomized": "randomized",
+        },
+        cut=T - truncation.k,
+        colors={"full": MODEL_COLORS["rnn"], "truncated": ACCENT, "randomized": OVERFLOW_COLOR},
+        dashes={"full": "solid", "truncated": "dash", "randomized": "dot"},
+        tokens=tokens,
+    )
+
+
 def eigen_plane(
     eigenvalues, gamma: float = 1.0, sigma_max: float | None = None, title: str | None = None
 ) -> go.Figure:

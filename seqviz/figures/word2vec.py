@@ -235,6 +235,95 @@ def negative_scores(
     return apply_layout(fig, title=title, height=440)
 
 
+# --- one step of the network, from its trace (seqviz.word2vec.SoftmaxStep / NegSamplingStep)
+
+
+def _dims(E: int) -> list[str]:
+    return [f"e{d}" for d in range(E)]
+
+
+def embedding_matrix(W, words: Sequence[str], center: int) -> go.Figure:
+    """W (V × E), the centre's row outlined: the one-hot x_j times W picks it."""
+    V, E = W.shape
+    title = f"W ({V}×{E}): embedding matrix"
+    return network_matrix(W, words, _dims(E), highlight_rows=[center], title=title)
+
+
+def context_matrix(W_prime, words: Sequence[str], contexts: Sequence[int]) -> go.Figure:
+    """W′ (E × V), one column v′_w per word, the true context words' columns outlined."""
+    E, V = W_prime.shape
+    title = f"W′ ({E}×{V}): context matrix"
+    return network_matrix(W_prime, _dims(E), words, highlight_cols=contexts, title=title)
+
+
+def input_and_scores(step, words: Sequence[str]) -> go.Figure:
+    """Two rows over the vocabulary: the one-hot x_j and the scores u_j = h_j W′."""
+    return network_matrix(
+        np.stack([_np(step.x), _np(step.u)]),
+        ["x_j", "u_j"],
+        words,
+        highlight_cols=step.contexts,
+        title="The one-hot input x<sub>j</sub> and the scores u<sub>j</sub> = h<sub>j</sub> W′",
+    )
+
+
+def softmax_output(step, words: Sequence[str]) -> go.Figure:
+    """ŷ_j = softmax(u_j), the true context words in the accent colour."""
+    title = "ŷ<sub>j</sub> = softmax(u<sub>j</sub>)"
+    return softmax_bars(words, step.y_hat, step.contexts, step.center, title=title)
+
+
+def embedding_gradient(step, words: Sequence[str]) -> go.Figure:
+    """∂H/∂W: its only non-zero row, the centre's."""
+    j, E = step.center, step.grad_W.shape[1]
+    row = step.grad_W[j : j + 1]
+    return network_matrix(row, [words[j]], _dims(E), digits=3, title="∂H/∂W: only row j")
+
+
+def context_gradient(step, words: Sequence[str]) -> go.Figure:
+    """∂H/∂W′ = h_jᵀ ∂H/∂u_j: every column gets a gradient (the full softmax's O(V) cost)."""
+    return network_matrix(
+        step.grad_W_prime,
+        _dims(step.grad_W_prime.shape[0]),
+        words,
+        highlight_cols=step.contexts,
+        digits=3,
+        title="∂H/∂W′ = h_jᵀ ∂H/∂u_j",
+    )
+
+
+def _negative_rows(step, words: Sequence[str]) -> list[tuple[str, float, np.ndarray]]:
+    """(label, σ score, gradient) per vector the step uses: "+word" for a true context
+    word, then "−word (n)" for each negative drawn for the n-th context word."""
+    rows = []
+    for n, c in enumerate(step.contexts):
+        rows.append((f"+{words[c]}", float(step.pos_score[n]), _np(step.grad_pos[n])))
+        for m, neg in enumerate(step.negatives[n].tolist()):
+            label = f"−{words[neg]}\u00a0({n + 1})"
+            rows.append((label, float(step.neg_score[n, m]), _np(step.grad_neg[n, m])))
+    return rows
+
+
+def negative_step_scores(step, words: Sequence[str]) -> go.Figure:
+    """σ(v′·h_j) of every vector a negative-sampling step scores, with its gradient's length."""
+    bars = [(lbl, s, float(np.linalg.norm(g))) for lbl, s, g in _negative_rows(step, words)]
+    centre = token_label(words[step.center], compact=False)
+    return negative_scores(bars, title=f"σ(v′·h<sub>j</sub>) for the centre “{centre}”")
+
+
+def negative_step_gradients(step, words: Sequence[str]) -> go.Figure:
+    """The gradient on every vector the step uses (one row per use) and on h_j."""
+    rows = _negative_rows(step, words)
+    labels = [lbl for lbl, _, _ in rows] + [f"h_j\u00a0=\u00a0W[{words[step.center]}]"]
+    return network_matrix(
+        np.stack([g for _, _, g in rows] + [_np(step.grad_h)]),
+        labels,
+        _dims(len(step.grad_h)),
+        digits=3,
+        title="The gradient on each vector this step uses",
+    )
+
+
 def loss_curve(
     words: Sequence[int],
     losses: Sequence[float],
