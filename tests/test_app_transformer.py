@@ -73,6 +73,8 @@ def test_live_training_runs_in_the_session_and_is_selectable(open_page):
     at.button(key="tf_train").click().run()
     assert_ok(at)
     assert "held-out perplexity" in shown(at)
+    assert "finished all 100 steps" in at.success[0].value
+    assert at.session_state["tf_run"]["trainer"].history.step == 100
     assert widget(at, "button_group", "tf_weights").value == "mine"
     assert checkpoints.load("transformer").model.training is False  # the shared model is untouched
 
@@ -98,7 +100,7 @@ def test_bridge_other_seed_trains_on_request(fresh_caches, open_page, monkeypatc
     assert "No models for seed 3" in shown(at)
     at.button(key="tf_bridge_train").click().run()
     assert_ok(at)
-    pair = at.session_state["tf_bridge_runs"][("reverse", 3)]  # this session's, not shared
+    pair = at.session_state["tf_bridge_runs"][("reverse", 3)]["pair"]  # this session's only
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Transformer accuracy (fresh problems)"] == f"{pair.transformer_accuracy:.1%}"
     assert metrics["LSTM accuracy (fresh problems)"] == f"{pair.lstm_accuracy:.1%}"

@@ -42,3 +42,32 @@ def test_tex_specials_in_the_text_and_prompt_leave_every_equation_intact(page: P
     page.wait_for_selector(".st-key-tf_model_view .js-plotly-plot")
     equations_intact(page, at_least=2)
     no_exception(page)
+
+
+def test_stop_ends_a_running_training_and_keeps_what_it_learned(page: Page, app_url):
+    # 1000 steps at d_model = 64: well over a minute, and a press that runs out of time
+    # says "paused", not "stopped": if the page says "stopped", Stop stopped it.
+    open_url(page, f"{app_url}/transformer?tf_steps=1000&tf_d=64")
+    page.locator(".st-key-tf_train button").click()
+    expect(page.get_by_text(re.compile(r"step [1-9]\d*/1000"))).to_be_visible()
+    with rerun(page):
+        page.locator(".st-key-tf_stop button").first.click()
+    stopped = page.get_by_text(re.compile(r"stopped at step \d+ of 1000"))
+    expect(stopped).to_be_visible()
+    done = int(re.search(r"stopped at step (\d+)", stopped.inner_text()).group(1))
+    assert 0 < done < 1000
+    expect(page.locator(".st-key-tf_curves .main-svg").first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"step \d+/1000"))).to_have_count(0)  # not training
+    no_exception(page)
+
+
+def test_stop_ends_the_bridge_training(page: Page, app_url):
+    open_url(page, f"{app_url}/transformer?tf_bridge_seed=5")
+    page.locator(".st-key-tf_bridge_train button").click()
+    expect(page.get_by_text(re.compile(r"LSTM: step [1-9]\d* of \d+"))).to_be_visible()
+    with rerun(page):
+        page.locator(".st-key-tf_bridge_stop button").first.click()
+    expect(
+        page.get_by_text(re.compile(r"Training stopped at step [1-9]\d* of \d+"))
+    ).to_be_visible()
+    no_exception(page)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import controls, lesson, share, urlstate
+from app import controls, lesson, live, share, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from app.views import transformer_parts as parts
@@ -128,9 +128,11 @@ parts.step_through_generation(which, run, settings, gen, g_tokens)
 st.header("3 · Train your own tiny Transformer")
 lesson.more("What training does", "attn_training")
 config = parts.training_controls()
-if st.button("Train", key="tf_train", type="primary", icon=":material/play_arrow:"):
+c_train, c_stop, _ = st.columns([1, 1, 4])
+if c_train.button("Train", key="tf_train", type="primary", icon=":material/play_arrow:"):
     parts.train_live(config)
     st.rerun()
+live.stop_button(c_stop, key="tf_stop")
 if run is not None:
     parts.show_run(run)
 

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from app import controls, lesson, stepper, urlstate
+from app import controls, lesson, live, stepper, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from seqviz import bridge, checkpoints, transformer, transformer_lm, transformer_training
@@ -278,29 +278,69 @@ def training_controls() -> transformer_training.TrainConfig:
     )
 
 
+MAX_SECONDS = 60  # training per press of Train; press again to continue
+
+
 def train_live(config: transformer_training.TrainConfig) -> None:
-    """Train in this session with a progress bar; the result goes to session_state only."""
+    """Train (or continue) the session's own model in slices, drawing progress between
+    them; Stop (:func:`app.live.stop_button`) ends it at once and keeps what it learned.
+
+    The run lives in ``st.session_state["tf_run"]`` only; new settings start a new run,
+    the same settings continue the last one until it has all its steps.
+    """
+    run = st.session_state.get("tf_run")
+    if run is None or run["config"] != config or run["trainer"].done:
+        lm, trainer = transformer_training.trainer(config, load_time_machine())
+        run = {"lm": lm, "trainer": trainer, "config": config}
+        st.session_state["tf_run"] = run
+    st.session_state["_tf_show_mine"] = True  # the Weights widget switches on the next run
+    trainer = run["trainer"]
+    eval_every = max(1, config.steps // 4)
     bar = st.progress(0.0, text="Training…")
 
-    def progress(p) -> None:
-        if p.step % 5 == 0 or p.step == p.total:
-            bar.progress(p.fraction, text=f"step {p.step}/{p.total} · loss {p.loss:.3f}")
+    def draw() -> None:
+        h = trainer.history
+        loss = f" · loss {h.losses[-1]:.3f}" if h.losses else ""
+        bar.progress(h.step / config.steps, text=f"step {h.step}/{config.steps}{loss}")
 
-    lm, history = transformer_training.train(
-        config, load_time_machine(), callback=progress, eval_every=max(1, config.steps // 4)
+    run["lm"].model.requires_grad_(True)
+    live.train(
+        run,
+        lambda seconds: trainer.run(max_seconds=seconds, eval_every=eval_every),
+        lambda: trainer.done,
+        draw,
+        MAX_SECONDS,
     )
+    run["lm"].model.requires_grad_(False)
     bar.empty()
-    st.session_state["tf_run"] = {"lm": lm, "history": history, "config": config}
-    st.session_state["_tf_show_mine"] = True  # the Weights widget switches on the next run
+
+
+def run_status(run: dict) -> str:
+    """How the session's run ended, in words."""
+    steps, total = run["trainer"].history.step, run["config"].steps
+    ended = live.outcome(run)
+    if ended == "finished":
+        return f"finished all {total} steps"
+    if ended == "paused":
+        return f"paused after {MAX_SECONDS} s at step {steps} of {total} — press Train to continue"
+    return f"stopped at step {steps} of {total} — press Train to continue"
 
 
 def show_run(run: dict) -> None:
-    h, config = run["history"], run["config"]
+    trainer, config = run["trainer"], run["config"]
+    run["lm"].model.requires_grad_(False)  # also after a Stop cut the last press short
+    h = trainer.history
+    if h.step == 0:
+        st.info("Stopped before the first step: press **Train** to start.", icon=":material/stop:")
+        return
+    if not h.eval_steps or h.eval_steps[-1] != h.step:
+        trainer.evaluate()  # held-out perplexity where it stopped
+    pretrained = checkpoints.info("transformer")["metrics"]["heldout_perplexity"]
     st.success(
-        f"Your model ({config.steps} steps, d_model = {config.d_model}, {config.positions} positions, "
-        f"{config.norm}-LN, seed {config.seed}): held-out perplexity **{h.heldout[-1]:.2f}** after "
-        f"{h.seconds:.0f} s (the pretrained model: {checkpoints.info('transformer')['metrics']['heldout_perplexity']:.2f}). "
-        "Choose **My model** under Weights at the top to look inside it.",
+        f"Your model ({run_status(run)}; d_model = {config.d_model}, {config.positions} "
+        f"positions, {config.norm}-LN, seed {config.seed}): held-out perplexity "
+        f"**{h.heldout[-1]:.2f}** after {h.seconds:.0f} s of training (the pretrained model: "
+        f"{pretrained:.2f}). Choose **My model** under Weights at the top to look inside it.",
         icon=":material/check_circle:",
     )
     lesson.chart(
@@ -320,33 +360,54 @@ def _shared_bridge_pair(task: str) -> bridge.Pair:
 
 
 def bridge_pair(task: str, seed: int) -> bridge.Pair | None:
-    """Seed 0: the pretrained pair (shared). Other seeds: trained in this session on request."""
+    """Seed 0: the pretrained pair (shared). Other seeds: trained in this session on
+    request, the LSTM then the Transformer, in slices that Stop can end (Train continues)."""
     if seed == 0 and f"transformer-bridge-{task}" in checkpoints.available():
         return _shared_bridge_pair(task)
     runs = st.session_state.setdefault("tf_bridge_runs", {})
-    if (task, seed) in runs:
-        return runs[(task, seed)]
-    st.info(
-        f"No models for seed {seed} yet. Training an LSTM and a Transformer on “{task}” takes about "
-        "half a minute.",
-        icon=":material/model_training:",
-    )
-    if not st.button("Train both", key="tf_bridge_train", icon=":material/play_arrow:"):
+    run = runs.get((task, seed))
+    if run is not None and all(t.done for t in run["trainers"]):
+        return run["pair"]
+    if run is None:
+        st.info(
+            f"No models for seed {seed} yet. Training an LSTM and a Transformer on “{task}” takes "
+            "about half a minute.",
+            icon=":material/model_training:",
+        )
+    else:
+        done = sum(t.history.step for t in run["trainers"])
+        st.info(
+            f"Training {live.outcome(run)} at step {done} of {2 * run['pair'].config.steps} — "
+            "press **Train both** to continue.",
+            icon=":material/pause:",
+        )
+    c_train, c_stop, _ = st.columns([1, 1, 4])
+    live.stop_button(c_stop, key="tf_bridge_stop")
+    if not c_train.button("Train both", key="tf_bridge_train", icon=":material/play_arrow:"):
         return None
+    if run is None:
+        pair = bridge.untrained_pair(bridge.BridgeConfig(task=task, seed=seed))
+        trainers = [bridge.trainer(pair.lstm, pair.config, "LSTM")]
+        trainers.append(bridge.trainer(pair.transformer, pair.config, "Transformer"))
+        run = runs[(task, seed)] = {"pair": pair, "trainers": trainers}
     bar = st.progress(0.0, text="Training…")
-    config = bridge.BridgeConfig(task=task, seed=seed)
-    order = {"LSTM": 0, "Transformer": 1}
+    total = 2 * run["pair"].config.steps
 
-    def progress(p) -> None:
-        if p.step % 10 == 0 or p.step == p.total:
-            bar.progress(
-                (order[p.label] * p.total + p.step) / (2 * p.total),
-                text=f"{p.label}: step {p.step}/{p.total}",
-            )
+    def draw() -> None:
+        done = sum(t.history.step for t in run["trainers"])
+        who = next((t.label for t in run["trainers"] if not t.done), "Transformer")
+        bar.progress(done / total, text=f"{who}: step {done} of {total} (both models)")
 
-    runs[(task, seed)] = bridge.train_pair(config, progress)
+    def run_for(seconds: float) -> None:
+        next(t for t in run["trainers"] if not t.done).run(max_seconds=seconds)
+
+    live.train(run, run_for, lambda: all(t.done for t in run["trainers"]), draw, MAX_SECONDS)
     bar.empty()
-    return runs[(task, seed)]
+    if not all(t.done for t in run["trainers"]):
+        st.rerun()  # paused at the time limit: show where it got to
+    for t in run["trainers"]:
+        t.model.requires_grad_(False)
+    return run["pair"]
 
 
 def _bridge_view(pair: bridge.Pair, symbols: str):
