@@ -2,18 +2,7 @@
 
 import streamlit as st
 
-from app import (
-    controls,
-    equations,
-    figcache,
-    frame,
-    lesson,
-    loaders,
-    quiz,
-    share,
-    stepper,
-    tour,
-)
+from app import controls, equations, figcache, frame, lesson, loaders, quiz, share, stepper, tour
 from app.urlstate import BOUND
 from seqviz import recurrent, units
 from seqviz.figures.style import GATE_LABELS, GATE_NAMES

@@ -2,18 +2,7 @@
 
 import streamlit as st
 
-from app import (
-    controls,
-    equations,
-    figcache,
-    frame,
-    lesson,
-    loaders,
-    quiz,
-    share,
-    stepper,
-    tour,
-)
+from app import controls, equations, figcache, frame, lesson, loaders, quiz, share, stepper, tour
 from app.urlstate import BOUND
 from seqviz import recurrent
 from seqviz.charlm import CharModel
