@@ -108,7 +108,7 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=50)
     parser.add_argument("--settle", type=float, default=150.0, help="seconds idle at the end")
     args = parser.parse_args()
-    log = ROOT / "benchmarks" / "results" / "memory-server.log"
+    log = ROOT / "test-results-server-memory.log"  # ignored by git
     readings = []
     with serve_app(log) as url, sync_playwright() as p:
         pid = server_pid(int(url.rsplit(":", 1)[1]))
