@@ -178,7 +178,7 @@ def run(
         evaluate: a held-out measurement of the model (e.g. perplexity).
         eval_every: call ``evaluate`` every this many steps (0: only at ``total``).
         label: names the run in :class:`Progress`.
-        clock: seconds as a float (a fake clock in tests).
+        clock: seconds as a float (tests pass their own, stepped by hand).
 
     Returns:
         Why the run ended.
@@ -366,7 +366,7 @@ def in_slices(
         done: true once the planned training is complete.
         max_seconds: no slice starts after this much time (wall clock, drawing included).
         slice_seconds: the longest slice: how long the caller may wait to draw (or stop).
-        clock: seconds as a float (a fake clock in tests).
+        clock: seconds as a float (tests pass their own, stepped by hand).
     """
     start = clock()
     while not done() and (elapsed := clock() - start) < max_seconds:

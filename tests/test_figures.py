@@ -18,14 +18,12 @@ from seqviz.figures import (
     norms_over_time,
     saturation_scatter,
     style,
-    text_activation,
-    text_step_marker,
     topk_bar,
     trajectory,
     trajectory_step_marker,
     unit_ranking_bar,
-    unrolled,
 )
+from seqviz.figures.coloured_text import text_activation, text_step_marker
 from seqviz.figures.overlay import freeze, overlay
 from seqviz.figures.style import (
     ACCENT,
@@ -38,6 +36,7 @@ from seqviz.figures.style import (
     token_label,
 )
 from seqviz.figures.timeaxis import step_marker
+from seqviz.figures.unrolling import unrolled
 from seqviz.units import UnitScore
 
 TEXT = 'the "time" machine'
