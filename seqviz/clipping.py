@@ -6,7 +6,10 @@ norm is at most θ, keeping its direction:
 
     g <- min(1, θ / (||g|| + 1e-6)) · g,      ||g|| = sqrt(Σ_p ||g_p||²)
 
-It cannot repair an overflow: once ||g|| is inf the factor is 0, and 0 · inf = NaN.
+It cannot repair an overflow. In float32, ||g|| overflows to inf as soon as the sum of
+the squares passes 3.4e38 (a gradient of about 1e19 is enough), although every entry is
+still finite: the factor is then θ / inf = 0 and the whole update becomes 0. If entries
+themselves are inf, 0 · inf = NaN.
 
 Dimensions: P parameter tensors, each of any shape.
 """
@@ -28,6 +31,15 @@ class Clipped:
     norm_before: float  # ||g|| over all tensors, as if concatenated (what clip_grad_norm_ returns)
     norm_after: float  # the same norm after clipping
     coef: float  # the factor every gradient was multiplied by, min(1, θ / (||g|| + 1e-6))
+
+    @property
+    def overflow(self) -> str | None:
+        """None if ||g|| is finite; "norm" if only the norm overflowed (every entry finite:
+        clipping zeroes the update); "entries" if entries are inf / NaN (they become NaN)."""
+        if torch.isfinite(torch.tensor(self.norm_before)):
+            return None
+        finite = all(bool(torch.isfinite(g).all()) for g in self.grads)
+        return "norm" if finite else "entries"
 
 
 def clip_global_norm(grads: Sequence[Tensor], max_norm: float, norm_type: float = 2.0) -> Clipped:

@@ -37,7 +37,7 @@ GAMMA = {"tanh": 1.0, "relu": 1.0, "sigmoid": 0.25}
 
 
 def last_step_sum(output: Tensor) -> Tensor:
-    """The default loss: L = sum_j h_{T-1, j}, the output at the last step."""
+    """The default loss: L = sum_j h_{T,j}, the output at the last step (row T - 1)."""
     return output[-1].sum()
 
 
@@ -78,9 +78,11 @@ def _scale_grad(h: Tensor, xi: float) -> Tensor:
 
 @dataclass(frozen=True)
 class _Unrolled:
-    hs: list[Tensor]  # T x (H,) top-layer h_t, each a node of the graph
-    cs: list[Tensor]  # T x (H,) top-layer c_t (LSTM), else empty
+    hs: list[Tensor]  # T x (H,) top-layer h_1 .. h_T, each a node of the graph
+    cs: list[Tensor]  # T x (H,) top-layer c_1 .. c_T (LSTM), else empty
     output: Tensor  # (T, H) stack of hs
+    h0: Tensor  # (1, H) the top layer's initial state h_0 = 0, a leaf of the graph
+    c0: Tensor  # (1, H) the top layer's c_0 = 0 (LSTM; unused otherwise)
 
 
 def _unroll(
@@ -93,13 +95,15 @@ def _unroll(
     """Run the module step by step with PyTorch's cell functions, keeping every h_t.
 
     ``xi[t]`` scales the gradient that flows from step t back into step t - 1
-    through the state (1: full BPTT, 0: truncated there).
+    through the state (1: full BPTT, 0: truncated there). The initial states
+    h_0 = 0 (and c_0 = 0) are leaves that require grad, so dL/dh_0 exists.
     """
     T, num_layers, H = x.shape[0], module.num_layers, module.hidden_size
     bias = module.bias
-    zeros = x.new_zeros(1, H)
-    h = [zeros] * num_layers
-    c = [zeros] * num_layers
+    # h_0 = 0, c_0 = 0 for every layer
+    h = [x.new_zeros(1, H).requires_grad_(True) for _ in range(num_layers)]
+    c = [x.new_zeros(1, H).requires_grad_(True) for _ in range(num_layers)]
+    h0, c0 = h[-1], c[-1]
     hs, cs = [], []
     for t in range(T):
         inp = x[t : t + 1]  # (1, D)
@@ -133,7 +137,7 @@ def _unroll(
         hs.append(h[-1])
         if kind == "lstm":
             cs.append(c[-1])
-    return _Unrolled(hs=hs, cs=cs, output=torch.cat(hs, dim=0))
+    return _Unrolled(hs=hs, cs=cs, output=torch.cat(hs, dim=0), h0=h0, c0=c0)
 
 
 def norm(g: Tensor, dim: int = -1) -> Tensor:
@@ -150,16 +154,51 @@ def norm(g: Tensor, dim: int = -1) -> Tensor:
 
 @dataclass(frozen=True)
 class GradientFlow:
-    """One backward pass through time, with the total gradient at every step."""
+    """One backward pass through time, with the total gradient at every step.
+
+    Row i of the (T, ·) tensors is step t = i + 1: the state h_t after reading x_t
+    (the maths counts x_1 .. x_T, h_0 = 0); ``initial_grad`` is dL/dh_0.
+    """
 
     kind: str  # "rnn", "gru" or "lstm"
-    output: Tensor  # (T, H) top-layer h_t; equals module(x)[0]
+    output: Tensor  # (T, H) top-layer h_1 .. h_T; equals module(x)[0]
     loss: float  # L
     hidden_grad: Tensor  # (T, H) dL/dh_t, total (direct + through the recurrence)
-    direct_grad: Tensor  # (T, H) ∂L/∂h_t through the loss alone (0 for t < T-1 by default)
+    direct_grad: Tensor  # (T, H) ∂L/∂h_t through the loss alone (0 for t < T by default)
     cell_grad: Tensor | None  # (T, H) dL/dc_t through the next step (h_t held fixed), LSTM only
     input_grad: Tensor  # (T, D) dL/dx_t: how much input t still moves L (connectivity)
     param_grads: dict[str, Tensor] | None = None  # name -> dL/dθ, if asked for
+    initial_grad: Tensor | None = None  # (H,) dL/dh_0, the gradient reaching the initial state
+    initial_cell_grad: Tensor | None = None  # (H,) dL/dc_0 (LSTM)
+
+    @property
+    def state_grads(self) -> Tensor:
+        """(T + 1, S) dL/ds_t for t = 0 .. T; s = h, or [h; c] for the LSTM."""
+        h = torch.cat([self.initial_grad[None], self.hidden_grad])
+        if self.cell_grad is None:
+            return h
+        c = torch.cat([self.initial_cell_grad[None], self.cell_grad])
+        return torch.cat([h, c], dim=-1)
+
+    @property
+    def state_norms(self) -> Tensor:
+        """(T + 1,) ||dL/dh_t||_2 for t = 0 .. T, h_0 = 0 included, float64."""
+        return norm(torch.cat([self.initial_grad[None], self.hidden_grad]))
+
+    @property
+    def kept(self) -> float:
+        """||dL/dh_0|| / ||dL/dh_T||: how much of the gradient at the end reaches the start."""
+        n = self.state_norms
+        return float(n[0] / n[-1]) if n[-1] > 0 else math.nan
+
+    @property
+    def factors(self) -> Tensor:
+        """(T,) ||dL/ds_{t-1}|| / ||dL/ds_t|| for t = 1 .. T: what one step back really
+        multiplied the gradient's norm by (s = [h; c] for the LSTM). With no direct term
+        (the default loss, t < T) it is at most ||ds_t/ds_{t-1}||_2: the norm bounds it."""
+        n = norm(self.state_grads)
+        with torch.no_grad():
+            return n[:-1] / n[1:]
 
     @property
     def hidden_norms(self) -> Tensor:
@@ -199,7 +238,7 @@ def backprop(
     with torch.enable_grad():
         run = _unroll(kind, module, w, x, xi)
         L = loss_fn(run.output)
-        wrt = [*run.hs, *run.cs, x, run.output, *(w.values() if params else ())]
+        wrt = [*run.hs, *run.cs, x, run.output, run.h0, run.c0, *(w.values() if params else ())]
         grads = torch.autograd.grad(L, wrt, allow_unused=True)
 
     def given(g: Tensor | None, like: Tensor) -> Tensor:
@@ -214,7 +253,7 @@ def backprop(
     param_grads = None
     if params:
         param_grads = {
-            name: given(g, p) for (name, p), g in zip(w.items(), grads[n + 2 :], strict=True)
+            name: given(g, p) for (name, p), g in zip(w.items(), grads[n + 4 :], strict=True)
         }
     return GradientFlow(
         kind=kind,
@@ -225,6 +264,8 @@ def backprop(
         cell_grad=cell,
         input_grad=given(grads[n], x),
         param_grads=param_grads,
+        initial_grad=given(grads[n + 2], run.h0)[0],
+        initial_cell_grad=given(grads[n + 3], run.c0)[0] if kind == "lstm" else None,
     )
 
 
@@ -262,19 +303,23 @@ def parameter_grads(
 
 @dataclass(frozen=True)
 class Jacobians:
-    """The per-step Jacobians of the recurrence and the products BPTT multiplies."""
+    """The per-step Jacobians of the recurrence and the products BPTT multiplies.
+
+    Counted as the maths counts: step t = 1 .. T reads x_t; row i of ``step`` is
+    step t = i + 1, the Jacobian ds_t/ds_{t-1} (row 0: ds_1/ds_0, s_0 = 0 the initial state).
+    """
 
     kind: str
-    step: Tensor  # (T, S, S) ds_t/ds_{t-1}; s = h, or [h; c] for the LSTM; step[0] is w.r.t. s_{-1}
-    step_norms: Tensor  # (T,) ||ds_t/ds_{t-1}||_2 (largest singular value)
-    product_norms: Tensor  # (T,) ||dh_{T-1}/dh_t||_2; 1 at t = T-1
+    step: Tensor  # (T, S, S) ds_t/ds_{t-1} for t = 1 .. T; s = h, or [h; c] for the LSTM
+    step_norms: Tensor  # (T,) ||ds_t/ds_{t-1}||_2 (largest singular value), t = 1 .. T
+    product_norms: Tensor  # (T + 1,) ||dh_T/dh_t||_2 for t = 0 .. T; 1 at t = T
 
 
 def jacobians(module: nn.Module, x: Tensor) -> Jacobians:
-    """Every one-step Jacobian ds_t/ds_{t-1} and ||dh_{T-1}/dh_t||_2 for a one-layer module.
+    """Every one-step Jacobian ds_t/ds_{t-1} and ||dh_T/dh_t||_2 for a one-layer module.
 
     For the LSTM the state is s = [h; c] (2H numbers), because h_t depends on h_{t-1}
-    also through c_t; dh_{T-1}/dh_t is the h-block of the product of state Jacobians.
+    also through c_t; dh_T/dh_t is the h-block of the product of state Jacobians.
     """
     kind = _check(module, x)
     if module.num_layers != 1:
@@ -284,7 +329,7 @@ def jacobians(module: nn.Module, x: Tensor) -> Jacobians:
     x = x.detach().to(w["weight_hh_l0"].dtype)
     with torch.no_grad():
         run = _unroll(kind, module, w, x)
-    h = torch.cat([x.new_zeros(1, H), run.output[:-1]])  # (T, H) state entering step t
+    h = torch.cat([x.new_zeros(1, H), run.output[:-1]])  # (T, H) h_{t-1}, entering step t
     args = (w["weight_ih_l0"], w["weight_hh_l0"], w.get("bias_ih_l0"), w.get("bias_hh_l0"))
 
     if kind == "lstm":
@@ -310,13 +355,13 @@ def jacobians(module: nn.Module, x: Tensor) -> Jacobians:
     # J_t = ds_t/ds_{t-1}, one Jacobian per step, all steps at once
     step = torch.func.vmap(torch.func.jacrev(cell, argnums=1))(x, s_prev)  # (T, S, S)
     step_norms = _spectral_norms(step)
-    # dh_{T-1}/dh_t = [Π_{s=t+1..T-1} J_s]_{hh}
+    # dh_T/dh_t = [Π_{k=t+1..T} J_k]_{hh}, for t = T, T-1, .., 0 (row t of products)
     T, S = step.shape[0], step.shape[1]
-    products = step.new_empty(T, H, H)
+    products = step.new_empty(T + 1, H, H)
     P = torch.eye(S, dtype=step.dtype)
-    products[T - 1] = P[:H, :H]
-    for t in range(T - 2, -1, -1):
-        P = P @ step[t + 1]
+    products[T] = P[:H, :H]
+    for t in range(T - 1, -1, -1):
+        P = P @ step[t]  # step[t] is J_{t+1}
         products[t] = P[:H, :H]
     return Jacobians(
         kind=kind, step=step, step_norms=step_norms, product_norms=_spectral_norms(products)

@@ -11,6 +11,16 @@
 For the GRU and LSTM, W_hh stacks one H x H block per gate; each block gets the
 same treatment. Every function takes a seed: nothing touches the global RNG.
 
+A *keep-gate bias* b (:func:`bias_keep_gate_`) is added to the bias of the gate that
+decides how much of the old state is kept, so that it starts near σ(b) instead of
+σ(0) = 1/2 (Gers, Schmidhuber & Cummins 2000 for the LSTM's forget gate;
+Jozefowicz, Zaremba & Sutskever 2015 recommend b = 1):
+
+- LSTM: c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t, so "keep" is f_t near 1: b is added to b_f.
+- GRU (PyTorch's form): h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}: z_t multiplies the old
+  state, so "keep" is z_t near 1 and b is added to b_z, with a plus sign. (Texts that
+  write h_t = (1 - z_t) ⊙ h_{t-1} + z_t ⊙ h̃_t would need -b.)
+
 Dimensions: D input size, H hidden size, G gates (1 RNN, 3 GRU, 4 LSTM).
 """
 
@@ -24,6 +34,9 @@ from seqviz.charlm import init_parameters
 SCHEMES = ("default", "orthogonal", "scaled", "identity")
 KINDS = ("rnn", "gru", "lstm")
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+# Which H-row block of the stacked gate weights is the keep gate: PyTorch stacks the
+# LSTM's gates as (i, f, g, o) and the GRU's as (r, z, n), so f and z are block 1.
+KEEP_GATE = {"lstm": ("forget", 1), "gru": ("update", 1)}
 
 
 def spectral_radius(W: torch.Tensor) -> float:
@@ -67,6 +80,28 @@ def initialise_(
     return module
 
 
+@torch.no_grad()
+def bias_keep_gate_(module: nn.RNNBase, bias: float) -> nn.RNNBase:
+    """Add ``bias`` to the keep gate's bias in every layer (LSTM b_f, GRU b_z); returns module.
+
+    The gate's pre-activation is W_i x_t + b_i + W_h h_{t-1} + b_h: the bias goes into
+    b_h (``bias_hh``), so at a zero input and state the gate is σ(b_i + b_h + bias).
+    A plain RNN has no gate: asking for a non-zero bias on one is an error.
+    """
+    kind = "lstm" if isinstance(module, nn.LSTM) else "gru" if isinstance(module, nn.GRU) else "rnn"
+    if bias == 0:
+        return module
+    if kind == "rnn":
+        raise ValueError("a plain RNN has no keep gate to bias")
+    if not module.bias:
+        raise ValueError("the module has no biases (bias=False)")
+    H, block = module.hidden_size, KEEP_GATE[kind][1]
+    for l in range(module.num_layers):
+        # b_f (LSTM) or b_z (GRU) += bias: the gate starts near σ(bias), "keep the old state"
+        getattr(module, f"bias_hh_l{l}")[block * H : (block + 1) * H] += bias
+    return module
+
+
 def build(
     kind: str,
     input_size: int,
@@ -76,11 +111,13 @@ def build(
     radius: float = 1.0,
     seed: int = 0,
     num_layers: int = 1,
+    gate_bias: float = 0.0,
 ) -> nn.RNNBase:
     """A fresh one-direction ``nn.RNN`` / ``nn.GRU`` / ``nn.LSTM`` initialised with ``scheme``.
 
     ``nonlinearity`` ("tanh" or "relu") applies to the plain RNN only; the GRU and
-    LSTM always use σ and tanh.
+    LSTM always use σ and tanh. ``gate_bias`` is added to the GRU's / LSTM's keep
+    gate (:func:`bias_keep_gate_`) and ignored for the plain RNN, which has none.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
@@ -94,4 +131,7 @@ def build(
     else:
         module = nn.LSTM(input_size, hidden_size, num_layers, **meta)
     module = module.to_empty(device="cpu")
-    return initialise_(module, scheme, radius, seed).eval()
+    module = initialise_(module, scheme, radius, seed)
+    if kind != "rnn":
+        bias_keep_gate_(module, gate_bias)
+    return module.eval()

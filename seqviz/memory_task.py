@@ -76,17 +76,15 @@ class MemoryModel(nn.Module):
     def __init__(self, kind: str, config: MemoryConfig) -> None:
         super().__init__()
         self.kind = kind
-        self.rnn = build(kind, config.input_size, config.hidden_size, seed=config.seed)
+        # the GRU's update gate / the LSTM's forget gate start near σ(gate_bias): "keep"
+        gate_bias = config.gate_bias if kind != "rnn" else 0.0
+        self.rnn = build(
+            kind, config.input_size, config.hidden_size, seed=config.seed, gate_bias=gate_bias
+        )
         # meta, then filled below from our generator: the global RNG is never drawn from
         self.head = nn.Linear(config.hidden_size, config.num_signal, device="meta").to_empty(
             device="cpu"
         )
-        H = config.hidden_size
-        keep = {"lstm": slice(H, 2 * H), "gru": slice(H, 2 * H)}.get(kind)  # f_t / z_t rows
-        if keep is not None:
-            with torch.no_grad():
-                # f_t (LSTM) or z_t (GRU) = σ(... + b + gate_bias): closer to "keep the old state"
-                self.rnn.bias_hh_l0[keep] += config.gate_bias
         with torch.no_grad():
             gen = torch.Generator().manual_seed(config.seed + 7)
             bound = config.hidden_size**-0.5

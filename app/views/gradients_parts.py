@@ -5,17 +5,17 @@ controls), so no tab reads hidden state; the page decides which tab is open.
 """
 
 import copy
-import math
 from dataclasses import dataclass
 
 import streamlit as st
 import torch
 
-from app import controls, lesson, live, loaders, urlstate
+from app import controls, frame, lesson, live, loaders, urlstate
 from app.urlstate import BOUND, start_value
 from seqviz import (
     clipping,
     gradients,
+    gradients_presets,
     gradients_tex,
     initialisation,
     memory_task,
@@ -25,14 +25,17 @@ from seqviz.figures import gradients as gfigs
 
 KINDS = ("rnn", "gru", "lstm")
 NAMES = gfigs.MODEL_NAMES
+PRESETS = gradients_presets.PRESETS
 INITS = {
     "default": "PyTorch default",
     "orthogonal": "Orthogonal × r",
     "scaled": "Random, spectral radius r",
     "identity": "Identity × r (IRNN)",
-    "trained": "Trained on The Time Machine",
 }
 LOSSES = {"last": "last step: L = Σⱼ h_T,j", "all": "every step: L = Σₜ Σⱼ h_t,j"}
+# "Make it explode": a ReLU RNN whose gradient grows ×1.5 per step back over 300 steps
+EXPLODE = dict(grad_input="random", grad_len=300, grad_act="relu", grad_init="orthogonal")
+EXPLODE_RADIUS = 1.5
 MAX_SECONDS = 120  # one press of Train never holds the server longer (press it to continue)
 
 
@@ -44,8 +47,13 @@ def loss_fn(kind: str):
 
 
 @st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
-def build_models(hidden: int, act: str, init: str, radius: float, seed: int, f64: bool):
-    """kind -> recurrent module (fresh, or a private copy of the pretrained one)."""
+def build_models(
+    hidden: int, act: str, init: str, radius: float, seed: int, f64: bool, bias: float = 0.0
+):
+    """kind -> recurrent module (fresh, or a private copy of the pretrained one).
+
+    ``init == "trained"``: the trained checkpoints; else fresh weights, W_hh initialised
+    by ``init`` and the GRU's / LSTM's keep gate biased by ``bias``."""
     V = len(loaders.untrained_model("rnn").vocab)  # one-hot characters, as the char models read
     models = {}
     for kind in KINDS:
@@ -54,9 +62,20 @@ def build_models(hidden: int, act: str, init: str, radius: float, seed: int, f64
             module = copy.deepcopy((shared or loaders.untrained_model(kind)).rnn)
         else:
             a = act if kind == "rnn" else "tanh"
-            module = initialisation.build(kind, V, hidden, a, init, radius, seed)
+            module = initialisation.build(kind, V, hidden, a, init, radius, seed, gate_bias=bias)
         models[kind] = module.double() if f64 else module.float()
     return models
+
+
+@st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
+def keep_gates(setup: tuple, ids: tuple[int, ...]) -> dict[str, float]:
+    """kind -> the mean keep gate (GRU z_t, LSTM f_t) while reading the input."""
+    x = one_hot(ids)
+    means = {
+        k: gradients_presets.keep_gate_mean(m, x.to(m.weight_hh_l0.dtype))
+        for k, m in build_models(*setup).items()
+    }
+    return {k: v for k, v in means.items() if v is not None}
 
 
 @st.cache_resource(max_entries=64, ttl=1800, show_spinner=False)
@@ -86,7 +105,7 @@ def one_hot(ids: tuple[int, ...]) -> torch.Tensor:
 class Run:
     """What the page computed from its controls; every tab draws from it."""
 
-    setup: tuple  # (H, activation, init, r, seed, float64): the key of the cached models
+    setup: tuple  # (H, activation, init, r, seed, float64, gate bias): the cached models' key
     ids: tuple[int, ...]  # (T,) character ids of the input
     tokens: list[str]  # T characters, for hover labels
     loss: str  # "last" | "all"
@@ -103,6 +122,72 @@ class Run:
         return build_models(*self.setup)
 
 
+def model_controls(trained: bool) -> tuple:
+    """The models' settings: W_hh's initialisation, the RNN's activation, H, r, the loss and
+    the precision (the trained checkpoints fix the first four)."""
+    c1, c2, c3 = st.columns([1.3, 1, 1.4])
+    init = controls.choose(
+        c1,
+        "selectbox",
+        "Initialisation of W_hh",
+        list(INITS),
+        key="grad_init",
+        default="default",
+        format_func=INITS.get,
+        disabled=trained,
+    )
+    act = controls.choose(
+        c2,
+        "segmented_control",
+        "RNN activation",
+        ["tanh", "relu"],
+        key="grad_act",
+        default="tanh",
+        format_func={"tanh": "tanh", "relu": "ReLU"}.get,
+        disabled=trained,
+        help="The plain RNN's f in h_t = f(W_xh x_t + W_hh h_{t-1} + b). GRU and LSTM keep σ/tanh.",
+    )
+    hidden = controls.choose(
+        c3,
+        "segmented_control",
+        "Hidden size H",
+        [8, 16, 32, 64, 128],
+        key="grad_hidden",
+        default=32,
+        disabled=trained,
+    )
+    c4, c5, c6 = st.columns([1.3, 1, 1.4])
+    urlstate.clamp("grad_radius", 0.1, 3.0)
+    start_value("grad_radius", 1.0)
+    radius = c4.slider(
+        "W_hh scale r (spectral radius)",
+        0.1,
+        3.0,
+        step=0.05,
+        key="grad_radius",
+        disabled=trained or init == "default",
+        help="Every eigenvalue of W_hh (each gate's block for GRU/LSTM) has |λ| <= r.",
+        **BOUND,
+    )
+    loss = controls.choose(
+        c5,
+        "selectbox",
+        "Loss L",
+        list(LOSSES),
+        key="grad_loss",
+        default="last",
+        format_func=LOSSES.get,
+    )
+    start_value("grad_f64", False)
+    f64 = c6.toggle(
+        "float64 (see below float32's limits)",
+        key="grad_f64",
+        help="float32 stores nothing below about 1e-45 (becomes 0) or above 3e38 (becomes inf).",
+        **BOUND,
+    )
+    return init, act, hidden, radius, loss, f64
+
+
 def choose_model(where, key: str) -> str:
     """Which of the three models a tab looks at: "rnn", "gru" or "lstm"."""
     return controls.choose(
@@ -117,15 +202,16 @@ def choose_model(where, key: str) -> str:
 
 
 def report(kind: str, n: torch.Tensor, T: int) -> None:
-    """Say in words what happened to this model's gradient, overflow and underflow included."""
+    """Say in words when this model's gradient overflowed or underflowed (n: t = 0 .. T)."""
     bad = (~torch.isfinite(n)).nonzero().flatten().tolist()
     zero = (n == 0).nonzero().flatten().tolist()
     if bad:
         what = "NaN" if torch.isnan(n[bad[-1]]) else "inf"
         st.error(
             f"**{NAMES[kind]}: the gradient overflowed at step t = {bad[-1]}** ({what}; "
-            f"{len(bad)} of {T} steps are not finite numbers). Nothing is clipped or hidden: "
-            "this is what backpropagation really produced. Try clipping below, a smaller r, or tanh.",
+            f"{len(bad)} of {T + 1} states h_0 … h_{T} are not finite numbers). Nothing is clipped "
+            "or hidden: this is what backpropagation really produced. Try clipping below, a "
+            "smaller r, or tanh.",
             icon=":material/warning:",
         )
     elif zero:
@@ -134,9 +220,20 @@ def report(kind: str, n: torch.Tensor, T: int) -> None:
             "smaller than the precision can store. Switch on float64 to see how small it really is.",
             icon=":material/south:",
         )
-    else:
-        ratio = float(n[0] / n[-1]) if n[-1] > 0 else math.nan
-        st.metric(f"{NAMES[kind]}: ‖dL/dh₀‖ / ‖dL/dh_T‖", f"{ratio:.2e}")
+
+
+def headline(flow: dict, setup: tuple, ids: tuple[int, ...], T: int) -> None:
+    """The live equation (how much of the gradient reaches h_0, per model) and what it shows."""
+    kept = {k: f.kept for k, f in flow.items()}
+    with st.container(key="grad_equation"):
+        st.latex(gradients_tex.kept(kept, T))
+    gates = keep_gates(setup, ids)
+    measured = ", ".join(
+        f"{NAMES[k]} {'z̄' if k == 'gru' else 'f̄'} = {g:.2f}" for k, g in gates.items()
+    )
+    st.markdown(
+        f"**{gradients_presets.comparison(kept)}** Mean keep gate on this input: {measured}."
+    )
 
 
 # --- eigenvalues of W_hh and the Pascanu verdict ---------------------------------------
@@ -163,43 +260,51 @@ def eig_tab(run: Run) -> None:
 
 
 # --- the BPTT recursion at one step, with its numbers ----------------------------------
+FACTOR_CAPTION = (
+    "solid: what one step back really multiplied the gradient by, ‖∂L/∂h_{t−1}‖ / ‖∂L/∂h_t‖ "
+    "(from autograd); dashed: the Jacobian's norm ‖∂h_t/∂h_{t−1}‖₂. The norm bounds the factor, "
+    "it is not the factor: the solid line stays at or below the dashed one, often well below, "
+    "because the gradient rarely points along the Jacobian's most stretched direction. "
+    "The dotted vertical line is the step in the equation above."
+)
+
+
 def bptt_tab(run: Run) -> None:
     flow, setup, ids, T, tokens = run.flow, run.setup, run.ids, run.T, run.tokens
     c_kind, c_step = st.columns([1, 3])
     kind = choose_model(c_kind, key="grad_kind")
-    if T < 2:
-        st.info("The sequence has one step: there is no earlier step to send a gradient to.")
+    urlstate.clamp("grad_t", 0, T - 1)
+    start_value("grad_t", max(0, T - 10))
+    if T > 1:
+        t = c_step.slider("Step t", 0, T - 1, key="grad_t", format="t = %d", **BOUND)
     else:
-        urlstate.clamp("grad_t", 0, max(T - 2, 0))
-        start_value("grad_t", max(0, T - 11))
-        if T > 2:
-            t = c_step.slider("Step t", 0, T - 2, key="grad_t", format="t = %d", **BOUND)
-        else:
-            t = 0
-            c_step.markdown("Step **t = 0** (two steps: one link back)")
-        J = jacobians(setup, ids, kind)
-        f = flow[kind]
-        for line in gradients_tex.bptt_recursion(gradients_tex.bptt_step(f, J, t)):
-            st.latex(line)
-        if kind == "lstm":
-            st.caption(
-                "For the LSTM the state is s_t = [h_t; c_t]: h_t reaches step t+1 directly and "
-                "through the cell state, so the Jacobian is 2H × 2H; [·]_hh is its block from h to h."
-            )
-        lesson.chart(
-            gfigs.jacobian_curves(J, t, tokens),
-            key="grad_jacobians",
-            how="the flat line is each step's factor; the other is their running product from "
-            "T back to t: factors below 1 multiply into a vanishing product, above 1 into an exploding one.",
+        t = 0
+        c_step.markdown("Step **t = 0** (one input: h_0 → h_1)")
+    J = jacobians(setup, ids, kind)
+    f = flow[kind]
+    for line in gradients_tex.bptt_recursion(gradients_tex.bptt_step(f, J, t)):
+        st.latex(line)
+    if kind == "lstm":
+        st.caption(
+            "For the LSTM the state is s_t = [h_t; c_t]: h_t reaches step t+1 directly and "
+            "through the cell state, so the Jacobian is 2H × 2H; [·]_hh is its block from h to h."
         )
-        lesson.chart(
-            gfigs.grad_heatmap(
-                f.hidden_grad, tokens, title=f"{NAMES[kind]}: dL/dh_t, unit by unit"
-            ),
-            key="grad_heatmap",
-            how="one row per hidden unit, one column per step; colour is log10 of the size of "
-            "each component of dL/dh_t. Blank cells are exactly 0 (underflow or a dead ReLU) or inf/NaN (overflow).",
-        )
+    lesson.chart(
+        gfigs.factor_curves(f.factors, J.step_norms, t + 1, kind == "lstm", tokens),
+        key="grad_factors",
+        how=FACTOR_CAPTION
+        + (
+            " With L = Σ_t, the loss's own term at h_{t−1} is added on top."
+            if run.loss == "all"
+            else ""
+        ),
+    )
+    lesson.chart(
+        gfigs.grad_heatmap(f.hidden_grad, tokens, title=f"{NAMES[kind]}: dL/dh_t, unit by unit"),
+        key="grad_heatmap",
+        how="one row per hidden unit, one column per step; colour is log10 of the size of "
+        "each component of dL/dh_t. Blank cells are exactly 0 (underflow or a dead ReLU) or inf/NaN (overflow).",
+    )
     lesson.chart(
         gfigs.connectivity(
             {k: fl.input_norms for k, fl in flow.items()},
@@ -213,6 +318,21 @@ def bptt_tab(run: Run) -> None:
 
 
 # --- clipping the same run -------------------------------------------------------------
+EXPLODE_HELP = (
+    "ReLU RNN, W_hh = 1.5 × orthogonal, 300 random characters: the gradient grows about ×1.5 "
+    "per step back, to about 1e25 at h_0, and in float32 the norm ‖g‖ overflows to inf."
+)
+
+
+def explode() -> None:
+    """Set the controls to a run whose float32 gradient norm overflows (tested)."""
+    st.session_state.update(
+        EXPLODE, grad_radius=EXPLODE_RADIUS, grad_clip_kind="rnn", grad_f64=False
+    )
+    if st.session_state.get("grad_preset") == "trained":
+        st.session_state["grad_preset"] = "default"  # fresh weights, so W_hh can be chosen
+
+
 def clip_tab(run: Run) -> None:
     flow = run.flow
     st.markdown(lesson.prose("grad_clipping"))
@@ -230,22 +350,26 @@ def clip_tab(run: Run) -> None:
         "Make it explode",
         key="grad_explode",
         icon=":material/local_fire_department:",
-        help="ReLU RNN, W_hh = 1.3 × orthogonal, 200 random characters.",
-        on_click=lambda: st.session_state.update(
-            grad_input="random",
-            grad_len=200,
-            grad_act="relu",
-            grad_init="orthogonal",
-            grad_radius=1.3,
-            grad_clip_kind="rnn",
-        ),
+        help=EXPLODE_HELP,
+        on_click=explode,
     )
     pg = flow[clip_kind].param_grads  # dL/dθ from the same backward pass as the curves
     clipped = clipping.clip_global_norm(list(pg.values()), theta)
     before = [float(gradients.norm(g.flatten())) for g in pg.values()]
     after = [float(gradients.norm(g.flatten())) for g in clipped.grads]
     st.latex(gradients_tex.clipping(clipped, theta))
-    if not math.isfinite(clipped.norm_before):
+    if clipped.overflow == "norm":
+        biggest = max(float(g.abs().max()) for g in pg.values())
+        st.error(
+            f"**Overflow: ‖g‖ = inf in {str(next(iter(pg.values())).dtype)[6:]}.** Every entry of "
+            f"the gradient is still a finite number (the largest is {biggest:.2e}), but the sum "
+            "of their squares passes float32's largest number, 3.4e38. The factor is θ / inf = 0, "
+            "so clipping sets the whole update to 0 — `torch.nn.utils.clip_grad_norm_` does "
+            "exactly the same (or raises with `error_if_nonfinite=True`). Clipping tames large "
+            "gradients; it cannot repair an overflow.",
+            icon=":material/warning:",
+        )
+    elif clipped.overflow == "entries":
         st.error(
             "The gradient overflowed before clipping could act: its norm is "
             f"{clipped.norm_before}, so the factor is {clipped.coef:g} and 0 × inf = NaN. "
@@ -340,12 +464,14 @@ def memory_tab(run: Run) -> None:
 
 
 def train_memory(memory: dict | None, config: memory_task.MemoryConfig) -> dict:
-    """Continue the session's training (or start it), drawing its progress between slices."""
+    """Continue the session's training (or start it), redrawing the curves between slices."""
     if memory is None or memory["together"].done:
         memory = {"together": memory_task.SideBySide(config)}
         st.session_state["grad_memory"] = memory
     together = memory["together"]
     bar = st.progress(together.step / config.steps, text="Starting…")
+    with st.container(key="grad_live"):
+        curves = st.empty()
 
     def draw() -> None:
         accuracies = ", ".join(
@@ -355,10 +481,17 @@ def train_memory(memory: dict | None, config: memory_task.MemoryConfig) -> dict:
             f"Step {together.step} of {config.steps} for each model; held-out accuracy {accuracies}"
         )
         bar.progress(together.step / config.steps, text=text)
+        # the curves so far, redrawn after every slice of training (no key: one element, replaced)
+        fig = gfigs.training_curves(
+            {k: (r.losses, r.accuracies) for k, r in together.runs().items()},
+            1 / config.num_signal,
+        )
+        curves.plotly_chart(frame.projector_figure(fig), width="stretch", theme=None)
 
     run_for = lambda s: together.run(max_seconds=s)  # noqa: E731
     live.train(memory, run_for, lambda: together.done, draw, MAX_SECONDS)
     bar.empty()
+    curves.empty()
     return memory
 
 

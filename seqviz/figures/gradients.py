@@ -59,6 +59,15 @@ def _status(v: float) -> str:
     return f"{v:.3g}"
 
 
+def _token_note(tokens: list[str | None] | None, i: int) -> str:
+    """ " (x_t = 'a')" for hover text; the initial state (token None) is named as such."""
+    if not tokens or i >= len(tokens):
+        return ""
+    if tokens[i] is None:
+        return " (h<sub>0</sub> = 0, the initial state)"
+    return f" ({token_label(tokens[i])})"
+
+
 def norm_curves(
     curves: dict[str, object],
     *,
@@ -71,25 +80,27 @@ def norm_curves(
     names: dict[str, str] | None = None,
     colors: dict[str, str] | None = None,
     dashes: dict[str, str] | None = None,
+    first: int = 1,
 ) -> go.Figure:
     """One log-scale line per curve (name -> (T,) values) over time t.
 
+    Value i is drawn at t = first + i: steps count from 1 (x_1 .. x_T), or from 0 when
+    a curve starts with the initial state h_0 (``first=0``; its token is None).
     Non-finite values are marked with a red × at the top edge, exact zeros with a ▼ at
-    the bottom edge. ``step`` draws a vertical line at t; ``cut`` shades the steps
-    before it (truncated BPTT).
+    the bottom edge. ``step`` draws a vertical line at t; ``cut`` shades the first
+    ``cut`` steps (truncated BPTT).
     """
     arrays = {k: _np(v) for k, v in curves.items()}
     lo, hi = _log_range(list(arrays.values()))
     fig = go.Figure()
     for name, a in arrays.items():
         T = len(a)
-        t = np.arange(T)
+        t = np.arange(T) + first
         ok = np.isfinite(a) & (a > 0)
         label = (names or MODEL_NAMES).get(name, name)
         color = (colors or MODEL_COLORS).get(name, ACCENT)
         hover = [
-            f"t = {i}" + (f" ({token_label(tokens[i])})" if tokens else "") + f"<br>{_status(v)}"
-            for i, v in enumerate(a)
+            f"t = {i + first}{_token_note(tokens, i)}<br>{_status(v)}" for i, v in enumerate(a)
         ]
         fig.add_trace(
             go.Scatter(
@@ -97,6 +108,7 @@ def norm_curves(
                 y=np.where(ok, a, np.nan),
                 mode="lines+markers" if T <= 60 else "lines",
                 name=label,
+                legendgroup=name,
                 line=dict(color=color, width=3, dash=(dashes or MODEL_DASH).get(name)),
                 marker=dict(size=6),
                 text=hover,
@@ -128,7 +140,8 @@ def norm_curves(
                     )
                 )
     if cut is not None and cut > 0:
-        fig.add_vrect(x0=-0.5, x1=cut - 0.5, fillcolor=NEUTRAL, opacity=0.25, line_width=0)
+        x0 = first - 0.5
+        fig.add_vrect(x0=x0, x1=x0 + cut, fillcolor=NEUTRAL, opacity=0.25, line_width=0)
     if step is not None:
         fig.add_vline(x=step, line=dict(color=STEP_LINE, width=2, dash="dot"))
         fig.add_annotation(
@@ -147,39 +160,56 @@ def norm_curves(
     return fig
 
 
-def jacobian_curves(jacobians, step: int, tokens: list[str] | None = None) -> go.Figure:
-    """One step's Jacobian norm and the running product back from T, for a
-    :class:`seqviz.gradients.Jacobians` (the LSTM's state is s = [h; c], the others' h)."""
-    s = "s" if jacobians.kind == "lstm" else "h"
-    return norm_curves(
-        {"step": jacobians.step_norms, "product": jacobians.product_norms},
-        colors={"step": NEUTRAL, "product": ACCENT},
+def factor_curves(factors, bounds, step: int | None = None, lstm: bool = False, tokens=None):
+    """Each step back: the factor BPTT really multiplied the gradient's norm by,
+    ||dL/ds_{t-1}|| / ||dL/ds_t||, beside ||ds_t/ds_{t-1}||_2, the norm that bounds it
+    (both (T,), for t = 1 .. T; s = [h; c] for the LSTM)."""
+    s = "s" if lstm else "h"
+    fig = norm_curves(
+        {"bound": bounds, "factor": factors},
+        colors={"bound": NEUTRAL, "factor": ACCENT},
+        dashes={"bound": "dash", "factor": "solid"},
         names={
-            "step": f"‖∂{s}_t / ∂{s}_t−1‖₂, one step",
-            "product": "‖∂h_T/∂h_t‖₂, product of Jacobians",
+            "bound": f"‖∂{s}<sub>t</sub>/∂{s}<sub>t−1</sub>‖₂: the bound",
+            "factor": f"‖∂L/∂{s}<sub>t−1</sub>‖ / ‖∂L/∂{s}<sub>t</sub>‖: the actual factor",
         },
-        y_title="spectral norm",
+        y_title="one step back: × this",
         step=step,
         tokens=tokens,
     )
+    fig.add_hline(y=1.0, line=dict(color=OVERFLOW_COLOR, width=1, dash="dot"))
+    return fig
 
 
 def truncation_curves(truncation, tokens: list[str] | None = None) -> go.Figure:
     """‖dL/dh_t‖ under full, truncated and randomized BPTT, for a
-    :class:`seqviz.truncation.Truncation`; the steps truncation cuts off are shaded."""
+    :class:`seqviz.truncation.Truncation`; the steps truncation cuts off are shaded.
+
+    Where the three agree their lines would cover each other, so each is drawn
+    differently: full BPTT as a wide pale band underneath, truncated dashed, the
+    randomized chain on top, thin, dotted, with diamond markers.
+    """
     T = len(truncation.hidden_norms["full"])
-    return norm_curves(
+    fig = norm_curves(
         truncation.hidden_norms,
-        names={
-            "full": "full BPTT",
-            "truncated": f"truncated, k = {truncation.k}",
-            "randomized": "randomized",
-        },
+        names=TRUNCATION_NAMES | {"truncated": f"truncated, k = {truncation.k}"},
         cut=T - truncation.k,
         colors={"full": MODEL_COLORS["rnn"], "truncated": ACCENT, "randomized": OVERFLOW_COLOR},
         dashes={"full": "solid", "truncated": "dash", "randomized": "dot"},
         tokens=tokens,
     )
+    for name, style in TRUNCATION_STYLE.items():
+        fig.update_traces(selector=dict(legendgroup=name), **style)
+    return fig
+
+
+TRUNCATION_NAMES = {"full": "full BPTT", "truncated": "truncated", "randomized": "randomized"}
+# line width, opacity and markers per scheme (dashes above): each stays visible on the others
+TRUNCATION_STYLE = {
+    "full": dict(line_width=9, opacity=0.35, mode="lines"),
+    "truncated": dict(line_width=3, mode="lines+markers", marker=dict(symbol="square", size=5)),
+    "randomized": dict(line_width=2, mode="lines+markers", marker=dict(symbol="diamond", size=7)),
+}
 
 
 def eigen_plane(
@@ -262,6 +292,10 @@ def grad_heatmap(grad, tokens: list[str] | None = None, title: str | None = None
         title=title,
         height=420,
     )
+    # column i is step t = i + 1 (x_1 .. x_T)
+    fig.update_traces(x=np.arange(1, T + 1))
+    if tokens and T <= 80:
+        fig.update_xaxes(tickvals=list(range(1, T + 1)))
     fig.update_xaxes(title_text="time step t", tickangle=0 if tokens and T <= 80 else None)
     fig.update_yaxes(title_text="unit j")
     return fig
@@ -274,12 +308,12 @@ def connectivity(
     names = list(norms)
     rows = [_log10_abs(_np(norms[n])) for n in names]
     T = len(rows[0])
-    labels = [token_label(tokens[t]) for t in range(T)] if tokens else list(range(T))
+    labels = [token_label(tokens[t]) for t in range(T)] if tokens else list(range(1, T + 1))
     raw = [[_status(v) for v in _np(norms[n])] for n in names]
     fig = go.Figure(
         go.Heatmap(
             z=rows,
-            x=list(range(T)),
+            x=list(range(1, T + 1)),  # x_1 .. x_T
             y=[MODEL_NAMES.get(n, n) for n in names],
             colorscale=SEQUENTIAL,
             colorbar=dict(title="log<sub>10</sub>‖dL/dx<sub>t</sub>‖", tickfont=dict(size=14)),
@@ -291,7 +325,9 @@ def connectivity(
         )
     )
     if tokens and T <= 80:
-        fig.update_xaxes(tickmode="array", tickvals=list(range(T)), ticktext=labels, tickangle=0)
+        fig.update_xaxes(
+            tickmode="array", tickvals=list(range(1, T + 1)), ticktext=labels, tickangle=0
+        )
     fig.update_xaxes(title="input x<sub>t</sub>")
     return apply_layout(fig, title, 300)
 
