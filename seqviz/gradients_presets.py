@@ -89,12 +89,12 @@ def orders(a: float, b: float) -> float:
 def comparison(kept: dict[str, float]) -> str:
     """One sentence on measured ratios kind -> ||dL/dh_0|| / ||dL/dh_T||.
 
-    "Far longer" when both gated models keep at least 10^3 times the RNN's share;
+    "Far longer" when both gated models keep at least 10^2 times the RNN's share;
     "alike" when all three are within 10^4 of each other and below 10^-10.
     """
     rnn, gated = kept["rnn"], min(kept["gru"], kept["lstm"])
     ahead = orders(gated, rnn)
-    if ahead >= 3:
+    if ahead >= 2:
         return (
             f"{FAR_LONGER}: at h_0 they still hold {ahead:.0f} or more orders of magnitude "
             "more of it (a line higher on the left)."

@@ -43,9 +43,12 @@ def default_input() -> torch.Tensor:
     return chars.one_hot(chars.encode(DEFAULT_TEXT).ids)
 
 
-def reference_norms(kind, hidden=32, act="tanh", init="default", radius=1.0, x=None):
-    module = initialisation.build(kind, 28, hidden, act if kind == "rnn" else "tanh", init, radius)
-    return gradients.hidden_grad_norms(module, default_input() if x is None else x)
+def reference_norms(kind, hidden=32, act="tanh", init="default", radius=1.0, x=None, bias=3.0):
+    """||dL/dh_t|| for t = 0 .. T as the page's default preset builds the model (keep-gate
+    bias +3 for the GRU and LSTM)."""
+    a = act if kind == "rnn" else "tanh"
+    module = initialisation.build(kind, 28, hidden, a, init, radius, gate_bias=bias)
+    return gradients.backprop(module, default_input() if x is None else x).state_norms
 
 
 def test_default_view_draws_the_three_real_curves(open_page):
@@ -87,12 +90,12 @@ def test_every_other_control_moves_without_error(open_page):
     assert not at.exception
     at.toggle(key="grad_f64").set_value(True).run()
     assert not at.exception
-    at.selectbox(key="grad_init").set_value("trained").run()
+    widget(at, "button_group", "grad_preset").set_value("trained").run()
     assert not at.exception
     model = checkpoints.load("rnn")
-    ref = gradients.hidden_grad_norms(
+    ref = gradients.backprop(
         model.rnn.double(), default_input().double(), lambda out: out.sum()
-    )
+    ).state_norms
     np.testing.assert_allclose(curves(at)["RNN"], ref.numpy(), rtol=1e-9)
 
 
@@ -102,7 +105,7 @@ def test_random_input_at_both_lengths(open_page, length):
     widget(at, "button_group", "grad_input").set_value("random").run()
     at.slider(key="grad_len").set_value(length).run()
     assert_ok(at)
-    assert all(len(v) == length for v in curves(at).values())
+    assert all(len(v) == length + 1 for v in curves(at).values())  # h_0 .. h_T
     at.number_input(key="grad_seed").set_value(9999).run()
     assert_ok(at)
 
@@ -138,11 +141,14 @@ def test_make_it_explode_button(open_page):
     open_tab(at, "Clipping")
     at.button(key="grad_explode").click().run()
     assert not at.exception
-    assert any("overflowed" in e.value for e in at.error) or at.get("plotly_chart")
+    # a real float32 overflow: the norm of the gradient is inf, clipping zeroes the update
+    assert any("Overflow: ‖g‖ = inf in float32" in e.value for e in at.error)
+    assert r"\|g\| = \infty" in latex(at)
     open_tab(at, "W_hh & the bound")
     assert at.selectbox(key="grad_init").value == "orthogonal"
     assert widget(at, "button_group", "grad_act").value == "relu"
-    ref_module = initialisation.build("rnn", 28, 32, "relu", "orthogonal", 1.3)
+    assert at.slider(key="grad_radius").value == 1.5 and at.slider(key="grad_len").value == 300
+    ref_module = initialisation.build("rnn", 28, 32, "relu", "orthogonal", 1.5)
     assert gradients.pascanu_verdict(ref_module.weight_hh_l0, "relu").outcome == "may explode"
     assert "gradients can explode" in " ".join(box.value for box in at.warning)
 
@@ -166,9 +172,9 @@ def test_bptt_equation_shows_the_real_norms(open_page, kind):
     widget(at, "button_group", "grad_kind").set_value(kind).run()
     at.slider(key="grad_t").set_value(50).run()
     assert_ok(at)
-    module = initialisation.build(kind, 28, 32)
+    module = initialisation.build(kind, 28, 32, gate_bias=3.0 if kind != "rnn" else 0.0)
     flow = gradients.backprop(module, default_input())
-    g = flow.hidden_grad if kind != "lstm" else torch.cat([flow.hidden_grad, flow.cell_grad], -1)
+    g = flow.state_grads  # row t: dL/ds_t, t = 0 .. T
     eq = latex(at)
     assert sci(float(gradients.norm(g[50]))) in eq
     assert sci(float(gradients.norm(g[51]))) in eq
@@ -270,7 +276,7 @@ def test_empty_text_gets_a_prompt(open_page):
     assert_ok(at)
     open_tab(at, "Inside BPTT")
     assert_ok(at)
-    assert "no earlier step" in shown(at)
+    assert "one input: h_0 → h_1" in shown(at)  # one step back, from h_1 to h_0 = 0
 
 
 def test_hidden_grad_norms_is_what_the_page_draws():
@@ -326,11 +332,11 @@ def test_hostile_texts_and_every_step_and_lag_at_their_ends(open_page):
         at.text_area(key="text").input(text).run()
         assert_ok(at)
         T = len(checkpoints.untrained("rnn").encode(text[:300]).ids)
-        assert all(len(v) == T for v in curves(at).values())
+        assert all(len(v) == T + 1 for v in curves(at).values())
     open_tab(at, "Inside BPTT")
     for kind in ("rnn", "lstm"):
         widget(at, "button_group", "grad_kind").set_value(kind).run()
-        for t in (0, T - 2):
+        for t in (0, T - 1):
             at.slider(key="grad_t").set_value(t).run()
             assert_ok(at)
     open_tab(at, "Long memory (train)")

@@ -12,14 +12,17 @@ def x(T=8, D=3):
     return torch.randn(T, D, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
 
 
-def test_jacobian_curves_draw_the_step_and_product_norms():
+def test_factor_curves_draw_the_factor_and_its_bound():
     for kind, state in (("lstm", "s"), ("gru", "h")):
-        J = gradients.jacobians(build(kind, 3, 4).double(), x())
-        fig = gfigs.jacobian_curves(J, 3, list("abcdefgh"))
-        lines = {tr.name: tr for tr in fig.data}
-        step = lines[f"‖∂{state}_t / ∂{state}_t−1‖₂, one step"]
-        np.testing.assert_allclose(step.y, J.step_norms.numpy())
-        np.testing.assert_allclose(lines["‖∂h_T/∂h_t‖₂, product of Jacobians"].y, J.product_norms)
+        module = build(kind, 3, 4).double()
+        J, flow = gradients.jacobians(module, x()), gradients.backprop(module, x())
+        fig = gfigs.factor_curves(flow.factors, J.step_norms, 3, kind == "lstm", list("abcdefgh"))
+        lines = {tr.legendgroup: tr for tr in fig.data}
+        np.testing.assert_allclose(lines["bound"].y, J.step_norms.numpy())
+        np.testing.assert_allclose(lines["factor"].y, flow.factors.numpy())
+        np.testing.assert_array_equal(lines["factor"].x, np.arange(1, 9))  # t = 1 .. T
+        assert f"∂{state}<sub>t</sub>" in lines["bound"].name
+        assert lines["bound"].line.dash != lines["factor"].line.dash
         assert fig.layout.shapes[0].x0 == 3  # the step line
 
 
@@ -32,4 +35,18 @@ def test_truncation_curves_shade_the_cut_steps():
     assert "truncated, k = 3: exactly 0" in names  # the cut steps, marked at the bottom
     np.testing.assert_allclose(fig.data[0].y, tr.hidden_norms["full"].numpy())
     shade = fig.layout.shapes[0]
-    assert (shade.x0, shade.x1) == (-0.5, 8 - 3 - 0.5)
+    assert (shade.x0, shade.x1) == (0.5, 8 - 3 + 0.5)  # steps t = 1 .. T - k get nothing
+
+
+def test_truncation_lines_are_each_drawn_differently():
+    """Where the three schemes agree, their lines would cover each other: each has its own
+    dash, width and marker, and the randomized line is drawn last (on top)."""
+    module = build("rnn", 3, 4).double()
+    tr = truncation.truncated_bptt(module, x(), 3, 0.9, 0)
+    lines = [t for t in gfigs.truncation_curves(tr).data if t.legendgroup in tr.hidden_norms]
+    assert [t.legendgroup for t in lines] == ["full", "truncated", "randomized"]
+    styles = {(t.line.dash, t.line.width, t.mode, t.marker.symbol) for t in lines}
+    assert len(styles) == 3
+    full, _, randomized = lines
+    assert full.line.width > 2 * randomized.line.width  # the wide band stays visible around it
+    assert randomized.marker.symbol == "diamond" and "markers" in randomized.mode

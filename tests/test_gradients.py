@@ -219,10 +219,45 @@ def test_product_norms_match_autograd_jacobians(kind, act):
             return h_t, loss
 
         ref = _jacobian_last_wrt(m, x, t)
-        assert float(J.product_norms[t]) == pytest.approx(
+        # row t + 1: the state after reading x_{t+1} (the maths counts from h_0 = 0)
+        assert float(J.product_norms[t + 1]) == pytest.approx(
             float(torch.linalg.matrix_norm(ref, 2)), rel=1e-9
         )
     assert float(J.product_norms[-1]) == pytest.approx(1.0)
+    # row 0: dh_T/dh_0, the initial state, by autograd on the module itself
+    H = m.hidden_size
+
+    def last_from(h0):
+        state = (h0[None], torch.zeros(1, H, dtype=x.dtype)) if kind == "lstm" else h0[None]
+        return m(x, state)[0][-1]
+
+    ref0 = torch.autograd.functional.jacobian(last_from, torch.zeros(H, dtype=x.dtype))
+    assert float(J.product_norms[0]) == pytest.approx(
+        float(torch.linalg.matrix_norm(ref0, 2)), rel=1e-9
+    )
+    assert J.product_norms.shape == (T + 1,)
+
+
+@pytest.mark.parametrize("kind,act", KINDS)
+def test_initial_grad_and_factors_are_autograd(kind, act):
+    """dL/dh_0 (and dL/dc_0) by autograd on the module with a leaf initial state; each
+    step's factor ||dL/ds_{t-1}|| / ||dL/ds_t|| is at most ||ds_t/ds_{t-1}||_2."""
+    m, x = make(kind, act), inputs(T=5)
+    H = m.hidden_size
+    h0 = torch.zeros(1, H, dtype=x.dtype, requires_grad=True)
+    c0 = torch.zeros(1, H, dtype=x.dtype, requires_grad=True)
+    out = m(x, (h0, c0) if kind == "lstm" else h0)[0]
+    wrt = (h0, c0) if kind == "lstm" else (h0,)
+    grads = torch.autograd.grad(out[-1].sum(), wrt)
+    flow = G.backprop(m, x)
+    torch.testing.assert_close(flow.initial_grad, grads[0][0])
+    if kind == "lstm":
+        torch.testing.assert_close(flow.initial_cell_grad, grads[1][0])
+    n = flow.state_norms
+    assert n.shape == (6,) and flow.kept == pytest.approx(float(n[0] / n[-1]))
+    J = G.jacobians(m, x)
+    assert flow.factors.shape == J.step_norms.shape == (5,)
+    assert (flow.factors <= J.step_norms * (1 + 1e-9)).all()  # the norm bounds the factor
 
 
 def _jacobian_last_wrt(m, x, t0):

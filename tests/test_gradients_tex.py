@@ -46,8 +46,8 @@ def test_bptt_step_norms_are_autograd_on_the_module(kind):
     module = build(kind, 3, 4, seed=2).double()
     x = inputs()
     flow, J = G.backprop(module, x), G.jacobians(module, x)
-    for t in (0, 2, 4):
-        b = gradients_tex.bptt_step(flow, J, t)
+    for t in (0, 2, 4):  # the reference counts rows: row t is the state s_{t+1}
+        b = gradients_tex.bptt_step(flow, J, t + 1)
         g_t, g_next, J_norm = state_grads_and_jacobian(module, x, t)
         assert b.grad == pytest.approx(float(g_t.norm()), rel=1e-9)
         assert b.grad_next == pytest.approx(float(g_next.norm()), rel=1e-9)
@@ -55,10 +55,13 @@ def test_bptt_step_norms_are_autograd_on_the_module(kind):
         assert b.lstm == (kind == "lstm") and b.T == 6
         assert b.direct == 0.0  # L reads only the last step
         assert b.grad <= b.bound * (1 + 1e-12)  # the triangle inequality the page writes
-    last = gradients_tex.bptt_step(flow, J, 4)
-    assert last.product == pytest.approx(float(J.product_norms[4]))
+        assert b.factor == pytest.approx(float(g_t.norm() / g_next.norm()), rel=1e-9)
+    last = gradients_tex.bptt_step(flow, J, 5)
+    assert last.product == pytest.approx(float(J.product_norms[5]))
+    first = gradients_tex.bptt_step(flow, J, 0)  # h_0 = 0, the initial state
+    assert first.grad == pytest.approx(float(G.norm(flow.state_grads[0])))
     with pytest.raises(ValueError):
-        gradients_tex.bptt_step(flow, J, 5)  # the last step has no later step
+        gradients_tex.bptt_step(flow, J, 6)  # h_T has no later step
 
 
 def test_bptt_recursion_writes_the_numbers_and_the_state():
