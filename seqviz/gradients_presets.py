@@ -23,7 +23,7 @@ import torch
 from torch import Tensor, nn
 
 from seqviz import recurrent
-from seqviz.initialisation import KEEP_GATE
+from seqviz.initialisation import KEEP_GATE, KINDS, build
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,33 @@ GRU_SIGN = (
 
 FAR_LONGER = "The GRU and the LSTM keep their gradient far longer than the RNN"
 ALIKE = "All three lose their gradient alike"
+
+
+def fresh_models(
+    input_size: int,
+    hidden: int,
+    act: str = "tanh",
+    init: str = "default",
+    radius: float = 1.0,
+    seed: int = 0,
+    gate_bias: float = 0.0,
+) -> dict[str, nn.Module]:
+    """kind -> a fresh RNN / GRU / LSTM, as the lab compares them: W_hh initialised by
+    ``init`` (scale r = ``radius``), ``act`` for the plain RNN (the gated models keep
+    σ / tanh) and the GRU's and LSTM's keep gate biased by ``gate_bias``."""
+    return {
+        kind: build(
+            kind,
+            input_size,
+            hidden,
+            act if kind == "rnn" else "tanh",
+            init,
+            radius,
+            seed,
+            gate_bias=gate_bias,
+        )
+        for kind in KINDS
+    }
 
 
 def orders(a: float, b: float) -> float:

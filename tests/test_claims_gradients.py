@@ -132,7 +132,9 @@ def test_untrained_models_lose_their_gradient_alike():
 def test_why_untrained_gates_vanish_too():
     said("Untrained gates sit near σ(0) = ½")
     said("the gated models vanish about as fast as the RNN")
-    said("a keep-gate bias b starts them near σ(b) (σ(3) ≈ 0.95), close to 1, and the gradient survives")
+    said(
+        "a keep-gate bias b starts them near σ(b) (σ(3) ≈ 0.95), close to 1, and the gradient survives"
+    )
     x = default_x()
     untrained = models("default")
     for kind in ("gru", "lstm"):
@@ -170,7 +172,9 @@ def test_gru_keep_bias_has_a_plus_sign():
 
 
 def test_the_jacobian_norm_bounds_the_factor():
-    said("The norm bounds the factor, it is not the factor: the solid line stays at or below the dashed one, often well below")
+    said(
+        "The norm bounds the factor, it is not the factor: the solid line stays at or below the dashed one, often well below"
+    )
     x = default_x()
     for kind, module in models().items():
         flow, J = gradients.backprop(module, x), gradients.jacobians(module, x)

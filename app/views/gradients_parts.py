@@ -16,8 +16,8 @@ from seqviz import (
     clipping,
     gradients,
     gradients_presets,
+    gradients_report,
     gradients_tex,
-    initialisation,
     memory_task,
     truncation,
 )
@@ -54,17 +54,21 @@ def build_models(
 
     ``init == "trained"``: the trained checkpoints; else fresh weights, W_hh initialised
     by ``init`` and the GRU's / LSTM's keep gate biased by ``bias``."""
-    V = len(loaders.untrained_model("rnn").vocab)  # one-hot characters, as the char models read
-    models = {}
-    for kind in KINDS:
-        if init == "trained":
-            shared = loaders.trained_model(kind) if loaders.has_checkpoint(kind) else None
-            module = copy.deepcopy((shared or loaders.untrained_model(kind)).rnn)
-        else:
-            a = act if kind == "rnn" else "tanh"
-            module = initialisation.build(kind, V, hidden, a, init, radius, seed, gate_bias=bias)
-        models[kind] = module.double() if f64 else module.float()
-    return models
+    if init != "trained":
+        V = len(loaders.untrained_model("rnn").vocab)  # one-hot characters, as the char models
+        models = gradients_presets.fresh_models(V, hidden, act, init, radius, seed, bias)
+    else:
+        models = {k: copy.deepcopy(trained_or_untrained(k).rnn) for k in KINDS}
+    return {k: m.double() if f64 else m.float() for k, m in models.items()}
+
+
+def trained_or_untrained(kind: str):
+    """The shared trained char model of this kind (untrained weights if it is missing)."""
+    return (
+        loaders.trained_model(kind)
+        if loaders.has_checkpoint(kind)
+        else loaders.untrained_model(kind)
+    )
 
 
 @st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
@@ -122,72 +126,6 @@ class Run:
         return build_models(*self.setup)
 
 
-def model_controls(trained: bool) -> tuple:
-    """The models' settings: W_hh's initialisation, the RNN's activation, H, r, the loss and
-    the precision (the trained checkpoints fix the first four)."""
-    c1, c2, c3 = st.columns([1.3, 1, 1.4])
-    init = controls.choose(
-        c1,
-        "selectbox",
-        "Initialisation of W_hh",
-        list(INITS),
-        key="grad_init",
-        default="default",
-        format_func=INITS.get,
-        disabled=trained,
-    )
-    act = controls.choose(
-        c2,
-        "segmented_control",
-        "RNN activation",
-        ["tanh", "relu"],
-        key="grad_act",
-        default="tanh",
-        format_func={"tanh": "tanh", "relu": "ReLU"}.get,
-        disabled=trained,
-        help="The plain RNN's f in h_t = f(W_xh x_t + W_hh h_{t-1} + b). GRU and LSTM keep σ/tanh.",
-    )
-    hidden = controls.choose(
-        c3,
-        "segmented_control",
-        "Hidden size H",
-        [8, 16, 32, 64, 128],
-        key="grad_hidden",
-        default=32,
-        disabled=trained,
-    )
-    c4, c5, c6 = st.columns([1.3, 1, 1.4])
-    urlstate.clamp("grad_radius", 0.1, 3.0)
-    start_value("grad_radius", 1.0)
-    radius = c4.slider(
-        "W_hh scale r (spectral radius)",
-        0.1,
-        3.0,
-        step=0.05,
-        key="grad_radius",
-        disabled=trained or init == "default",
-        help="Every eigenvalue of W_hh (each gate's block for GRU/LSTM) has |λ| <= r.",
-        **BOUND,
-    )
-    loss = controls.choose(
-        c5,
-        "selectbox",
-        "Loss L",
-        list(LOSSES),
-        key="grad_loss",
-        default="last",
-        format_func=LOSSES.get,
-    )
-    start_value("grad_f64", False)
-    f64 = c6.toggle(
-        "float64 (see below float32's limits)",
-        key="grad_f64",
-        help="float32 stores nothing below about 1e-45 (becomes 0) or above 3e38 (becomes inf).",
-        **BOUND,
-    )
-    return init, act, hidden, radius, loss, f64
-
-
 def choose_model(where, key: str) -> str:
     """Which of the three models a tab looks at: "rnn", "gru" or "lstm"."""
     return controls.choose(
@@ -201,32 +139,24 @@ def choose_model(where, key: str) -> str:
     )
 
 
-def report(kind: str, n: torch.Tensor, T: int) -> None:
+def report(kind: str, n: torch.Tensor) -> None:
     """Say in words when this model's gradient overflowed or underflowed (n: t = 0 .. T)."""
-    bad = (~torch.isfinite(n)).nonzero().flatten().tolist()
-    zero = (n == 0).nonzero().flatten().tolist()
-    if bad:
-        what = "NaN" if torch.isnan(n[bad[-1]]) else "inf"
-        st.error(
-            f"**{NAMES[kind]}: the gradient overflowed at step t = {bad[-1]}** ({what}; "
-            f"{len(bad)} of {T + 1} states h_0 … h_{T} are not finite numbers). Nothing is clipped "
-            "or hidden: this is what backpropagation really produced. Try clipping below, a "
-            "smaller r, or tanh.",
-            icon=":material/warning:",
-        )
-    elif zero:
-        st.warning(
-            f"**{NAMES[kind]}: the gradient underflowed to exactly 0** at t <= {zero[-1]}: it became "
-            "smaller than the precision can store. Switch on float64 to see how small it really is.",
-            icon=":material/south:",
-        )
+    problem = gradients_report.flow_problem(kind, n)
+    if problem is not None:
+        level, message = problem
+        icon = ":material/warning:" if level == "error" else ":material/south:"
+        getattr(st, level)(message, icon=icon)
 
 
-def headline(flow: dict, setup: tuple, ids: tuple[int, ...], T: int) -> None:
-    """The live equation (how much of the gradient reaches h_0, per model) and what it shows."""
-    kept = {k: f.kept for k, f in flow.items()}
+def equation(flow: dict, T: int) -> None:
+    """The live equation: how much of the gradient reaches h_0, per model."""
     with st.container(key="grad_equation"):
-        st.latex(gradients_tex.kept(kept, T))
+        st.latex(gradients_tex.kept({k: f.kept for k, f in flow.items()}, T))
+
+
+def headline(flow: dict, setup: tuple, ids: tuple[int, ...]) -> None:
+    """What the ratios show, in one sentence, and the keep gates measured on this input."""
+    kept = {k: f.kept for k, f in flow.items()}
     gates = keep_gates(setup, ids)
     measured = ", ".join(
         f"{NAMES[k]} {'z̄' if k == 'gru' else 'f̄'} = {g:.2f}" for k, g in gates.items()
@@ -260,15 +190,6 @@ def eig_tab(run: Run) -> None:
 
 
 # --- the BPTT recursion at one step, with its numbers ----------------------------------
-FACTOR_CAPTION = (
-    "solid: what one step back really multiplied the gradient by, ‖∂L/∂h_{t−1}‖ / ‖∂L/∂h_t‖ "
-    "(from autograd); dashed: the Jacobian's norm ‖∂h_t/∂h_{t−1}‖₂. The norm bounds the factor, "
-    "it is not the factor: the solid line stays at or below the dashed one, often well below, "
-    "because the gradient rarely points along the Jacobian's most stretched direction. "
-    "The dotted vertical line is the step in the equation above."
-)
-
-
 def bptt_tab(run: Run) -> None:
     flow, setup, ids, T, tokens = run.flow, run.setup, run.ids, run.T, run.tokens
     c_kind, c_step = st.columns([1, 3])
@@ -292,7 +213,7 @@ def bptt_tab(run: Run) -> None:
     lesson.chart(
         gfigs.factor_curves(f.factors, J.step_norms, t + 1, kind == "lstm", tokens),
         key="grad_factors",
-        how=FACTOR_CAPTION
+        how=lesson.prose("grad_factors").strip()
         + (
             " With L = Σ_t, the loss's own term at h_{t−1} is added on top."
             if run.loss == "all"
@@ -358,25 +279,9 @@ def clip_tab(run: Run) -> None:
     before = [float(gradients.norm(g.flatten())) for g in pg.values()]
     after = [float(gradients.norm(g.flatten())) for g in clipped.grads]
     st.latex(gradients_tex.clipping(clipped, theta))
-    if clipped.overflow == "norm":
-        biggest = max(float(g.abs().max()) for g in pg.values())
-        st.error(
-            f"**Overflow: ‖g‖ = inf in {str(next(iter(pg.values())).dtype)[6:]}.** Every entry of "
-            f"the gradient is still a finite number (the largest is {biggest:.2e}), but the sum "
-            "of their squares passes float32's largest number, 3.4e38. The factor is θ / inf = 0, "
-            "so clipping sets the whole update to 0 — `torch.nn.utils.clip_grad_norm_` does "
-            "exactly the same (or raises with `error_if_nonfinite=True`). Clipping tames large "
-            "gradients; it cannot repair an overflow.",
-            icon=":material/warning:",
-        )
-    elif clipped.overflow == "entries":
-        st.error(
-            "The gradient overflowed before clipping could act: its norm is "
-            f"{clipped.norm_before}, so the factor is {clipped.coef:g} and 0 × inf = NaN. "
-            "`torch.nn.utils.clip_grad_norm_` does exactly the same (or raises with "
-            "`error_if_nonfinite=True`). Clipping tames large gradients; it cannot repair an overflow.",
-            icon=":material/warning:",
-        )
+    problem = gradients_report.clipping_problem(clipped, list(pg.values()))
+    if problem is not None:
+        st.error(problem, icon=":material/warning:")
     lesson.chart(
         gfigs.clipping_bars(list(pg), before, after, theta),
         key="grad_clip_bars",

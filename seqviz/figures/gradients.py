@@ -72,7 +72,7 @@ def norm_curves(
     curves: dict[str, object],
     *,
     title: str | None = None,
-    y_title: str = "‖dL/dh<sub>t</sub>‖",
+    y_title: str = "‖∂L/∂h<sub>t</sub>‖",
     tokens: list[str] | None = None,
     step: int | None = None,
     cut: int | None = None,
@@ -81,6 +81,7 @@ def norm_curves(
     colors: dict[str, str] | None = None,
     dashes: dict[str, str] | None = None,
     first: int = 1,
+    step_label: str | None = None,
 ) -> go.Figure:
     """One log-scale line per curve (name -> (T,) values) over time t.
 
@@ -145,7 +146,12 @@ def norm_curves(
     if step is not None:
         fig.add_vline(x=step, line=dict(color=STEP_LINE, width=2, dash="dot"))
         fig.add_annotation(
-            x=step, y=1.0, yref="paper", text=f"t = {step}", showarrow=False, yanchor="bottom"
+            x=step,
+            y=1.0,
+            yref="paper",
+            text=step_label or f"t = {step}",
+            showarrow=False,
+            yanchor="bottom",
         )
     fig.update_yaxes(
         type="log",
@@ -163,8 +169,10 @@ def norm_curves(
 def factor_curves(factors, bounds, step: int | None = None, lstm: bool = False, tokens=None):
     """Each step back: the factor BPTT really multiplied the gradient's norm by,
     ||dL/ds_{t-1}|| / ||dL/ds_t||, beside ||ds_t/ds_{t-1}||_2, the norm that bounds it
-    (both (T,), for t = 1 .. T; s = [h; c] for the LSTM)."""
+    (both (T,), for t = 1 .. T; s = [h; c] for the LSTM). ``step`` marks the step
+    from s_step back to s_{step-1}."""
     s = "s" if lstm else "h"
+    label = f"{s}<sub>{step}</sub> → {s}<sub>{step - 1}</sub>" if step is not None else None
     fig = norm_curves(
         {"bound": bounds, "factor": factors},
         colors={"bound": NEUTRAL, "factor": ACCENT},
@@ -175,9 +183,11 @@ def factor_curves(factors, bounds, step: int | None = None, lstm: bool = False, 
         },
         y_title="one step back: × this",
         step=step,
+        step_label=label,
         tokens=tokens,
     )
     fig.add_hline(y=1.0, line=dict(color=OVERFLOW_COLOR, width=1, dash="dot"))
+    fig.update_yaxes(dtick="D2")  # 2 and 5 between the powers of ten: the factors are near 1
     return fig
 
 
@@ -200,6 +210,12 @@ def truncation_curves(truncation, tokens: list[str] | None = None) -> go.Figure:
     )
     for name, style in TRUNCATION_STYLE.items():
         fig.update_traces(selector=dict(legendgroup=name), **style)
+    # both schemes' exact zeros sit at the bottom edge: the randomized ones a row higher
+    lo, hi = fig.layout.yaxis.range  # log10 units
+    for trace in fig.data:
+        if trace.name == "randomized: exactly 0":
+            trace.y = [10 ** (lo + 0.04 * (hi - lo))] * len(trace.y)
+            trace.marker.symbol = "triangle-down-open"
     return fig
 
 
