@@ -343,3 +343,65 @@ def test_hostile_texts_and_every_step_and_lag_at_their_ends(open_page):
     for lag in (2, 150):
         at.slider(key="grad_lag").set_value(lag).run()
         assert_ok(at)
+
+
+@pytest.mark.parametrize("preset,bias", [("keep1", 1.0), ("default", 0.0), ("trained", None)])
+def test_each_starting_point_shows_its_own_ratios(open_page, preset, bias):
+    """Moving the starting point redraws the equation with the core's numbers for it."""
+    at = open_page(PAGE)
+    widget(at, "button_group", "grad_preset").set_value(preset).run()
+    assert_ok(at)
+    x = default_input()
+    for kind in ("rnn", "gru", "lstm"):
+        if bias is None:
+            module = checkpoints.load(kind).rnn.float()
+        else:
+            module = initialisation.build(kind, 28, 32, gate_bias=bias if kind != "rnn" else 0.0)
+        assert sci(gradients.backprop(module, x).kept) in latex(at)
+    # the trained checkpoints fix W_hh, the activation and H
+    assert at.selectbox(key="grad_init").disabled == (preset == "trained")
+
+
+def test_inside_bptt_draws_the_factor_beside_its_bound(open_page):
+    at = open_page(PAGE)
+    open_tab(at, "Inside BPTT")
+    at.slider(key="grad_t").set_value(0).run()  # h_1 back to the initial state h_0
+    assert_ok(at)
+    module = initialisation.build("rnn", 28, 32)
+    flow, J = (
+        gradients.backprop(module, default_input()),
+        gradients.jacobians(module, default_input()),
+    )
+    fig = next(f for f in charts(at) if any(tr.get("legendgroup") == "factor" for tr in f["data"]))
+    lines = {tr["legendgroup"]: values(tr["y"]) for tr in fig["data"] if tr.get("legendgroup")}
+    np.testing.assert_allclose(lines["factor"], flow.factors.numpy(), rtol=1e-9)
+    np.testing.assert_allclose(lines["bound"], J.step_norms.numpy(), rtol=1e-9)
+    assert (lines["factor"] <= lines["bound"]).all()
+    assert r"\partial h_{0}" in latex(at)  # the initial state has its gradient too
+    assert "it is not the factor" in " ".join(" ".join(c.value.split()) for c in at.caption)
+
+
+def test_truncation_lines_on_the_page_are_told_apart(open_page):
+    at = open_page(PAGE)
+    open_tab(at, "Truncated BPTT")
+    assert_ok(at)
+    fig = next(f for f in charts(at) if any(tr.get("name") == "full BPTT" for tr in f["data"]))
+    main = [
+        tr for tr in fig["data"] if tr.get("legendgroup") in ("full", "truncated", "randomized")
+    ]
+    styles = {(tr["line"].get("dash"), tr["line"].get("width"), tr["mode"]) for tr in main}
+    assert len(styles) == 3
+
+
+def test_lecture_mode_puts_the_chart_before_the_controls(open_page):
+    """?lecture=1: the starting point, the equation and the chart come first (the browser
+    test measures that they fit the first screen)."""
+    at = open_page(PAGE, query={"lecture": "1"})
+    assert_ok(at)
+    order = [getattr(e, "key", None) or type(e).__name__ for e in at.main]
+    keys = [k for k in order if isinstance(k, str) and k.startswith("grad_")]
+    assert keys.index("grad_preset") < keys.index("grad_input")
+    normal = open_page(PAGE)
+    order = [getattr(e, "key", None) or type(e).__name__ for e in normal.main]
+    keys = [k for k in order if isinstance(k, str) and k.startswith("grad_")]
+    assert keys.index("grad_input") < keys.index("grad_preset")

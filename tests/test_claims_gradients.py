@@ -86,13 +86,8 @@ def models(preset: str = gp.DEFAULT, init="default", radius=1.0, act="tanh") -> 
     """kind -> module as the page builds it for a starting point (float32, as by default)."""
     if gp.PRESETS[preset].trained:
         return {k: checkpoints.load(k).rnn.float() for k in KINDS}
-    bias = gp.PRESETS[preset].gate_bias
-    return {
-        k: initialisation.build(
-            k, V, H, act if k == "rnn" else "tanh", init, radius, gate_bias=bias
-        ).float()
-        for k in KINDS
-    }
+    fresh = gp.fresh_models(V, H, act, init, radius, 0, gp.PRESETS[preset].gate_bias)
+    return {k: m.float() for k, m in fresh.items()}
 
 
 def kept(preset: str = gp.DEFAULT, x=None, **kw) -> dict[str, float]:
