@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from browsertools import idle, no_exception, open_url, rerun
+from browsertools import equations_intact, idle, loaded, no_exception, open_url, rerun
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -89,6 +89,9 @@ def test_stop_ends_the_long_memory_training_and_keeps_the_models(page: Page, app
     )
     page.get_by_role("button", name="Train all three").click()
     expect(page.get_by_text(re.compile(r"Step [1-9]\d* of 2000 for each model"))).to_be_visible()
+    # the curves are drawn while it trains, not only at the end
+    expect(page.locator(".st-key-grad_live .js-plotly-plot")).to_be_visible()
+    expect(page.locator(".st-key-grad_train_curves")).to_have_count(0)
     with rerun(page):
         page.locator(".st-key-grad_stop button").first.click()
     stopped = page.get_by_text(re.compile(r"Stopped at step \d+ of 2000"))
@@ -99,4 +102,24 @@ def test_stop_ends_the_long_memory_training_and_keeps_the_models(page: Page, app
     page.wait_for_selector(".st-key-grad_train_curves .js-plotly-plot")
     page.wait_for_selector(".st-key-grad_trained_curves .js-plotly-plot")
     expect(page.get_by_text(re.compile(r"for each model; held-out accuracy"))).to_have_count(0)
+    no_exception(page)
+
+
+def test_lecture_mode_shows_the_chart_and_its_equation_on_the_first_screen(page: Page, app_url):
+    """At 1280 x 720 with ?lecture=1: the starting point, the live ratio equation and the
+    top of the main chart are inside the first screen; the equations render."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{app_url}/gradients?lecture=1")
+    loaded(page, ".st-key-grad_curves .js-plotly-plot")
+    chart = page.locator(".st-key-grad_curves").bounding_box()
+    equation = page.locator(".st-key-grad_equation").bounding_box()
+    preset = page.locator(".st-key-grad_preset").bounding_box()
+    assert chart["y"] < 720 and equation["y"] + equation["height"] <= 720
+    assert preset["y"] + preset["height"] <= equation["y"] <= chart["y"]
+    expect(page.locator(".st-key-grad_equation .katex").first).to_be_visible()
+    equations_intact(page, 1)
+    with rerun(page):
+        page.locator(".st-key-grad_preset button", has_text="Untrained").click()
+    expect(page).to_have_url(re.compile(r"grad_preset=Untrained"))
+    expect(page.get_by_text("All three lose their gradient alike", exact=False)).to_be_visible()
     no_exception(page)
