@@ -27,22 +27,22 @@ def chain(ctx: Context) -> Exercise:
         module.weight_ih_l0.fill_(1.0)
         module.weight_hh_l0.fill_(w)
     x = torch.ones(T, 1)  # h_t stays positive, so ReLU passes gradients through unchanged
-    flow = gradients.backprop(module, x)  # L = h_{T-1}
-    g0 = float(flow.hidden_grad[0, 0])
+    flow = gradients.backprop(module, x)  # L = h_T (row T - 1)
+    g1 = float(flow.hidden_grad[0, 0])  # row 0: dL/dh_1
     return Exercise(
         title="A chain of T steps",
         prompt=f"A one-unit RNN $h_t = \\mathrm{{ReLU}}(x_t + w\\, h_{{t-1}})$ with $w = {w}$ reads "
-        f"$x_t = 1$ for T = {T} steps (t = 0 … {T - 1}), starting from $h_{{-1}} = 0$. "
-        f"The loss is $L = h_{{{T - 1}}}$. What is $\\partial L / \\partial h_0$? "
+        f"$x_t = 1$ for T = {T} steps (t = 1 … {T}), starting from $h_0 = 0$. "
+        f"The loss is $L = h_{{{T}}}$. What is $\\partial L / \\partial h_1$? "
         "(3 significant figures)",
         kind="number",
-        answer=g0,
-        tolerance=0.005 * abs(g0) + 0.0005,
+        answer=g1,
+        tolerance=0.005 * abs(g1) + 0.0005,
         hint="Every h_t is positive, so the ReLU's slope is 1 and each step back multiplies "
         "the gradient by $\\partial h_t / \\partial h_{t-1} = w$. How many steps lie between "
-        "h_0 and the loss?",
-        solution=f"$\\partial h_{{{T - 1}}} / \\partial h_0 = \\prod_{{t=1}}^{{{T - 1}}} w = "
-        f"{w}^{{{T - 1}}} = {g0:.5g}$ (autograd agrees). "
+        "h_1 and the loss?",
+        solution=f"$\\partial h_{{{T}}} / \\partial h_1 = \\prod_{{t=2}}^{{{T}}} w = "
+        f"{w}^{{{T - 1}}} = {g1:.5g}$ (autograd agrees). "
         + (
             "With |w| < 1 it vanishes geometrically."
             if w < 1
@@ -59,17 +59,17 @@ def ends(ctx: Context) -> Exercise:
     module = _empty_rnn(4, 16)
     initialisation.initialise_(module, "orthogonal", radius=radius, seed=seed)  # W_hh = r Q
     x = torch.randn(T, 4, generator=torch.Generator().manual_seed(seed))
-    norms = gradients.hidden_grad_norms(module, x).tolist()  # ||dL/dh_t||, L = Σ h_{T-1}
-    larger, smaller = "Larger at t = 0", "Smaller at t = 0"
+    norms = gradients.hidden_grad_norms(module, x).tolist()  # row i: ||dL/dh_{i+1}||, L = Σ h_T
+    larger, smaller = "Larger at t = 1", "Smaller at t = 1"
     answer = larger if norms[0] > norms[-1] else smaller
     mid = T // 2
     return Exercise(
         title="Vanishing or exploding?",
         prompt=f"A tanh RNN with H = 16 units has $W_{{hh}} = {radius}\\,Q$ with Q orthogonal, "
         f"so every singular value of $W_{{hh}}$ is {radius}. It reads T = {T} random inputs; "
-        f"the loss is $L = \\sum_j h_{{{T - 1},j}}$. Will the gradient norm "
-        "$\\lVert \\partial L / \\partial h_t \\rVert$ be larger or smaller at t = 0 than at "
-        f"t = {T - 1}?",
+        f"the loss is $L = \\sum_j h_{{{T},j}}$. Will the gradient norm "
+        "$\\lVert \\partial L / \\partial h_t \\rVert$ be larger or smaller at t = 1 than at "
+        f"t = {T}?",
         kind="choice",
         answer=answer,
         choices=(larger, smaller),
@@ -77,7 +77,7 @@ def ends(ctx: Context) -> Exercise:
         "The tanh slope is at most 1 and shrinks as units saturate — and large weights "
         "saturate units.",
         solution=f"Autograd: $\\lVert \\partial L/\\partial h_t \\rVert$ = {fmt(norms[-1])} at "
-        f"t = {T - 1}, {fmt(norms[mid])} at t = {mid}, {fmt(norms[0])} at t = 0. "
+        f"t = {T}, {fmt(norms[mid])} at t = {mid + 1}, {fmt(norms[0])} at t = 1. "
         + (
             "With singular values below 1 every step shrinks it: guaranteed to vanish."
             if radius < 1

@@ -221,7 +221,7 @@ def bptt_tab(run: Run) -> None:
         ),
     )
     lesson.chart(
-        gfigs.grad_heatmap(f.hidden_grad, tokens, title=f"{NAMES[kind]}: dL/dh_t, unit by unit"),
+        gfigs.grad_heatmap(f.hidden_grad, tokens, title=f"{NAMES[kind]}: ∂L/∂h_t, unit by unit"),
         key="grad_heatmap",
         how="one row per hidden unit, one column per step; colour is log10 of the size of "
         "each component of dL/dh_t. Blank cells are exactly 0 (underflow or a dead ReLU) or inf/NaN (overflow).",

@@ -187,7 +187,12 @@ def factor_curves(factors, bounds, step: int | None = None, lstm: bool = False, 
         tokens=tokens,
     )
     fig.add_hline(y=1.0, line=dict(color=OVERFLOW_COLOR, width=1, dash="dot"))
-    fig.update_yaxes(dtick="D2")  # 2 and 5 between the powers of ten: the factors are near 1
+    # the factors sit near 1: label 1, 2 and 5 of every power of ten, written out (0.5, 2)
+    lo, hi = fig.layout.yaxis.range
+    ticks = [m * 10.0**e for e in range(math.floor(lo), math.ceil(hi) + 1) for m in (1, 2, 5)]
+    ticks = [v for v in ticks if lo <= math.log10(v) <= hi]
+    if len(ticks) <= 12:
+        fig.update_yaxes(tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
     return fig
 
 
