@@ -430,5 +430,5 @@ def show_memory(memory: dict) -> None:
         gfigs.norm_curves({k: memory_task.gradient_norms(r, config) for k, r in runs.items()}),
         key="grad_trained_curves",
         how="the trained models on one new sequence, L = cross-entropy of the answer: a model "
-        "that learned the task keeps a sizeable gradient all the way back to t = 0.",
+        "that learned the task keeps a sizeable gradient all the way back to t = 1, the signal.",
     )
