@@ -370,3 +370,29 @@ def test_cosine_and_global_norm():
     assert truncation.global_norm(a) == pytest.approx(5.0)
     assert truncation.cosine(a, a) == pytest.approx(1.0)
     assert math.isnan(truncation.cosine(a, {"w": torch.zeros(2)}))
+
+
+def test_clipping_overflow_kinds_and_their_messages():
+    """A float32 norm can overflow while every entry is finite (clipping then zeroes the
+    update), or entries themselves can be inf (they become NaN); each is said as it is."""
+    from seqviz import clipping, gradients_report
+
+    big = [torch.full((4,), 3e19, dtype=torch.float32)]  # squares 9e38 > 3.4e38
+    c = clipping.clip_global_norm(big, 1.0)
+    assert math.isinf(c.norm_before) and c.overflow == "norm"
+    assert all(torch.equal(g, torch.zeros(4)) for g in c.grads)
+    assert "Every entry of the gradient is still a finite" in gradients_report.clipping_problem(
+        c, big
+    )
+    inf = [torch.tensor([float("inf"), 1.0])]
+    c = clipping.clip_global_norm(inf, 1.0)
+    assert c.overflow == "entries" and torch.isnan(c.grads[0][0])
+    assert "0 × inf = NaN" in gradients_report.clipping_problem(c, inf)
+    ok = clipping.clip_global_norm([torch.ones(3)], 1.0)
+    assert ok.overflow is None and gradients_report.clipping_problem(ok, [torch.ones(3)]) is None
+    n = torch.tensor([0.0, 1e-3, 1.0], dtype=torch.float64)
+    level, text = gradients_report.flow_problem("gru", n)
+    assert level == "warning" and "GRU: the gradient underflowed to exactly 0** at t <= 0" in text
+    level, text = gradients_report.flow_problem("rnn", torch.tensor([math.inf, 1.0, 1.0]))
+    assert level == "error" and "overflowed at step t = 0" in text and "h_0 … h_2" in text
+    assert gradients_report.flow_problem("lstm", torch.ones(3)) is None

@@ -52,3 +52,27 @@ def test_relu_rnn_and_unknown_names():
         I.build("rnn", 2, 4, scheme="xavier")
     with pytest.raises(ValueError, match="kind"):
         I.build("transformer", 2, 4)
+
+
+def test_keep_gate_bias_goes_into_the_forget_and_update_rows():
+    """b_f (LSTM) and b_z (GRU) move by exactly the bias, nothing else does; a plain RNN
+    has no keep gate to bias."""
+    import pytest
+    import torch
+
+    from seqviz import initialisation
+
+    for kind, gate in (("lstm", "forget"), ("gru", "update")):
+        plain = initialisation.build(kind, 3, 4, seed=5)
+        biased = initialisation.build(kind, 3, 4, seed=5, gate_bias=2.5)
+        diff = biased.bias_hh_l0.detach() - plain.bias_hh_l0.detach()
+        block = initialisation.KEEP_GATE[kind][1]
+        assert initialisation.KEEP_GATE[kind][0] == gate
+        expected = torch.zeros_like(diff)
+        expected[block * 4 : (block + 1) * 4] = 2.5
+        torch.testing.assert_close(diff, expected)
+        torch.testing.assert_close(biased.weight_hh_l0, plain.weight_hh_l0)
+    with pytest.raises(ValueError, match="no keep gate"):
+        initialisation.bias_keep_gate_(initialisation.build("rnn", 3, 4), 1.0)
+    rnn = initialisation.build("rnn", 3, 4, gate_bias=3.0)  # ignored: nothing to bias
+    torch.testing.assert_close(rnn.bias_hh_l0, initialisation.build("rnn", 3, 4).bias_hh_l0)
