@@ -126,7 +126,8 @@ with w_col:
         view,
         i,
         how="row i is how much word i takes from each word j (0 to 1, each row sums to 1); "
-        "hover for the exact weight.",
+        "hover for the exact weight. Hatched cells are masked (−∞ → 0): not a small weight, "
+        "no weight at all.",
     )
 with b_col:
     lesson.chart(

@@ -72,7 +72,9 @@ def step_figures(
             title="masked (causal)" if causal else "no mask",
             value_name="score",
         ),
-        "weights": attention_map(s.weights, tokens, title="softmax: attention weights α"),
+        "weights": attention_map(
+            s.weights, tokens, title="softmax: attention weights α", mask=sa.mask
+        ),
         "entropy": entropy_bars(
             s.entropy, tokens, uniform_entropy(s.masked), title="Entropy of each row"
         ),
@@ -98,4 +100,30 @@ def order_maps(
             on.unshuffled, tokens, title="Shuffled + positions, re-sorted", show_values=False
         ),
     )
+    for fig in maps:
+        label_every_word(fig)
     return shuffled, maps
+
+
+ORDER_ROW_PX = 22  # height of one word's row in the shuffle maps: room for its label
+
+
+def label_every_word(fig: go.Figure) -> go.Figure:
+    """Write every row's and every column's word on the axes (Plotly would skip labels
+    it thinks crowded), columns rotated upright, with :data:`ORDER_ROW_PX` per row."""
+    heat = fig.data[0]
+    rows, cols = list(heat.y), list(heat.x)
+    fig.update_yaxes(
+        tickmode="array", tickvals=rows, ticktext=rows, tickfont=dict(size=11), automargin=True
+    )
+    fig.update_xaxes(
+        tickmode="array",
+        tickvals=cols,
+        ticktext=cols,
+        tickangle=-90,
+        tickfont=dict(size=11),
+        automargin=True,
+    )
+    # the rows, plus room for the title above and the rotated word labels below
+    fig.update_layout(height=ORDER_ROW_PX * len(rows) + 250)
+    return fig
