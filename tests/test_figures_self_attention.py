@@ -122,6 +122,4 @@ def test_model_view_masks_the_future_and_labels_small_maps():
     assert not fig.layout.yaxis2.showticklabels and not fig.layout.xaxis.showticklabels
     long = afigs.model_view(np.full((2, 4, 40, 40), 1 / 40), list("ab" * 20))
     assert not long.layout.yaxis.showticklabels  # too many for the axes: hover only
-    assert "“%{y}” → “%{x}”" in long.data[0].hovertemplate.replace("query ", "").replace(
-        "key ", ""
-    )
+    assert "“%{y}” → “%{x}”" in long.data[0].hovertemplate.replace("query ", "").replace("key ", "")
