@@ -64,9 +64,12 @@ def first_layer_heads(lm: CharLM, ids: torch.Tensor) -> attention_heads.Heads:
 
 
 @torch.no_grad()
-def first_layer_head(lm: CharLM, ids: torch.Tensor, head: int) -> SelfAttention:
+def first_layer_head(
+    lm: CharLM, ids: torch.Tensor, head: int, *, scale: bool = True
+) -> SelfAttention:
     """Head ``head`` (0-based) of the first block as one :class:`SelfAttention` pass (the
-    single-head steps of the lab), ``source="trained"``."""
+    single-head steps of the lab), ``source="trained"``. ``scale=False`` recomputes the
+    weights without the 1/sqrt(d_h) the model uses (to compare; not the model's own)."""
     embeddings, positions, X = first_layer_input(lm, ids)
     heads = attention_heads.from_module(lm.model.blocks[0].attn, X, causal=lm.model.config.causal)
     Q, K, V = heads.Q[head], heads.K[head], heads.V[head]
@@ -79,6 +82,6 @@ def first_layer_head(lm: CharLM, ids: torch.Tensor, head: int) -> SelfAttention:
         K,
         V,
         mask,
-        attention.steps(Q, K, V, mask),
+        attention.steps(Q, K, V, mask, scale=scale),
         source="trained",
     )
