@@ -59,7 +59,7 @@ def test_four_heads_and_a_causal_mask(open_page):
 
 def test_trained_source_shows_the_models_own_first_layer(open_page):
     at = open_page(ATTN)
-    widget(at, "button_group", "att_source").set_value("trained").run()
+    widget(at, "button_group", "att_source").set_value("Trained").run()
     widget(at, "button_group", "att_head").set_value(3).run()
     assert_ok(at)
     lm = checkpoints.load("transformer")
@@ -83,3 +83,11 @@ def test_trained_source_shows_the_models_own_first_layer(open_page):
     assert num(tr.blocks[0].attn_out[i, 0]) in eq  # the multi-head output of layer 1
     assert "Trained weights" in shown(at) and f"reads {T} characters" in shown(at)
     assert at.toggle(key="att_causal").disabled and at.number_input(key="att_seed").disabled
+
+
+def test_a_link_opens_the_trained_source_with_a_head(open_page):
+    at = open_page(ATTN, {"att_source": "Trained", "att_head": "2"}, direct=True)
+    assert_ok(at)
+    assert widget(at, "button_group", "att_source").value == "Trained"
+    assert "head 2 of the first layer" in shown(at)
+    assert "could not be used" not in shown(at)

@@ -13,7 +13,7 @@ Self-attention (app/views/attention.py, assets/text/attn_*.md):
   their rows in Q, K and V are identical too" -> test_two_unknown_words_share_their_rows
 - "with positions off, the two copies have the same query and attend identically; with
   positions on they differ" -> test_repeated_word_with_and_without_positions
-- "on most rows the largest weight is on the previous character" (trained, head 2)
+- "on most rows the largest weight is on the previous character" (Trained, head 2)
   -> test_trained_head_2_looks_at_the_previous_character
 - "Without positions the difference is zero up to float rounding (about 1e-7) ... With
   positions, moving a word changes what it attends to." -> test_shuffle_caption
@@ -129,7 +129,7 @@ def test_repeated_word_with_and_without_positions():
 
 
 def test_trained_head_2_looks_at_the_previous_character():
-    assert "choose **Trained Transformer, layer 1** and head 2" in source("attn_try")
+    assert "choose **Trained** (the Transformer's layer 1) and head 2" in source("attn_try")
     assert "on most rows the largest weight is on the previous character" in source("attn_try")
     lm = checkpoints.load("transformer")
     s = attention_trained.read_text(lm, SENTENCE)

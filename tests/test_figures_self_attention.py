@@ -84,8 +84,8 @@ def test_masked_weights_are_drawn_as_masked_not_as_zero():
     assert "−∞ → 0" in hatch.hovertemplate
     assert len(hatch.x) == len(upper[0]) == T * (T - 1) // 2
     rows = list(heat.y)
-    assert {(y, x) for x, y in zip(hatch.x, hatch.y)} == {
-        (rows[i], rows[j]) for i, j in zip(*upper)
+    assert {(y, x) for x, y in zip(hatch.x, hatch.y, strict=True)} == {
+        (rows[i], rows[j]) for i, j in zip(*upper, strict=True)
     }
     # without the mask nothing is hatched and every cell has its number
     s0, _, sa0 = one_pass()

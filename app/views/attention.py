@@ -13,8 +13,11 @@ DEFAULT_SENTENCE = "the time traveller held in his hand a glittering metallic fr
 D = 16  # embedding size (one heatmap column each)
 DK_CHOICES = (2, 4, 8, 16, 32, 64)
 PE_DIMS = (4, 8, 16, 32, 64, 128)
-
-HEAD_KEYS = ("att_source", "att_head", "att_heads")
+WEIGHTS_HOW = (
+    "row i is how much word i takes from each word j (0 to 1, each row sums to 1); hover for "
+    "the exact weight. Hatched cells are masked (−∞ → 0): not a small weight, no weight at all."
+)
+BARS_HOW = "the outlined row as bars; the blue bar is the word query i attends to most."
 
 st.title("Self-attention, step by step")
 lecture = bool(st.session_state.get("lecture"))
@@ -41,11 +44,11 @@ source = controls.choose(
     "Weights",
     list(parts.SOURCES),
     key="att_source",
-    default="random",
-    format_func=parts.SOURCES.get,
-    help="Random: embeddings and W_q, W_k, W_v drawn from the seed, every switch below works. "
-    "Trained: the first layer of the Transformer lab's trained model, reading characters.",
-)
+    default="Random",
+    help="Random (the default): embeddings and W_q, W_k, W_v drawn from the seed; every switch "
+    "below works. Trained: the first layer of the Transformer lab's trained model, reading "
+    "characters.",
+).lower()
 trained = source == "trained"
 c_dk, c_seed, c_scale, c_causal, c_pos = st.columns(
     [2, 1.2, 1.3, 1.3, 1.3], vertical_alignment="bottom"
@@ -134,8 +137,8 @@ else:
     st.caption(
         f"Embeddings (D = {D}) and projections W_q, W_k, W_v (D × d_k) are **random**, drawn "
         f"from seed {seed} — not learned. The mechanics are exact; what attends to what is "
-        "chance. Random is the default because every switch works on it; choose **Trained "
-        "Transformer, layer 1** above to see heads that learned something."
+        "chance. Random is the default because every switch works on it; choose **Trained** "
+        "under Weights to see the heads of a model that learned something."
     )
 lesson.try_this("attn_try")
 
@@ -177,24 +180,18 @@ parts.step_chart(
 )
 
 st.header("4 · Softmax: weights that sum to 1")
-with main if main is not None else st.container():
+if main is not None:  # lecture: the equation and the weights, full width, on the first screen
+    with main:
+        st.latex(tex.softmax(steps, i))
+        parts.step_chart("weights", view, i, how=WEIGHTS_HOW)
+    lesson.chart(parts.query_bars(view, i), key="att_fig_bars", how=BARS_HOW)
+else:
     st.latex(tex.softmax(steps, i))
     w_col, b_col = st.columns([3, 2])
     with w_col:
-        parts.step_chart(
-            "weights",
-            view,
-            i,
-            how="row i is how much word i takes from each word j (0 to 1, each row sums to "
-            "1); hover for the exact weight. Hatched cells are masked (−∞ → 0): not a small "
-            "weight, no weight at all.",
-        )
+        parts.step_chart("weights", view, i, how=WEIGHTS_HOW)
     with b_col:
-        lesson.chart(
-            parts.query_bars(view, i),
-            key="att_fig_bars",
-            how="the outlined row as bars; the blue bar is the word query i attends to most.",
-        )
+        lesson.chart(parts.query_bars(view, i), key="att_fig_bars", how=BARS_HOW)
 st.latex(tex.entropy(steps, i))
 on, off = parts.mean_entropy(*view[:6], causal, view[8])
 m1, m2, m3 = st.columns(3)

@@ -40,10 +40,7 @@ def weights(D: int, d_k: int, seed: int) -> self_attention.Weights:
     return self_attention.random_weights(len(self_attention.word_vocab()), D, d_k, seed)
 
 
-SOURCES = {
-    "random": "Random weights (default)",
-    "trained": "Trained Transformer, layer 1",
-}
+SOURCES = ("Random", "Trained")  # the Weights choice; its label is its link value (?att_source=)
 TRAINED = "transformer"  # the checkpoint whose first layer is the second source
 
 
