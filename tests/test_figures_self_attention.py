@@ -105,6 +105,7 @@ def test_shuffle_maps_label_every_word_with_room_for_each_row():
         assert list(fig.layout.xaxis.tickvals) == list(heat.x) and len(heat.x) == T
         assert list(fig.layout.xaxis.ticktext) == list(heat.x)
         assert fig.layout.height / T >= safigs.ORDER_ROW_PX
+        assert heat.showscale is False  # the width goes to the words, not a colour bar
 
 
 def test_model_view_masks_the_future_and_labels_small_maps():

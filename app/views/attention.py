@@ -180,18 +180,12 @@ parts.step_chart(
 )
 
 st.header("4 · Softmax: weights that sum to 1")
-if main is not None:  # lecture: the equation and the weights, full width, on the first screen
-    with main:
-        st.latex(tex.softmax(steps, i))
-        parts.step_chart("weights", view, i, how=WEIGHTS_HOW)
-    lesson.chart(parts.query_bars(view, i), key="att_fig_bars", how=BARS_HOW)
-else:
+# the equation and the weights at full width (room for a number in every cell); in lecture
+# mode they sit in `main`, on the first screen
+with main if main is not None else st.container():
     st.latex(tex.softmax(steps, i))
-    w_col, b_col = st.columns([3, 2])
-    with w_col:
-        parts.step_chart("weights", view, i, how=WEIGHTS_HOW)
-    with b_col:
-        lesson.chart(parts.query_bars(view, i), key="att_fig_bars", how=BARS_HOW)
+    parts.step_chart("weights", view, i, how=WEIGHTS_HOW)
+lesson.chart(parts.query_bars(view, i), key="att_fig_bars", how=BARS_HOW)
 st.latex(tex.entropy(steps, i))
 on, off = parts.mean_entropy(*view[:6], causal, view[8])
 m1, m2, m3 = st.columns(3)

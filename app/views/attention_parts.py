@@ -29,7 +29,7 @@ from seqviz.figures.matrix import row_outline
 from seqviz.figures.overlay import freeze, overlay
 
 _CACHE = dict(max_entries=64, ttl=1800, show_spinner=False)
-ORDER_SIDE_BY_SIDE = 16  # words up to which the three shuffle maps stand side by side
+ORDER_SIDE_BY_SIDE = 16  # words up to which the shuffle maps stand two a row
 
 
 # --- the core calls --------------------------------------------------------------------
@@ -294,9 +294,12 @@ def order_charts(maps: Sequence[go.Figure]) -> None:
         "with positions, the shuffled sentence's weights put back in the original order: they "
         "differ from the first map.",
     )
-    # side by side while every word's label has room; one under the other beyond that
-    side_by_side = len(maps[0].data[0].y) <= ORDER_SIDE_BY_SIDE
-    places = st.columns(3) if side_by_side else [st.container() for _ in maps]
+    # two a row while every word's label has room; one under the other beyond that
+    if len(maps[0].data[0].y) <= ORDER_SIDE_BY_SIDE:
+        top, bottom = st.columns(2), st.columns(2)
+        places = [top[0], top[1], bottom[0]]
+    else:
+        places = [st.container() for _ in maps]
     for k, (place, fig, how) in enumerate(zip(places, maps, hows, strict=True)):
         with place:
             lesson.chart(fig, key=f"att_order_{k}", how=how)

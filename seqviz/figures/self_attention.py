@@ -120,7 +120,9 @@ ORDER_ROW_PX = 22  # height of one word's row in the shuffle maps: room for its 
 
 def label_every_word(fig: go.Figure) -> go.Figure:
     """Write every row's and every column's word on the axes (Plotly would skip labels
-    it thinks crowded), columns rotated upright, with :data:`ORDER_ROW_PX` per row."""
+    it thinks crowded), columns rotated upright, with :data:`ORDER_ROW_PX` per row. No
+    colour bar and no axis titles: the words get the width (the scale is the weights' 0..1,
+    as in the main map)."""
     heat = fig.data[0]
     rows, cols = list(heat.y), list(heat.x)
     fig.update_yaxes(
@@ -134,6 +136,10 @@ def label_every_word(fig: go.Figure) -> go.Figure:
         tickfont=dict(size=11),
         automargin=True,
     )
+    fig.update_traces(showscale=False, selector=dict(type="heatmap"))
+    fig.update_xaxes(title_text=None)
+    fig.update_yaxes(title_text=None)
+    fig.update_layout(margin=dict(l=10, r=10))
     # the rows, plus room for the title above and the rotated word labels below
     fig.update_layout(height=ORDER_ROW_PX * len(rows) + 250)
     return fig
