@@ -121,9 +121,20 @@ def softmax(steps: Steps, i: int) -> str:
         rf"\begin{{gathered}}\alpha_{{{i},j}} = \frac{{e^{{m_{{{i},j}}}}}}{{\sum_l e^{{m_{{{i},l}}}}}}"
         rf" = \frac{{e^{{m_{{{i},j}} - \max_l m_{{{i},l}}}}}}{{\sum_l e^{{m_{{{i},l}} - \max_l m_{{{i},l}}}}}},\quad "
         rf"\alpha_{{{i},{j}}} = \frac{{e^{{{num(m[j])} - {num(finite.max())}}}}}{{{num(denom)}}}"
-        rf" = \mathbf{{{num(row[j])}}}\\ \alpha_{{{i},:}} = {vec(row)},\quad "
+        rf" = \mathbf{{{num(row[j])}}}\\ \alpha_{{{i},:}} = {weights_row(row, m)},\quad "
         rf"\textstyle\sum_j \alpha_{{{i},j}} = {num(row.sum())}\end{{gathered}}"
     )
+
+
+def weights_row(row: torch.Tensor, masked_row: torch.Tensor) -> str:
+    """A row of weights; when the mask hides a tail of it (causal), only the allowed entries
+    are written and the hidden ones are named as masked — never printed as 0.000 weights."""
+    allowed = torch.isfinite(masked_row)
+    n = int(allowed.sum())
+    if n == len(row) or not bool(allowed[:n].all()):
+        return vec(row)
+    hidden = len(row) - n
+    return rf"{vec(row[:n])}\ \text{{then {hidden} masked (}}-\infty \to 0\text{{)}}"
 
 
 def entropy(steps: Steps, i: int) -> str:

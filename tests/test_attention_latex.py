@@ -150,3 +150,16 @@ def tex_balanced(eq: str) -> bool:
         if depth < 0:
             return False
     return depth == 0
+
+
+def test_a_causal_row_names_its_masked_weights_instead_of_printing_zeros():
+    s = self_attention.read_sentence("the time traveller held in his hand")
+    w = self_attention.random_weights(len(self_attention.word_vocab()), 16, 8, 0)
+    sa = self_attention.self_attention(s.ids, w, causal=True)
+    eq = tex.softmax(sa.steps, 1)
+    T = len(s.tokens)
+    assert rf"\text{{then {T - 2} masked (}}-\infty \to 0" in eq
+    row = eq.split(r"\alpha_{1,:} = ")[1].split(r"\ \text{then")[0]
+    assert row.count(",") == 1  # the two allowed weights only
+    open_row = tex.softmax(self_attention.self_attention(s.ids, w).steps, 1)
+    assert "masked" not in open_row
