@@ -153,7 +153,8 @@ def output(steps: Steps, V: torch.Tensor, i: int) -> str:
     terms = " + ".join(rf"{num(steps.weights[i, j])}\, v_{{{j}}}" for j in top)
     rest = r" + \dots" if V.shape[0] > 2 else ""
     return (
-        rf"\text{{out}}_{{{i}}} = \sum_j \alpha_{{{i},j}} v_j = {terms}{rest} = {vec(steps.out[i])}"
+        rf"\text{{out}}_{{{i}}} = \sum_j \alpha_{{{i},j}} v_j = {terms}{rest} = "
+        rf"{vec(steps.out[i], show=4)}"
     )
 
 
@@ -224,10 +225,9 @@ def concat(heads: Heads, i: int) -> str:
     """concat_i = [head^{(1)}_i, …, head^{(n)}_i]: the heads' outputs side by side."""
     nh, d_h = heads.n_heads, heads.Q.shape[-1]
     names = ", ".join(rf"\text{{head}}^{{({h + 1})}}_{{{i}}}" for h in range(nh))
-    parts = r",\ ".join(vec(heads.steps.out[h, i], show=2) for h in range(nh))
     return (
-        rf"\text{{concat}}_{{{i}}} = [{names}] = [{parts}]"
-        rf"\quad({nh} \times {d_h} = {nh * d_h}\ \text{{numbers}})"
+        rf"\text{{concat}}_{{{i}}} = [{names}] = {vec(heads.concat[i], show=5)}"
+        rf"\quad({nh} \times {d_h} = {nh * d_h})"
     )
 
 

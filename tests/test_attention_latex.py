@@ -120,7 +120,8 @@ def test_several_heads_write_each_heads_numbers_the_concat_and_w_o():
         out = tex.head_output(hs, h, i)
         assert num(hs.steps.weights[h, i].max()) in out and num(hs.steps.out[h, i, 0]) in out
     cat = tex.concat(hs, i)
-    assert r"4 \times 4 = 16" in cat and num(hs.steps.out[3, i, 0]) in cat
+    assert r"4 \times 4 = 16" in cat and num(hs.concat[i, 0]) in cat
+    assert num(hs.concat[i, 4]) == num(hs.steps.out[1, i, 0]) and num(hs.concat[i, 4]) in cat
     proj = tex.output_projection(hs, i)
     assert num(hs.out[i, 0]) in proj and "b_o" not in proj
     first = sum(float(hs.concat[i, r] * hs.W_o[r, 0]) for r in range(16))
