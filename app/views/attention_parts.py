@@ -238,31 +238,28 @@ def order_maps(
 
 
 def show_sentence(sen: self_attention.Sentence, source: str = "random") -> None:
-    """The words (or characters) the model reads, <unk> marked, and a note if cut."""
-    if source == "trained":
-        if sen.cut:
-            st.warning(
-                f"Your sentence has {len(sen.tokens) + sen.cut} characters; the trained model "
-                f"reads at most {len(sen.tokens)}.",
-                icon=":material/content_cut:",
-            )
-        shown = "".join(
-            r":red-background[**\<unk\>**]" if u else md_escape(w).replace(" ", "␣")
-            for w, u in zip(sen.words, sen.unknown, strict=True)
-        )
-        st.markdown(f"**The trained model reads {len(sen.tokens)} characters:** {shown}")
-        return
+    """The words (or, for the trained model, characters) it reads, <unk> marked, and a
+    note if the sentence was cut."""
+    trained = source == "trained"
+    unit, reader = ("characters", "The trained model") if trained else ("words", "The model")
     if sen.cut:
+        limit = (
+            f"the trained model reads at most {len(sen.tokens)}"
+            if trained
+            else f"only the first {self_attention.MAX_WORDS} are used so every word keeps its "
+            "own row"
+        )
         st.warning(
-            f"Your sentence has {len(sen.tokens) + sen.cut} words; only the first "
-            f"{self_attention.MAX_WORDS} are used so every word keeps its own row.",
+            f"Your sentence has {len(sen.tokens) + sen.cut} {unit}; {limit}.",
             icon=":material/content_cut:",
         )
-    shown = " ".join(
-        r":red-background[**\<unk\>**]" if u else md_escape(w)
+    shown = ("" if trained else " ").join(
+        r":red-background[**\<unk\>**]" if u else md_escape(w).replace(" ", "␣")
         for w, u in zip(sen.words, sen.unknown, strict=True)
     )
-    st.markdown(f"**The model reads {len(sen.tokens)} words:** {shown}")
+    st.markdown(f"**{reader} reads {len(sen.tokens)} {unit}:** {shown}")
+    if trained:
+        return
     if any(sen.unknown):
         unk = sorted({w for w, u in zip(sen.words, sen.unknown, strict=True) if u})
         more = " …" if len(unk) > 8 else ""
