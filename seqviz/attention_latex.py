@@ -15,6 +15,8 @@ import math
 import torch
 
 from seqviz.attention import Steps
+from seqviz.attention_heads import Heads
+from seqviz.latex import char as char_tex
 from seqviz.latex import num, pnum, sci
 from seqviz.latex import word as word_tex
 from seqviz.self_attention import OrderTest, SelfAttention
@@ -34,7 +36,15 @@ def vec(v, show: int = SHOW) -> str:
 
 
 def embedding(sa: SelfAttention, i: int, token: str) -> str:
-    """x_i = E[w_i] + P_i with the rows of word i (``token`` as the model reads it)."""
+    """x_i = E[w_i] + P_i with the rows of word i (``token`` as the model reads it); for the
+    trained source x_i = LN_1(E[c_i] + P_i), what the first block's heads read."""
+    if sa.source == "trained":
+        return (
+            rf"\begin{{aligned}} x_{{{i}}} &= \operatorname{{LN}}_1(E[{char_tex(token)}] + "
+            rf"P_{{{i}}}) \\ E[{char_tex(token)}] &= {vec(sa.embeddings[i])} \\"
+            rf"P_{{{i}}} &= {vec(sa.positions[i])} \\"
+            rf"x_{{{i}}} &= {vec(sa.X[i])} \end{{aligned}}"
+        )
     return (
         rf"\begin{{aligned}} x_{{{i}}} &= E[{word_tex(token)}] + P_{{{i}}} \\"
         rf"E[{word_tex(token)}] &= {vec(sa.embeddings[i])} \\"
@@ -44,7 +54,13 @@ def embedding(sa: SelfAttention, i: int, token: str) -> str:
 
 
 def projections(sa: SelfAttention, i: int) -> list[str]:
-    """q_i, k_i, v_i: the projections of word i, one line each."""
+    """q_i, k_i, v_i: the projections of word i, one line each (with the trained source's
+    biases)."""
+    if sa.source == "trained":
+        return [
+            rf"{n}_{{{i}}} = x_{{{i}}} W_{n} + b_{n} = {vec(M[i])}"
+            for n, M in (("q", sa.Q), ("k", sa.K), ("v", sa.V))
+        ]
     return [
         rf"q_{{{i}}} = x_{{{i}}} W_q = {vec(sa.Q[i])}",
         rf"k_{{{i}}} = x_{{{i}}} W_k = {vec(sa.K[i])}",
@@ -105,9 +121,20 @@ def softmax(steps: Steps, i: int) -> str:
         rf"\begin{{gathered}}\alpha_{{{i},j}} = \frac{{e^{{m_{{{i},j}}}}}}{{\sum_l e^{{m_{{{i},l}}}}}}"
         rf" = \frac{{e^{{m_{{{i},j}} - \max_l m_{{{i},l}}}}}}{{\sum_l e^{{m_{{{i},l}} - \max_l m_{{{i},l}}}}}},\quad "
         rf"\alpha_{{{i},{j}}} = \frac{{e^{{{num(m[j])} - {num(finite.max())}}}}}{{{num(denom)}}}"
-        rf" = \mathbf{{{num(row[j])}}}\\ \alpha_{{{i},:}} = {vec(row)},\quad "
+        rf" = \mathbf{{{num(row[j])}}}\\ \alpha_{{{i},:}} = {weights_row(row, m)},\quad "
         rf"\textstyle\sum_j \alpha_{{{i},j}} = {num(row.sum())}\end{{gathered}}"
     )
+
+
+def weights_row(row: torch.Tensor, masked_row: torch.Tensor) -> str:
+    """A row of weights; when the mask hides a tail of it (causal), only the allowed entries
+    are written and the hidden ones are named as masked — never printed as 0.000 weights."""
+    allowed = torch.isfinite(masked_row)
+    n = int(allowed.sum())
+    if n == len(row) or not bool(allowed[:n].all()):
+        return vec(row)
+    hidden = len(row) - n
+    return rf"{vec(row[:n])}\ \text{{then {hidden} masked (}}-\infty \to 0\text{{)}}"
 
 
 def entropy(steps: Steps, i: int) -> str:
@@ -126,7 +153,8 @@ def output(steps: Steps, V: torch.Tensor, i: int) -> str:
     terms = " + ".join(rf"{num(steps.weights[i, j])}\, v_{{{j}}}" for j in top)
     rest = r" + \dots" if V.shape[0] > 2 else ""
     return (
-        rf"\text{{out}}_{{{i}}} = \sum_j \alpha_{{{i},j}} v_j = {terms}{rest} = {vec(steps.out[i])}"
+        rf"\text{{out}}_{{{i}}} = \sum_j \alpha_{{{i},j}} v_j = {terms}{rest} = "
+        rf"{vec(steps.out[i], show=4)}"
     )
 
 
@@ -156,4 +184,62 @@ def order_difference(off: OrderTest, on: OrderTest) -> str:
     return (
         rf"\text{{no positions: }}\max_{{i,j}} |\alpha_{{ij}} - \alpha'_{{\pi(i)\pi(j)}}| = "
         rf"{sci(off.max_difference, 2)}\qquad \text{{with positions: }} {on.max_difference:.3f}"
+    )
+
+
+# --- several heads (seqviz.attention_heads) ---------------------------------------------
+
+
+def _bias(heads: Heads, name: str, h: int) -> str:
+    """ " + b_q^{(h)}" for a source with biases (the trained model), else nothing."""
+    return rf" + b_{name}^{{({h + 1})}}" if heads.b_o is not None else ""
+
+
+def head_projections(heads: Heads, h: int, i: int) -> str:
+    """q, k, v of word i in head h (0-based; written 1-based as the head's name)."""
+    n = h + 1
+    lines = [
+        rf"{name}^{{({n})}}_{{{i}}} &= x_{{{i}}} W_{name}^{{({n})}}{_bias(heads, name, h)} = "
+        rf"{vec(M[h, i])}"
+        for name, M in (("q", heads.Q), ("k", heads.K), ("v", heads.V))
+    ]
+    return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
+
+
+def head_output(heads: Heads, h: int, i: int) -> str:
+    """Head h's weights for query i and its output head^{(h)}_i = Σ_j α_{i,j} v_j."""
+    n, s = h + 1, heads.steps
+    d_h = heads.Q.shape[-1]
+    row = s.weights[h, i]
+    j = int(row.argmax())
+    return (
+        rf"\begin{{aligned}}\alpha^{{({n})}}_{{{i},:}} &= \operatorname{{softmax}}\Big("
+        rf"\frac{{q^{{({n})}}_{{{i}}} K^{{({n})\top}}}}{{\sqrt{{{d_h}}}}}\Big) = {vec(row)}"
+        rf",\quad \max_j \alpha^{{({n})}}_{{{i},j}} = \alpha^{{({n})}}_{{{i},{j}}} = "
+        rf"\mathbf{{{num(row[j])}}} \\ \text{{head}}^{{({n})}}_{{{i}}} &= \sum_j "
+        rf"\alpha^{{({n})}}_{{{i},j}} v^{{({n})}}_j = {vec(s.out[h, i])}\end{{aligned}}"
+    )
+
+
+def concat(heads: Heads, i: int) -> str:
+    """concat_i = [head^{(1)}_i, …, head^{(n)}_i]: the heads' outputs side by side."""
+    nh, d_h = heads.n_heads, heads.Q.shape[-1]
+    names = ", ".join(rf"\text{{head}}^{{({h + 1})}}_{{{i}}}" for h in range(nh))
+    return (
+        rf"\text{{concat}}_{{{i}}} = [{names}] = {vec(heads.concat[i], show=5)}"
+        rf"\quad({nh} \times {d_h} = {nh * d_h})"
+    )
+
+
+def output_projection(heads: Heads, i: int) -> str:
+    """out_i = concat_i W_o (+ b_o), with its first entry's sum written out."""
+    c, W = heads.concat[i], heads.W_o
+    terms = " + ".join(rf"{pnum(c[r])}\cdot{pnum(W[r, 0])}" for r in range(min(3, len(c))))
+    more = r" + \dots" if len(c) > 3 else ""
+    bias = rf" + {pnum(heads.b_o[0])}" if heads.b_o is not None else ""
+    b_name = " + b_o" if heads.b_o is not None else ""
+    return (
+        rf"\begin{{aligned}}\text{{out}}_{{{i}}} &= \text{{concat}}_{{{i}}}\, W_o{b_name} = "
+        rf"{vec(heads.out[i])} \\ \text{{out}}_{{{i},0}} &= {terms}{more}{bias} = "
+        rf"{num(heads.out[i, 0])}\end{{aligned}}"
     )

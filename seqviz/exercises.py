@@ -144,6 +144,12 @@ SETS: tuple[ExerciseSet, ...] = (
         "attention",
         ("attn.weight", "attn.most", "attn.causal", "attn.position"),
     ),
+    ExerciseSet(
+        "transformer",
+        "Transformer",
+        "transformer",
+        ("tf.weight", "tf.masked", "tf.params", "tf.step"),
+    ),
     ExerciseSet("word2vec", "Word2Vec", "word2vec", ("w2v.pairs", "w2v.centre", "w2v.softmax")),
 )
 SET_IDS = tuple(s.id for s in SETS)
@@ -169,10 +175,17 @@ def _generators() -> dict[str, Callable[[Context], Exercise]]:
         exercises_gradients,
         exercises_recurrent,
         exercises_text,
+        exercises_transformer,
     )
 
     gens = {}
-    for module in (exercises_text, exercises_recurrent, exercises_gradients, exercises_attention):
+    for module in (
+        exercises_text,
+        exercises_recurrent,
+        exercises_gradients,
+        exercises_attention,
+        exercises_transformer,
+    ):
         gens.update(module.GENERATORS)
     return gens
 

@@ -92,6 +92,8 @@ class SelfAttention:
     V: Tensor  # (T, d_k) X W_v
     mask: Tensor | None  # (T, T) True where allowed (causal), or None
     steps: attention.Steps  # scores, scaled, masked, weights, out
+    source: str = "random"  # "random" (this module) | "trained" (seqviz.attention_trained:
+    # X = LN_1(E[c] + P), Q = X W_q + b_q, ...)
 
 
 def self_attention(

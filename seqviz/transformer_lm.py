@@ -71,6 +71,18 @@ class CharLM:
         return self.loss(windows).item()
 
 
+def summary(lm: CharLM) -> str:
+    """The model's size in words, read off the model itself (never a remembered number):
+    layers, heads, d_model, d_h, d_ff, positions, layer norm, context and parameters."""
+    cfg = lm.model.config
+    n_params = sum(p.numel() for p in lm.model.parameters())
+    return (
+        f"{cfg.num_layers} layers × {cfg.n_heads} heads, d_model = {cfg.d_model}, "
+        f"d_h = {cfg.d_model // cfg.n_heads}, d_ff = {cfg.d_ff}, {cfg.positions} positions, "
+        f"{cfg.norm}-LN, context {cfg.context} characters, {n_params:,} parameters"
+    )
+
+
 @dataclass(frozen=True)
 class Generation:
     """A prompt and what the model wrote after it."""

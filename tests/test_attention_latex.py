@@ -102,3 +102,65 @@ def test_a_typed_word_with_tex_specials_stays_text(token):
     for body in words:
         bare = re.sub(r"\\text(backslash|asciicircum|asciitilde)\{\}|\\[{}$%&#_]", "", body)
         assert not set(bare) & set(SPECIAL), body
+
+
+def test_several_heads_write_each_heads_numbers_the_concat_and_w_o():
+    from seqviz import attention, attention_heads
+    from seqviz.latex import num
+
+    s = self_attention.read_sentence("the time traveller held in his hand")
+    w = attention_heads.random_heads(len(self_attention.word_vocab()), 16, 4, 2)
+    X = w.E[s.ids] + attention.sinusoidal_positions(len(s.ids), 16)
+    hs = attention_heads.self_attention_heads(X, w, causal=True)
+    i = 3
+    for h in range(4):
+        proj = tex.head_projections(hs, h, i)
+        assert f"q^{{({h + 1})}}_{{{i}}}" in proj and num(hs.Q[h, i, 0]) in proj
+        assert "b_q" not in proj  # the random heads have no biases
+        out = tex.head_output(hs, h, i)
+        assert num(hs.steps.weights[h, i].max()) in out and num(hs.steps.out[h, i, 0]) in out
+    cat = tex.concat(hs, i)
+    assert r"4 \times 4 = 16" in cat and num(hs.concat[i, 0]) in cat
+    assert num(hs.concat[i, 4]) == num(hs.steps.out[1, i, 0]) and num(hs.concat[i, 4]) in cat
+    proj = tex.output_projection(hs, i)
+    assert num(hs.out[i, 0]) in proj and "b_o" not in proj
+    first = sum(float(hs.concat[i, r] * hs.W_o[r, 0]) for r in range(16))
+    assert num(first) == num(hs.out[i, 0])  # the written-out sum is the value shown
+
+
+def test_the_trained_source_writes_the_layer_norm_the_biases_and_escaped_characters():
+    from seqviz import attention_heads, attention_trained, checkpoints
+
+    lm = checkpoints.load("transformer")
+    s = attention_trained.read_text(lm, "a {b}")
+    sa = attention_trained.first_layer_head(lm, s.ids, 0)
+    eq = tex.embedding(sa, 2, s.tokens[2])
+    assert r"\operatorname{LN}_1" in eq and "␣" not in s.tokens[2]
+    assert tex_balanced(eq)
+    assert all("+ b_" in line for line in tex.projections(sa, 1))
+    hs = attention_trained.first_layer_heads(lm, s.ids)
+    assert isinstance(hs, attention_heads.Heads)
+    assert "b_q^{(2)}" in tex.head_projections(hs, 1, 1)
+    assert "+ b_o" in tex.output_projection(hs, 1)
+
+
+def tex_balanced(eq: str) -> bool:
+    depth = 0
+    for c in eq.replace(r"\{", "").replace(r"\}", ""):
+        depth += {"{": 1, "}": -1}.get(c, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def test_a_causal_row_names_its_masked_weights_instead_of_printing_zeros():
+    s = self_attention.read_sentence("the time traveller held in his hand")
+    w = self_attention.random_weights(len(self_attention.word_vocab()), 16, 8, 0)
+    sa = self_attention.self_attention(s.ids, w, causal=True)
+    eq = tex.softmax(sa.steps, 1)
+    T = len(s.tokens)
+    assert rf"\text{{then {T - 2} masked (}}-\infty \to 0" in eq
+    row = eq.split(r"\alpha_{1,:} = ")[1].split(r"\ \text{then")[0]
+    assert row.count(",") == 1  # the two allowed weights only
+    open_row = tex.softmax(self_attention.self_attention(s.ids, w).steps, 1)
+    assert "masked" not in open_row

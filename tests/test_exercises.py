@@ -21,6 +21,7 @@ from seqviz import (
     exercises_gradients,
     exercises_recurrent,
     exercises_text,
+    exercises_transformer,
 )
 from seqviz.exercises import check, make, parse_number
 
@@ -31,16 +32,22 @@ SEEDS = (0, 1, 7, 12345)
 def test_at_least_twenty_exercises_in_sets_that_follow_the_lectures():
     assert len(IDS) >= 20
     assert len(set(IDS)) == len(IDS)
-    order = ["text", "lm", "rnn", "gates", "gradients", "attention", "word2vec"]
+    order = ["text", "lm", "rnn", "gates", "gradients", "attention", "transformer", "word2vec"]
     assert [s.id for s in exercises.SETS] == order
-    short = {"gradients": "grad", "attention": "attn", "word2vec": "w2v"}
+    short = {"gradients": "grad", "attention": "attn", "transformer": "tf", "word2vec": "w2v"}
     for s in exercises.SETS:
         assert all(ex_id.split(".")[0] == short.get(s.id, s.id) for ex_id in s.exercises)
 
 
 @pytest.mark.parametrize(
     "module",
-    [exercises_text, exercises_recurrent, exercises_gradients, exercises_attention],
+    [
+        exercises_text,
+        exercises_recurrent,
+        exercises_gradients,
+        exercises_attention,
+        exercises_transformer,
+    ],
     ids=lambda m: m.__name__,
 )
 def test_every_generator_module_is_in_a_set_and_makes_its_own_exercises(module):

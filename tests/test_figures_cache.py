@@ -20,7 +20,8 @@ from app import figcache
 from app.views import attention_parts, transformer_parts
 
 TEXT = "the time machine"
-VIEW = ("the time traveller held in his hand", 16, 8, 0, True, True, False)  # text, D, d_k, ...
+# source, text, D, d_k, seed, positions, scale, causal, head
+VIEW = ("random", "the time traveller held in his hand", 16, 8, 0, True, True, False, 0)
 
 
 @pytest.fixture(autouse=True)
@@ -144,14 +145,14 @@ def test_every_value_the_step_through_figures_cache_is_immutable():
 @pytest.mark.parametrize(
     "read",
     [
-        lambda: attention_parts.step_figure("Q", *VIEW, row=2),
-        lambda: attention_parts.step_figure("scores", *VIEW, row=0),
-        lambda: attention_parts.step_figure("weights", *VIEW, row=1),
-        lambda: attention_parts.step_figure("entropy", *VIEW),
-        lambda: attention_parts.query_bars(*VIEW, 2),
+        lambda: attention_parts.step_figure("Q", VIEW, row=2),
+        lambda: attention_parts.step_figure("scores", VIEW, row=0),
+        lambda: attention_parts.step_figure("weights", VIEW, row=1),
+        lambda: attention_parts.step_figure("entropy", VIEW),
+        lambda: attention_parts.query_bars(VIEW, 2),
         lambda: attention_parts.positions_figures(16, 8)[0],
         lambda: attention_parts.positions_figures(16, 8)[1],
-        lambda: attention_parts.order_maps(VIEW[0], 16, 8, 0, 1)[1][1],
+        lambda: attention_parts.order_maps(VIEW[1], 16, 8, 0, 1)[1][1],
         lambda: transformer_parts.head_figures("pretrained", None, TEXT, 1, 2, 5)[0],
         lambda: transformer_parts.head_figures("pretrained", None, TEXT, 1, 2, 5)[1],
         lambda: transformer_parts.step_figures("pretrained", None, "the ", 5, 1.0, 0, 3, 2)[1],
@@ -180,9 +181,9 @@ def test_bridge_figure_is_new_on_every_read():
 
 def test_the_query_row_outline_stays_out_of_the_cache():
     """One session's query row is drawn on its figure only, never on the shared one."""
-    outlined = attention_parts.step_figure("Q", *VIEW, row=4)
-    plain = attention_parts.step_figure("Q", *VIEW)
-    other_row = attention_parts.step_figure("Q", *VIEW, row=1)
+    outlined = attention_parts.step_figure("Q", VIEW, row=4)
+    plain = attention_parts.step_figure("Q", VIEW)
+    other_row = attention_parts.step_figure("Q", VIEW, row=1)
     assert [(s.y0, s.y1) for s in outlined.layout.shapes] == [(3.5, 4.5)]
     assert plain.layout.shapes == ()
     assert [(s.y0, s.y1) for s in other_row.layout.shapes] == [(0.5, 1.5)]

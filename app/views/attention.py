@@ -6,15 +6,22 @@ from app import controls, frame, lesson, quiz, share, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from app.views import attention_parts as parts
-from seqviz import attention, self_attention
+from seqviz import attention, attention_heads, self_attention
 from seqviz import attention_latex as tex
 
 DEFAULT_SENTENCE = "the time traveller held in his hand a glittering metallic framework"
 D = 16  # embedding size (one heatmap column each)
 DK_CHOICES = (2, 4, 8, 16, 32, 64)
 PE_DIMS = (4, 8, 16, 32, 64, 128)
+WEIGHTS_HOW = (
+    "row i is how much word i takes from each word j (0 to 1, each row sums to 1); hover for "
+    "the exact weight. Hatched cells are masked (−∞ → 0): not a small weight, no weight at all."
+)
+BARS_HOW = "the outlined row as bars; the blue bar is the word query i attends to most."
 
 st.title("Self-attention, step by step")
+lecture = bool(st.session_state.get("lecture"))
+main = st.container(key="att_main") if lecture else None  # lecture: weights + softmax first
 lesson.intro("attn_intro")
 
 # --- controls ------------------------------------------------------------------------
@@ -30,11 +37,30 @@ text = st.text_area(
     help=f"Up to {self_attention.MAX_WORDS} words are used. Press Ctrl+Enter to apply.",
     **BOUND,
 )
+c_src, c_head = st.columns([3, 2], vertical_alignment="bottom")
+source = controls.choose(
+    c_src,
+    "segmented_control",
+    "Weights",
+    list(parts.SOURCES),
+    key="att_source",
+    default="Random",
+    help="Random (the default): embeddings and W_q, W_k, W_v drawn from the seed; every switch "
+    "below works. Trained: the first layer of the Transformer lab's trained model, reading "
+    "characters.",
+).lower()
+trained = source == "trained"
 c_dk, c_seed, c_scale, c_causal, c_pos = st.columns(
     [2, 1.2, 1.3, 1.3, 1.3], vertical_alignment="bottom"
 )
 d_k = controls.choose(
-    c_dk, "select_slider", "d_k (size of q, k, v)", DK_CHOICES, key="att_dk", default=8
+    c_dk,
+    "select_slider",
+    "d_k (size of q, k, v)",
+    DK_CHOICES,
+    key="att_dk",
+    default=8,
+    disabled=trained,
 )
 seed = c_seed.number_input(
     "Seed",
@@ -43,43 +69,80 @@ seed = c_seed.number_input(
     step=1,
     key="att_seed",
     help="Draws the random embeddings and W_q, W_k, W_v.",
+    disabled=trained,
     **BOUND,
 )
 scale = c_scale.toggle("Divide by √d_k", key="att_scale", **BOUND)
 causal = c_causal.toggle(
-    "Causal mask", key="att_causal", help="Word i may only look at words 0..i.", **BOUND
+    "Causal mask",
+    key="att_causal",
+    help="Word i may only look at words 0..i.",
+    disabled=trained,
+    **BOUND,
 )
 positions = c_pos.toggle(
-    "Positions", key="att_positions", help="Add sinusoidal position encodings.", **BOUND
+    "Positions",
+    key="att_positions",
+    help="Add sinusoidal position encodings.",
+    disabled=trained,
+    **BOUND,
 )
+random_view = ("random", text or "", D, d_k, seed, positions, scale, causal, 0)
+if trained:
+    lm_cfg = parts.trained_lm().model.config
+    head = (
+        controls.choose(
+            c_head,
+            "segmented_control",
+            "Head of layer 1",
+            list(range(1, lm_cfg.n_heads + 1)),
+            key="att_head",
+            default=1,
+        )
+        - 1
+    )
+    view = parts.trained_view(text or "", scale, head)
+    _, _, D, d_k, _, positions, _, causal, _ = view
+else:
+    view = random_view
 
-sen = parts.sentence(text or "")
+sen = parts.sentence(text or "", source)
 if not sen.tokens:
     st.info(
         "Type a sentence above (even one word works) and press Ctrl+Enter.", icon=":material/edit:"
     )
     frame.stop()
-parts.show_sentence(sen)
+parts.show_sentence(sen, source)
 T = len(sen.tokens)
+unit = "character" if trained else "word"
 urlstate.clamp("att_query", 0, T - 1)
 urlstate.start_value("att_query", min(2, T - 1))
 if T > 1:
     i = st.slider(
-        "Query word i (the row written out in the equations)", 0, T - 1, key="att_query", **BOUND
+        f"Query {unit} i (the row written out in the equations)", 0, T - 1, key="att_query", **BOUND
     )
 else:
     i = 0
 st.markdown(
-    f"**Query word {i}:** {md_escape(sen.words[i])}" + (" (<unk>)" if sen.unknown[i] else "")
+    f"**Query {unit} {i}:** {md_escape(sen.words[i])}" + (" (<unk>)" if sen.unknown[i] else "")
 )
-st.caption(
-    f"Embeddings (D = {D}) and projections W_q, W_k, W_v (D × d_k) are **random**, drawn from "
-    f"seed {seed} — not learned. The mechanics are exact; what attends to what is chance."
-)
+if trained:
+    st.caption(
+        f"**Trained weights:** head {head + 1} of the first layer of the Transformer lab's "
+        f"model (trained on The Time Machine), reading characters: D = {D}, d_h = {d_k}, "
+        "its own biases, layer norm before attention, causal mask and sinusoidal positions "
+        "(the switches it fixes are greyed out). Every number is the model's own."
+    )
+else:
+    st.caption(
+        f"Embeddings (D = {D}) and projections W_q, W_k, W_v (D × d_k) are **random**, drawn "
+        f"from seed {seed} — not learned. The mechanics are exact; what attends to what is "
+        "chance. Random is the default because every switch works on it; choose **Trained** "
+        "under Weights to see the heads of a model that learned something."
+    )
 lesson.try_this("attn_try")
 
 # --- the one core call (cached) ---------------------------------------------------------
-view = (text, D, d_k, seed, positions, scale, causal)  # everything the figures depend on
 sa = parts.run(*view)
 steps = sa.steps
 
@@ -117,24 +180,14 @@ parts.step_chart(
 )
 
 st.header("4 · Softmax: weights that sum to 1")
-st.latex(tex.softmax(steps, i))
+# the equation and the weights at full width (room for a number in every cell); in lecture
+# mode they sit in `main`, on the first screen
+with main if main is not None else st.container():
+    st.latex(tex.softmax(steps, i))
+    parts.step_chart("weights", view, i, how=WEIGHTS_HOW)
+lesson.chart(parts.query_bars(view, i), key="att_fig_bars", how=BARS_HOW)
 st.latex(tex.entropy(steps, i))
-w_col, b_col = st.columns([3, 2])
-with w_col:
-    parts.step_chart(
-        "weights",
-        view,
-        i,
-        how="row i is how much word i takes from each word j (0 to 1, each row sums to 1); "
-        "hover for the exact weight.",
-    )
-with b_col:
-    lesson.chart(
-        parts.query_bars(*view, i),
-        key="att_fig_bars",
-        how="the outlined row as bars; the blue bar is the word query i attends to most.",
-    )
-on, off = parts.mean_entropy(text, D, d_k, seed, positions, causal)
+on, off = parts.mean_entropy(*view[:6], causal, view[8])
 m1, m2, m3 = st.columns(3)
 m1.metric("mean row entropy, scaled", f"{on:.3f} nats")
 m2.metric(
@@ -156,8 +209,36 @@ lesson.how_to_read(
     "out_i mixes the value vectors with the weights of row i; it replaces x_i in the next layer."
 )
 
+# --- several heads ----------------------------------------------------------------------
+st.header("6 · Several heads at once")
+lesson.more("Why several heads?", "attn_heads")
+if trained:
+    n_heads = lm_cfg.n_heads
+    st.caption(f"The trained model's {n_heads} heads of layer 1, each with d_h = {D // n_heads}.")
+else:
+    n_heads = controls.choose(
+        st,
+        "segmented_control",
+        "Heads",
+        list(attention_heads.HEAD_CHOICES),
+        key="att_heads",
+        default=2,
+        help=f"D = {D} is split between the heads: d_h = D / heads.",
+    )
+hview = (source, text or "", D, n_heads, seed, positions, causal)
+hs = parts.heads(*hview)
+for h, tab in enumerate(st.tabs([f"Head {h + 1}" for h in range(n_heads)])):
+    with tab:
+        st.latex(tex.head_projections(hs, h, i))
+        st.latex(tex.head_output(hs, h, i))
+        parts.head_charts(hview, h, i)
+st.subheader("Concatenate, then project with W_o")
+st.latex(tex.concat(hs, i))
+st.latex(tex.output_projection(hs, i))
+parts.mix_charts(hview, i)
+
 # --- positional encodings -----------------------------------------------------------
-st.header("6 · Positions, and what happens without them")
+st.header("7 · Positions, and what happens without them")
 lesson.more("Why positions?", "attn_positions", expanded=True)
 urlstate.start_value("att_n_pos", 64)
 c_n, c_d = st.columns(2)
@@ -186,8 +267,11 @@ with p2:
 st.subheader("Shuffle the sentence")
 urlstate.start_value("att_perm_seed", 1)
 perm_seed = st.number_input("Shuffle seed", 0, 9999, step=1, key="att_perm_seed", **BOUND)
-off_test, on_test = parts.order(text, D, d_k, seed, perm_seed)
-shuffled, order_maps = parts.order_maps(text, D, d_k, seed, perm_seed)
+_, _, rD, r_dk, r_seed = random_view[:5]
+if trained:
+    st.caption("This section uses the random word weights (seed and d_k above).")
+off_test, on_test = parts.order(text, rD, r_dk, r_seed, perm_seed)
+shuffled, order_maps = parts.order_maps(text, rD, r_dk, r_seed, perm_seed)
 st.markdown("**Shuffled:** " + " ".join(md_escape(w) for w in shuffled))
 st.latex(tex.order_difference(off_test, on_test))
 parts.order_charts(order_maps)
@@ -199,6 +283,7 @@ st.caption(
 lesson.show_code(
     attention.steps,
     self_attention.self_attention,
+    attention_heads.self_attention_heads,
     attention.sinusoidal_positions,
     note="Every heatmap above is one field of `seqviz.attention.Steps`.",
 )
@@ -212,6 +297,8 @@ share.share_box(
         "att_scale",
         "att_causal",
         "att_positions",
+        "att_source",
+        "att_heads",
         "sidebar",
     ),
 )

@@ -9,7 +9,10 @@ The figures themselves come from :mod:`seqviz.figures.self_attention`, the equat
 from :mod:`seqviz.attention_latex`.
 
 A view of the step-by-step sections is the tuple
-``(text, D, d_k, seed, positions, scale, causal)``.
+``(source, text, D, d_k, seed, positions, scale, causal, head)``: ``source`` is "random"
+(the seed's random word embeddings and projections; ``head`` unused) or "trained" (head
+``head`` of the trained Transformer's first layer, reading characters; its D, d_k,
+positions and mask are the model's own, only ``scale`` can be switched off to compare).
 """
 
 from collections.abc import Sequence
@@ -17,15 +20,16 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import lesson
+from app import lesson, loaders
 from app.controls import md_escape
-from seqviz import attention, self_attention
+from seqviz import attention, attention_heads, attention_trained, self_attention
 from seqviz.figures import positions as pfigs
 from seqviz.figures import self_attention as safigs
 from seqviz.figures.matrix import row_outline
 from seqviz.figures.overlay import freeze, overlay
 
 _CACHE = dict(max_entries=64, ttl=1800, show_spinner=False)
+ORDER_SIDE_BY_SIDE = 16  # words up to which the shuffle maps stand two a row
 
 
 # --- the core calls --------------------------------------------------------------------
@@ -36,25 +40,77 @@ def weights(D: int, d_k: int, seed: int) -> self_attention.Weights:
     return self_attention.random_weights(len(self_attention.word_vocab()), D, d_k, seed)
 
 
+SOURCES = ("Random", "Trained")  # the Weights choice; its label is its link value (?att_source=)
+TRAINED = "transformer"  # the checkpoint whose first layer is the second source
+
+
+def trained_lm():
+    """The trained character Transformer (shared, read-only)."""
+    return loaders.trained_model(TRAINED)
+
+
+def trained_view(text: str, scale: bool, head: int) -> tuple:
+    """The view tuple of the trained source: the model fixes D, d_h, positions and mask."""
+    cfg = trained_lm().model.config
+    return ("trained", text, cfg.d_model, cfg.d_model // cfg.n_heads, 0, True, scale, True, head)
+
+
 @st.cache_resource(**_CACHE)
-def sentence(text: str) -> self_attention.Sentence:
+def sentence(text: str, source: str = "random") -> self_attention.Sentence:
+    """The words (random source) or the characters (trained source) the model reads."""
+    if source == "trained":
+        return attention_trained.read_text(trained_lm(), text)
     return self_attention.read_sentence(text)
 
 
 @st.cache_resource(**_CACHE)
-def run(text: str, D: int, d_k: int, seed: int, positions: bool, scale: bool, causal: bool):
-    s = sentence(text)
+def run(
+    source: str,
+    text: str,
+    D: int,
+    d_k: int,
+    seed: int,
+    positions: bool,
+    scale: bool,
+    causal: bool,
+    head: int = 0,
+):
+    s = sentence(text, source)
+    if source == "trained":
+        return attention_trained.first_layer_head(trained_lm(), s.ids, head, scale=scale)
     return self_attention.self_attention(
         s.ids, weights(D, d_k, seed), positions=positions, scale=scale, causal=causal
     )
 
 
 @st.cache_resource(**_CACHE)
-def mean_entropy(text: str, D: int, d_k: int, seed: int, positions: bool, causal: bool) -> tuple:
+def mean_entropy(
+    source: str, text: str, D: int, d_k: int, seed: int, positions: bool, causal: bool, head: int
+) -> tuple:
     """Mean row entropy with and without the 1/sqrt(d_k) scaling (for the comparison)."""
-    on = run(text, D, d_k, seed, positions, True, causal).steps.entropy.mean()
-    off = run(text, D, d_k, seed, positions, False, causal).steps.entropy.mean()
+    on = run(source, text, D, d_k, seed, positions, True, causal, head).steps.entropy.mean()
+    off = run(source, text, D, d_k, seed, positions, False, causal, head).steps.entropy.mean()
     return float(on), float(off)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def head_weights(D: int, n_heads: int, seed: int) -> attention_heads.HeadWeights:
+    return attention_heads.random_heads(len(self_attention.word_vocab()), D, n_heads, seed)
+
+
+@st.cache_resource(**_CACHE)
+def heads(
+    source: str, text: str, D: int, n_heads: int, seed: int, positions: bool, causal: bool
+) -> attention_heads.Heads:
+    """Every head of one pass: the seed's random heads over the words, or the trained
+    model's first-layer heads over the characters (``D``, ``n_heads`` ignored: the model's)."""
+    s = sentence(text, source)
+    if source == "trained":
+        return attention_trained.first_layer_heads(trained_lm(), s.ids)
+    w = head_weights(D, n_heads, seed)
+    P = attention.sinusoidal_positions(len(s.ids), D) if positions else 0.0
+    # X = E[w] + P, as in section 1
+    return attention_heads.self_attention_heads(w.E[s.ids] + P, w, causal=causal)
 
 
 @st.cache_resource(**_CACHE)
@@ -70,47 +126,79 @@ def order(text: str, D: int, d_k: int, seed: int, perm_seed: int):
 
 
 @st.cache_resource(**_CACHE)
-def _step_figures(
-    text: str, D: int, d_k: int, seed: int, positions: bool, scale: bool, causal: bool
-) -> dict[str, dict]:
+def _step_figures(*view) -> dict[str, dict]:
     """Every figure of the step-by-step sections, frozen, without a highlighted row."""
-    sa = run(text, D, d_k, seed, positions, scale, causal)
+    source, text, _, _, _, positions, scale, causal, _ = view
     figs = safigs.step_figures(
-        sa, sentence(text).tokens, positions=positions, scale=scale, causal=causal
+        run(*view), sentence(text, source).tokens, positions=positions, scale=scale, causal=causal
     )
     return {name: freeze(fig) for name, fig in figs.items()}
 
 
-def step_figure(
-    name: str,
-    text: str,
-    D: int,
-    d_k: int,
-    seed: int,
-    positions: bool,
-    scale: bool,
-    causal: bool,
-    row: int | None = None,
-) -> go.Figure:
-    """The step figure ``name`` ("E", "Q", "scores", "weights", "entropy", ...), query row
-    ``row`` outlined (a matrix's row; ``None`` for none)."""
-    base = _step_figures(text, D, d_k, seed, positions, scale, causal)[name]
+def step_figure(name: str, view: tuple, row: int | None = None) -> go.Figure:
+    """The step figure ``name`` ("E", "Q", "scores", "weights", "entropy", ...) of ``view``,
+    query row ``row`` outlined (a matrix's row; ``None`` for none)."""
+    base = _step_figures(*view)[name]
     return overlay(base, shapes=[] if row is None else [row_outline(row)])
 
 
 @st.cache_resource(**_CACHE)
-def _query_bars(
-    text: str, D: int, d_k: int, seed: int, positions: bool, scale: bool, causal: bool, i: int
-) -> dict:
-    sa = run(text, D, d_k, seed, positions, scale, causal)
-    return freeze(safigs.query_bars(sa, sentence(text).tokens, i))
+def _query_bars(view: tuple, i: int) -> dict:
+    return freeze(safigs.query_bars(run(*view), sentence(view[1], view[0]).tokens, i))
 
 
-def query_bars(
-    text: str, D: int, d_k: int, seed: int, positions: bool, scale: bool, causal: bool, i: int
-) -> go.Figure:
+def query_bars(view: tuple, i: int) -> go.Figure:
     """Query i's attention weights as bars."""
-    return overlay(_query_bars(text, D, d_k, seed, positions, scale, causal, i))
+    return overlay(_query_bars(view, i))
+
+
+@st.cache_resource(**_CACHE)
+def _head_figures(hview: tuple, h: int) -> dict[str, dict]:
+    source, text = hview[:2]
+    figs = safigs.head_figures(heads(*hview), sentence(text, source).tokens, h)
+    return {name: freeze(fig) for name, fig in figs.items()}
+
+
+@st.cache_resource(**_CACHE)
+def _mix_figures(hview: tuple) -> tuple[dict, dict]:
+    source, text = hview[:2]
+    hs, tokens = heads(*hview), sentence(text, source).tokens
+    return freeze(safigs.concat_figure(hs, tokens)), freeze(safigs.output_figure(hs, tokens))
+
+
+def head_charts(hview: tuple, h: int, i: int) -> None:
+    """Head h's Q, K, V side by side, then its weights (query row i outlined)."""
+    figs = _head_figures(hview, h)
+    for col, name in zip(st.columns(3), ("Q", "K", "V"), strict=True):
+        with col:
+            lesson.chart(
+                overlay(figs[name], shapes=[row_outline(i)]),
+                key=f"att_head{h}_{name}",
+                how=f"row j is {name.lower()}_j of head {h + 1} (d_h numbers).",
+            )
+    lesson.chart(
+        overlay(figs["weights"], shapes=[row_outline(i)]),
+        key=f"att_head{h}_weights",
+        how=f"head {h + 1}'s own softmax: each head chooses where to look by itself.",
+    )
+
+
+def mix_charts(hview: tuple, i: int) -> None:
+    """The concatenation and the output projection, row i outlined."""
+    concat_fig, out_fig = _mix_figures(hview)
+    c1, c2 = st.columns(2)
+    with c1:
+        lesson.chart(
+            overlay(concat_fig, shapes=[row_outline(i)]),
+            key="att_concat",
+            how="the heads' outputs side by side (dashed lines between heads): row i is concat_i.",
+        )
+    with c2:
+        lesson.chart(
+            overlay(out_fig, shapes=[row_outline(i)]),
+            key="att_mh_out",
+            how="concat W_o: every output number mixes all the heads.",
+        )
 
 
 @st.cache_resource(**_CACHE)
@@ -149,19 +237,29 @@ def order_maps(
 # --- sections ----------------------------------------------------------------------------
 
 
-def show_sentence(sen: self_attention.Sentence) -> None:
-    """The words the model reads, <unk> marked, and a note if the sentence was cut."""
+def show_sentence(sen: self_attention.Sentence, source: str = "random") -> None:
+    """The words (or, for the trained model, characters) it reads, <unk> marked, and a
+    note if the sentence was cut."""
+    trained = source == "trained"
+    unit, reader = ("characters", "The trained model") if trained else ("words", "The model")
     if sen.cut:
+        limit = (
+            f"the trained model reads at most {len(sen.tokens)}"
+            if trained
+            else f"only the first {self_attention.MAX_WORDS} are used so every word keeps its "
+            "own row"
+        )
         st.warning(
-            f"Your sentence has {len(sen.tokens) + sen.cut} words; only the first "
-            f"{self_attention.MAX_WORDS} are used so every word keeps its own row.",
+            f"Your sentence has {len(sen.tokens) + sen.cut} {unit}; {limit}.",
             icon=":material/content_cut:",
         )
-    shown = " ".join(
-        r":red-background[**\<unk\>**]" if u else md_escape(w)
+    shown = ("" if trained else " ").join(
+        r":red-background[**\<unk\>**]" if u else md_escape(w).replace(" ", "␣")
         for w, u in zip(sen.words, sen.unknown, strict=True)
     )
-    st.markdown(f"**The model reads {len(sen.tokens)} words:** {shown}")
+    st.markdown(f"**{reader} reads {len(sen.tokens)} {unit}:** {shown}")
+    if trained:
+        return
     if any(sen.unknown):
         unk = sorted({w for w, u in zip(sen.words, sen.unknown, strict=True) if u})
         more = " …" if len(unk) > 8 else ""
@@ -174,7 +272,7 @@ def show_sentence(sen: self_attention.Sentence) -> None:
 
 def step_chart(name: str, view: tuple, row: int | None, how: str) -> None:
     """The step figure ``name`` of ``view`` with query row ``row`` outlined, and its caption."""
-    lesson.chart(step_figure(name, *view, row=row), key=f"att_fig_{name}", how=how)
+    lesson.chart(step_figure(name, view, row=row), key=f"att_fig_{name}", how=how)
 
 
 def step_charts(names: Sequence[str], view: tuple, row: int | None, how: str) -> None:
@@ -193,6 +291,12 @@ def order_charts(maps: Sequence[go.Figure]) -> None:
         "with positions, the shuffled sentence's weights put back in the original order: they "
         "differ from the first map.",
     )
-    for k, (col, fig, how) in enumerate(zip(st.columns(3), maps, hows, strict=True)):
-        with col:
+    # two a row while every word's label has room; one under the other beyond that
+    if len(maps[0].data[0].y) <= ORDER_SIDE_BY_SIDE:
+        top, bottom = st.columns(2), st.columns(2)
+        places = [top[0], top[1], bottom[0]]
+    else:
+        places = [st.container() for _ in maps]
+    for k, (place, fig, how) in enumerate(zip(places, maps, hows, strict=True)):
+        with place:
             lesson.chart(fig, key=f"att_order_{k}", how=how)

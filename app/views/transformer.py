@@ -6,11 +6,19 @@ from app import controls, lesson, live, share, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from app.views import transformer_parts as parts
-from seqviz import bridge, training, transformer, transformer_lm
+from seqviz import bridge, transformer, transformer_lm
 
 DEFAULT_TEXT = "the time traveller smiled round at us then he began the time traveller"
 
+ORIGIN = {
+    "pretrained": "pretrained on The Time Machine",
+    "untrained": "untrained: the same network with random weights",
+    "mine": "your model from section 3",
+}
+
 st.title("Transformer: many heads and a tiny language model")
+lecture = bool(st.session_state.get("lecture"))
+main = st.container(key="tf_main") if lecture else None  # lecture: model view + equation first
 lesson.intro("attn_tf_intro")
 
 # --- which weights -------------------------------------------------------------------
@@ -18,11 +26,7 @@ run = st.session_state.get("tf_run")  # the user's own model, if they trained on
 which = parts.choose_weights(run)
 lm = parts.model(which, run)
 cfg = lm.model.config
-st.caption(
-    f"{cfg.num_layers} layers × {cfg.n_heads} heads, d_model = {cfg.d_model}, d_h = "
-    f"{cfg.d_model // cfg.n_heads}, {cfg.positions} positions, {cfg.norm}-LN, context "
-    f"{cfg.context} characters, {training.num_parameters(lm.model):,} parameters."
-)
+st.caption(f"**The model shown** ({ORIGIN[which]}): {transformer_lm.summary(lm)}.")
 lesson.try_this("attn_tf_try")
 
 # === 1. model view ==========================================================================
@@ -51,14 +55,16 @@ if text is not None:
     pos = c_p.slider("Query position t", 0, T - 1, key="tf_query", **BOUND) if T > 1 else 0
     l, h = min(layer, L) - 1, min(head, nh) - 1
     grid, big_fig, next_fig = parts.head_figures(which, run, text, l, h, pos)
-    lesson.chart(
-        grid,
-        key="tf_model_view",
-        how="row = the character attending (query), column = the character attended to (key); "
-        "the upper triangle is empty (causal). The outlined map is enlarged below.",
-    )
     bt = tr.blocks[l]
-    st.latex(parts.head_row(bt.weights[h, pos], tokens, pos, l, h, cfg.d_model // nh))
+    with main if main is not None else st.container():
+        st.latex(parts.head_row(bt.weights[h, pos], tokens, pos, l, h, cfg.d_model // nh))
+        lesson.chart(
+            grid,
+            key="tf_model_view",
+            how="row = the character attending (query), column = the character attended to "
+            "(key); hover a cell for its (query → key) characters and weight. The upper "
+            "triangle is masked (causal: −∞ → 0). The outlined map is enlarged below.",
+        )
     big, nxt = st.columns([3, 2])
     with big:
         lesson.chart(

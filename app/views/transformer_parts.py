@@ -18,7 +18,7 @@ import torch
 from app import controls, lesson, live, stepper, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
-from seqviz import bridge, checkpoints, transformer, transformer_lm, transformer_training
+from seqviz import attention, bridge, checkpoints, transformer, transformer_lm, transformer_training
 from seqviz.figures import attention as afigs
 from seqviz.figures import lm as lfigs
 from seqviz.figures.overlay import freeze, overlay
@@ -104,12 +104,14 @@ def _head_figures(lm, text: str, layer: int, head: int, pos: int) -> tuple[go.Fi
     """Model view with (layer, head) outlined, that head enlarged, the next-character bars."""
     tokens, tr = _trace(lm, text)
     T = len(tokens)
-    grid = afigs.model_view(tr.weights, tokens, selected=(layer, head))
+    mask = attention.causal_mask(T) if lm.model.config.causal else None
+    grid = afigs.model_view(tr.weights, tokens, selected=(layer, head), mask=mask)
     big = afigs.attention_map(
         tr.blocks[layer].weights[head],
         tokens,
         title=f"Layer {layer + 1}, head {head + 1}",
         highlight_row=pos,
+        mask=mask,
     )
     actual = tokens[pos + 1] if pos + 1 < T else None
     bars = topk_bar(

@@ -61,6 +61,38 @@ def matrix(
     )
 
 
+MASKED = "masked: −∞ → 0"
+"""What a masked cell of an attention map says on hover: its score was set to −∞, so
+its weight is exactly 0 — not a small weight the model chose."""
+
+HATCH = "rgba(80, 80, 80, 0.55)"  # the strokes drawn across a masked cell
+
+
+def masked_weights(weights, mask) -> np.ndarray:
+    """The weights as floats with NaN where ``mask`` (bool, True = allowed) forbids the
+    cell: a figure draws those blank instead of as a weight of 0."""
+    w = as_array(weights).astype(float)
+    if mask is None:
+        return w
+    allowed = np.broadcast_to(as_array(mask).astype(bool), w.shape)
+    return np.where(allowed, w, np.nan)
+
+
+def hatch_trace(allowed: np.ndarray, rows: Sequence[str], cols: Sequence[str]) -> go.Scatter:
+    """One diagonal stroke in every masked cell (``allowed`` False), so a masked cell reads
+    as "not there" rather than as a blank weight; the hover says what it is."""
+    r, c = np.nonzero(~allowed)
+    return go.Scatter(
+        x=[cols[j] for j in c],
+        y=[rows[i] for i in r],
+        mode="markers",
+        marker=dict(symbol="line-ne", size=9, line=dict(color=HATCH, width=1.5)),
+        hovertemplate=f"query “%{{y}}” → key “%{{x}}”<br>{MASKED}<extra></extra>",
+        showlegend=False,
+        name="masked",
+    )
+
+
 def attention_map(
     weights,
     q_tokens: Sequence[str],
@@ -70,29 +102,42 @@ def attention_map(
     highlight_row: int | None = None,
     height: int | None = None,
     show_values: bool | None = None,
+    mask=None,
 ) -> go.Figure:
     """(T_q, T_k) attention weights on the sequential 0..1 scale; rows are queries.
 
     Hover: 'query “x” (i) → key “y” (j): weight 0.123'. Values are printed in the
     cells when the matrix is small enough to read them (at most 16 x 16).
+
+    ``mask`` (bool, broadcastable to (T_q, T_k), True = allowed, e.g. the causal mask):
+    the cells it forbids are drawn blank with a hatch stroke, print no value, and hover
+    as "masked: −∞ → 0" — a masked weight is not a small weight.
     """
-    w = as_array(weights)
+    w = masked_weights(weights, mask)
     T_q, T_k = w.shape
     k_tokens = q_tokens if k_tokens is None else k_tokens
     show = (T_q <= 16 and T_k <= 16) if show_values is None else show_values
+    rows, cols = token_axis_labels(q_tokens), token_axis_labels(k_tokens)
     fig = matrix_heatmap(
         w,
-        rows=token_axis_labels(q_tokens),
-        cols=token_axis_labels(k_tokens),
+        rows=rows,
+        cols=cols,
         scale="sequential",
         value_name="weight",
         hover="query “%{y}” → key “%{x}”",
         hover_digits=4,
         cell_digits=2 if show else None,
+        masked=MASKED,
         outline_rows=() if highlight_row is None else (highlight_row,),
         title=title,
         height=height or matrix_height(T_q, base=260),
     )
+    allowed = np.isfinite(w)
+    if show and not allowed.all():
+        heat = fig.data[0]
+        heat.text = np.where(allowed, heat.text, "")  # no "nan" printed in a masked cell
+    if not allowed.all():
+        fig.add_trace(hatch_trace(allowed, rows, cols))
     fig.update_yaxes(title_text="query (row)")
     fig.update_xaxes(title_text="key (column)")
     return fig
@@ -153,46 +198,66 @@ def entropy_bars(
     return apply_layout(fig, title=title, height=380)
 
 
+MODEL_VIEW_TICKS = 24  # label every token on the small maps' axes up to this many tokens
+
+
 def model_view(
     weights,
     tokens: Sequence[str],
     *,
     selected: tuple[int, int] | None = None,
     height: int | None = None,
+    mask=None,
+    tick_labels: bool | None = None,
 ) -> go.Figure:
     """A grid of small attention maps: one row per layer, one column per head.
 
     Args:
         weights: (L, nh, T, T).
-        tokens: T tokens (hover labels).
+        tokens: T tokens: every cell's hover names its (query → key) pair.
         selected: (layer, head) outlined, or None.
+        mask: bool (T, T), True = allowed (e.g. the causal mask): forbidden cells are
+            drawn blank and hover as "masked: −∞ → 0".
+        tick_labels: write the tokens on the axes (the left column's rows, the bottom
+            row's columns); default: when T <= :data:`MODEL_VIEW_TICKS`, so that each
+            label has room. Larger maps are labelled by their hover only (and the page
+            enlarges the selected one with every label).
     """
     w = as_array(weights)
     L, nh, T, _ = w.shape
     labels = token_axis_labels(tokens)
+    ticks = T <= MODEL_VIEW_TICKS if tick_labels is None else tick_labels
     fig = make_subplots(
         rows=L,
         cols=nh,
         subplot_titles=[f"layer {l + 1} · head {h + 1}" for l in range(L) for h in range(nh)],
-        horizontal_spacing=0.03,
-        vertical_spacing=0.08 if L > 1 else 0.0,
+        horizontal_spacing=0.05 if ticks else 0.03,
+        vertical_spacing=(0.14 if ticks else 0.08) if L > 1 else 0.0,
     )
     for l in range(L):
         for h in range(nh):
             trace = heatmap_trace(
-                w[l, h],
+                masked_weights(w[l, h], mask),
                 labels,
                 labels,
                 scale="sequential",
                 value_name="weight",
-                hover=f"layer {l + 1}, head {h + 1}<br>“%{{y}}” → “%{{x}}”",
+                hover=f"layer {l + 1}, head {h + 1}<br>query “%{{y}}” → key “%{{x}}”",
                 hover_digits=4,
+                masked=MASKED,
             )
             trace.showscale = l == 0 and h == nh - 1
             fig.add_trace(trace, row=l + 1, col=h + 1)
-    fig.update_xaxes(showticklabels=False)
-    fig.update_xaxes(type="category")
+    fig.update_xaxes(type="category", showticklabels=False)
     fig.update_yaxes(showticklabels=False, autorange="reversed", type="category")
+    if ticks:
+        tick_font = dict(size=10)
+        for h in range(nh):
+            fig.update_xaxes(
+                showticklabels=True, tickangle=-90, tickfont=tick_font, row=L, col=h + 1
+            )
+        for l in range(L):
+            fig.update_yaxes(showticklabels=True, tickfont=tick_font, row=l + 1, col=1)
     if selected is not None:
         l, h = selected
         idx = l * nh + h + 1
@@ -207,8 +272,10 @@ def model_view(
             yref=f"y{suffix}",
             line=dict(color=STEP_LINE, width=4),
         )
-    apply_layout(fig, height=height or min(260 * L + 80, 900))
-    fig.update_layout(margin=dict(l=20, r=20, t=50, b=20))
+    per_layer = 300 if ticks else 260
+    apply_layout(fig, height=height or min(per_layer * L + 80, 900))
+    margin = 70 if ticks else 20
+    fig.update_layout(margin=dict(l=margin, r=20, t=50, b=margin))
     return fig
 
 

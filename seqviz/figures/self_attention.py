@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import torch
 
+from seqviz.attention_heads import Heads
 from seqviz.figures.attention import attention_map, entropy_bars, matrix, weight_bars
 from seqviz.figures.matrix import token_axis_labels
 from seqviz.self_attention import OrderTest, SelfAttention
@@ -48,15 +49,24 @@ def step_figures(
     kdims = [f"d{j}" for j in range(d_k)]
     keys = token_axis_labels(tokens)
     s = sa.steps
+    trained = sa.source == "trained"
+    b = (lambda n: f" + b<sub>{n}</sub>") if trained else (lambda n: "")
     return {
-        "E": matrix(sa.embeddings, tokens, dims, title="E[w]: word embeddings"),
+        "E": matrix(
+            sa.embeddings,
+            tokens,
+            dims,
+            title="E[c]: trained character embeddings" if trained else "E[w]: word embeddings",
+        ),
         "P": matrix(
             sa.positions, tokens, dims, title="P: positions" + ("" if positions else " (off)")
         ),
-        "X": matrix(sa.X, tokens, dims, title="X = E[w] + P"),
-        "Q": matrix(sa.Q, tokens, kdims, title="Q = X W<sub>q</sub>"),
-        "K": matrix(sa.K, tokens, kdims, title="K = X W<sub>k</sub>"),
-        "V": matrix(sa.V, tokens, kdims, title="V = X W<sub>v</sub>"),
+        "X": matrix(
+            sa.X, tokens, dims, title="X = LN<sub>1</sub>(E[c] + P)" if trained else "X = E[w] + P"
+        ),
+        "Q": matrix(sa.Q, tokens, kdims, title="Q = X W<sub>q</sub>" + b("q")),
+        "K": matrix(sa.K, tokens, kdims, title="K = X W<sub>k</sub>" + b("k")),
+        "V": matrix(sa.V, tokens, kdims, title="V = X W<sub>v</sub>" + b("v")),
         "scores": matrix(s.scores, tokens, keys, title="Q K<sup>T</sup>", value_name="score"),
         "scaled": matrix(
             s.scaled,
@@ -72,7 +82,9 @@ def step_figures(
             title="masked (causal)" if causal else "no mask",
             value_name="score",
         ),
-        "weights": attention_map(s.weights, tokens, title="softmax: attention weights α"),
+        "weights": attention_map(
+            s.weights, tokens, title="softmax: attention weights α", mask=sa.mask
+        ),
         "entropy": entropy_bars(
             s.entropy, tokens, uniform_entropy(s.masked), title="Entropy of each row"
         ),
@@ -98,4 +110,79 @@ def order_maps(
             on.unshuffled, tokens, title="Shuffled + positions, re-sorted", show_values=False
         ),
     )
+    for fig in maps:
+        label_every_word(fig)
     return shuffled, maps
+
+
+ORDER_ROW_PX = 22  # height of one word's row in the shuffle maps: room for its label
+
+
+def label_every_word(fig: go.Figure) -> go.Figure:
+    """Write every row's and every column's word on the axes (Plotly would skip labels
+    it thinks crowded), columns rotated upright, with :data:`ORDER_ROW_PX` per row. No
+    colour bar and no axis titles: the words get the width (the scale is the weights' 0..1,
+    as in the main map)."""
+    heat = fig.data[0]
+    rows, cols = list(heat.y), list(heat.x)
+    fig.update_yaxes(
+        tickmode="array", tickvals=rows, ticktext=rows, tickfont=dict(size=11), automargin=True
+    )
+    fig.update_xaxes(
+        tickmode="array",
+        tickvals=cols,
+        ticktext=cols,
+        tickangle=-90,
+        tickfont=dict(size=11),
+        automargin=True,
+    )
+    fig.update_traces(showscale=False, selector=dict(type="heatmap"))
+    fig.update_xaxes(title_text=None)
+    fig.update_yaxes(title_text=None)
+    fig.update_layout(margin=dict(l=10, r=10))
+    # the rows, plus room for the title above and the rotated word labels below
+    fig.update_layout(height=ORDER_ROW_PX * len(rows) + 250)
+    return fig
+
+
+# --- several heads ---------------------------------------------------------------------
+
+
+def head_figures(heads: Heads, tokens: Sequence[str], h: int) -> dict[str, go.Figure]:
+    """Head ``h`` (0-based) of a multi-head pass: its Q, K, V and its weights."""
+    d_h = heads.Q.shape[-1]
+    dims = [f"d{j}" for j in range(d_h)]
+    n = h + 1
+    figs = {
+        name: matrix(M[h], tokens, dims, title=f"{name}<sup>({n})</sup>", height=_small(tokens))
+        for name, M in (("Q", heads.Q), ("K", heads.K), ("V", heads.V))
+    }
+    figs["weights"] = attention_map(
+        heads.steps.weights[h],
+        tokens,
+        title=f"Head {n}: weights α<sup>({n})</sup>",
+        mask=heads.mask,
+    )
+    return figs
+
+
+def _small(tokens: Sequence[str]) -> int:
+    return max(300, 140 + 22 * len(tokens))
+
+
+def concat_figure(heads: Heads, tokens: Sequence[str]) -> go.Figure:
+    """concat = [head^1, …, head^n] (T, n d_h), a dashed line between two heads' columns."""
+    nh, d_h = heads.n_heads, heads.Q.shape[-1]
+    cols = [f"h{h + 1}·d{j}" for h in range(nh) for j in range(d_h)]
+    fig = matrix(heads.concat, tokens, cols, title="concat = [head<sup>(1)</sup>, …]")
+    for h in range(1, nh):
+        fig.add_vline(x=h * d_h - 0.5, line=dict(color="black", width=2, dash="dash"))
+    fig.update_xaxes(tickangle=-90)
+    return fig
+
+
+def output_figure(heads: Heads, tokens: Sequence[str]) -> go.Figure:
+    """out = concat W_o (+ b_o): (T, D), back to the model's size."""
+    D = heads.out.shape[1]
+    title = "out = concat W<sub>o</sub>" + (" + b<sub>o</sub>" if heads.b_o is not None else "")
+    return matrix(heads.out, tokens, [f"d{j}" for j in range(D)], title=title)
