@@ -15,6 +15,13 @@ from seqviz.text import Vocab, load_time_machine, normalize_d2l, tokenize
 MAX_CORPUS = 200_000  # characters; longer pasted texts are cut here
 SOURCES = ("The Time Machine", "My own text")
 LEVELS = ("char", "word", "bpe")
+ZIPF_HOW = (
+    f"each solid line is one n-gram order, ranked from most to least frequent; a straight line on "
+    f"these log-log axes is Zipf's law. Each dashed line is the fit, drawn over the ranks it was "
+    f"fitted on: from rank 1 to the last n-gram seen at least {zipf.MIN_COUNT} times (the bar "
+    f"marks it), leaving out the long flat steps of n-grams seen once, twice, …; rank k weighs 1/k, "
+    f"so every decade of ranks counts the same. Its slope is −α."
+)
 
 st.title("Text & tokens")
 lesson.intro("text_intro")
@@ -153,7 +160,7 @@ c_tab, c_fig = st.columns([2, 3])
 with c_tab:
     table = pd.DataFrame(
         [
-            (vocab[t], t.replace(" ", "␣").replace("\n", "↵"), c, "in" if t in vocab else "→ <unk>")
+            (vocab[t], text_parts.shown(t), c, "in" if t in vocab else "→ <unk>")
             for t, c in vocab.token_freqs[:200]
         ],
         columns=["index", "token", "count", "vocabulary"],
@@ -178,7 +185,16 @@ with c_fig:
 
 # --- Zipf -----------------------------------------------------------------------------------
 st.header("3 · Zipf's law")
-z = text_parts.zipf_of(text, level, merges)
+punctuation = False
+if level == "word":
+    punctuation = st.toggle(
+        "Count punctuation marks as words",
+        key="text_zipf_punct",
+        help="Off: the word counts leave out , . ; ' and the like (as d2l's a–z text does).",
+        persist_state="page",
+        **BOUND,
+    )
+z = text_parts.zipf_of(text, level, merges, punctuation)
 alphas = ",\\quad ".join(
     rf"\alpha_{{{n}}} = {fit.alpha:.2f}" for n, (_, fit, _) in z.items() if fit.alpha == fit.alpha
 )
@@ -186,14 +202,21 @@ st.latex(
     r"n_k \propto \frac{1}{k^{\alpha}} \;\Leftrightarrow\; \log n_k = -\alpha \log k + c:\qquad "
     + (alphas or r"\text{too few tokens to fit}")
 )
+counted = {
+    "word": "words only, punctuation marks left out"
+    if not punctuation
+    else "punctuation marks counted as words",
+    "char": "every character, space included",
+    "bpe": f"BPE subwords after {merges} merges",
+}[level]
 lesson.chart(
     tfigs.zipf_plot(
         {n: c for n, (c, _, _) in z.items()},
         {n: f for n, (_, f, _) in z.items()},
-        title=f"Frequency vs rank ({level} level)",
+        title=f"Frequency vs rank ({level} level: {counted})",
     ),
     key="text_zipf",
-    how="each line is one n-gram order, ranked from most to least frequent; a straight line on these log-log axes is Zipf's law, and the dashed line is the least-squares fit whose slope is −α.",
+    how=ZIPF_HOW,
 )
 top = {n: ", ".join(f"{' '.join(g)!r} ({c:,})" for g, c in head) for n, (_, _, head) in z.items()}
 st.markdown("\n".join(f"- **{tfigs.ORDER_NAMES[n]}**: {md_escape(s)}" for n, s in top.items() if s))
@@ -258,8 +281,8 @@ else:
         pd.DataFrame(
             {
                 "row": range(B),
-                "X (input)": [x.replace(" ", "␣") for x in first_X],
-                "Y (target = X shifted by one)": [y.replace(" ", "␣") for y in first_Y],
+                "X (input)": [text_parts.shown(x) for x in first_X],
+                "Y (target = X shifted by one)": [text_parts.shown(y) for y in first_Y],
             }
         ),
         hide_index=True,
