@@ -275,7 +275,6 @@ else:
                 free_from=r.free_from,
                 step=step,
                 title=name,
-                height=560,
             ),
             key=f"lm_roll_{name[:4].lower()}",
             how="each column is one step: the colour is the model's probability for each next character, the red ring is the true next character, the bars below are −log P(true). Orange inputs were the model's own output.",
