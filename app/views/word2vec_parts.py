@@ -176,13 +176,15 @@ def show_network(windows: w2v.Windows, seed: int, j: int, contexts: list[int]) -
 
 def show_softmax(net: w2v_sentence.SentenceNetwork, step: w2v.SoftmaxStep) -> None:
     words = net.words
-    st.latex(w2v_tex.lookup(words[step.center], step.h))
+    st.latex(w2v_tex.lookup(words[step.center], step.h, step.center))
     left, right = st.columns([1, 2], gap="large")
     with left:
         lesson.chart(
             wfigs.embedding_matrix(net.model.W, words, step.center),
             key="w2v_W",
-            how="one row per word; the outlined row is h_j — multiplying by the one-hot x_j just picks it.",
+            how="one row per vocabulary word; the outlined row is the centre word's, row w_j (its "
+            "vocabulary index, not its position j in the sentence): multiplying by the one-hot "
+            "x_j just picks it, and that row is h_j.",
         )
     with right:
         lesson.chart(
