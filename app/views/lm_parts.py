@@ -40,6 +40,17 @@ def pretrained_ppl(name: str) -> float:
     return lm.perplexity(loaders.trained_model(name), HELDOUT)
 
 
+def perplexity_tex(n: int, ppl_n: float, ppl_rnn: float) -> str:
+    """The held-out perplexity of the n-gram model and the LSTM, with their values."""
+    value = r"\infty" if not math.isfinite(ppl_n) else f"{ppl_n:.2f}"
+    return (
+        rf"\text{{PPL}} = \exp\Big(-\frac{{1}}{{N}}\sum_{{t=1}}^{{N}} \log P(x_t \mid "
+        rf"\text{{context}})\Big):\quad \text{{{n}-gram}} = {value},\quad "
+        rf"\text{{LSTM}} = {ppl_rnn:.2f}\qquad (\text{{on the }} {len(HELDOUT):,} "
+        r"\text{ held-out characters})"
+    ).replace(",", "{,}")
+
+
 # --- the Markov window's equations ------------------------------------------------
 def context_tex(context: list[str]) -> str:
     """The n-gram context as quoted, escaped LaTeX text (space as ␣); ∅ when empty."""

@@ -13,7 +13,7 @@ from collections import Counter
 import pandas as pd
 import streamlit as st
 
-from app import controls, lesson, live, share, urlstate
+from app import controls, frame, lesson, live, share, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from seqviz import embeddings, w2v_sentence, w2v_tex
@@ -86,6 +86,9 @@ def describe(windows: w2v.Windows, j: int) -> str:
 def show_centre(windows: w2v.Windows, seed: int, j: int) -> None:
     """Centre j: its window on the sentence, the pairs so far, then the network's step."""
     contexts, subsampled = windows.contexts(j), windows.sample is not None
+    equation = w2v_tex.context_set(windows.tokens, j, contexts) if contexts else None
+    if equation and frame.lecture_on():  # lecture mode: the equation above the window
+        st.latex(equation)
     lesson.chart(
         wfigs.window_strip(
             windows.tokens,
@@ -99,8 +102,8 @@ def show_centre(windows: w2v.Windows, seed: int, j: int) -> None:
         "grey struck-out words were removed by subsampling before the window was applied"
         + ("; p under each word is its keep-probability P_keep." if subsampled else "."),
     )
-    if contexts:
-        st.latex(w2v_tex.context_set(windows.tokens, j, contexts))
+    if equation and not frame.lecture_on():
+        st.latex(equation)
     table, count = st.columns([3, 1])
     rows = windows.pair_rows(j)
     now = f"background-color: {wfigs.CONTEXT_FILL}; font-weight: bold"
