@@ -129,8 +129,11 @@ def test_map_labels_do_not_pile_up_and_every_word_is_on_hover():
     assert 2 < sum(shown) < len(words)  # a crowded cluster: only some are labelled
     assert list(trace.customdata) == words
     x_range, y_range = list(fig.layout.xaxis.range), list(fig.layout.yaxis.range)
-    boxes = efigs.label_boxes(pts, words, x_range, y_range, (efigs.PLOT_WIDTH_PX, 560 - 150))
-    kept = [b for b, s in zip(boxes, shown, strict=True) if s]
+    plot = (efigs.PLOT_WIDTH_PX, 560 - 150)
+    sides = {w: efigs.label_boxes(pts, words, x_range, y_range, plot, w) for w in ("top", "bottom")}
+    where = [p.split()[0] for p in trace.textposition]
+    kept = [sides[w][i] for i, (w, s) in enumerate(zip(where, shown, strict=True)) if s]
+    assert "bottom" in where  # a label that does not fit above its dot goes below it
     for i, a in enumerate(kept):
         for b in kept[i + 1 :]:
             assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])

@@ -36,8 +36,11 @@ LABEL_SCALE = 1.3  # room for lecture mode's larger chart text
 CHAR_WIDTH = 0.6  # a character's width as a fraction of the font size (Source Sans)
 
 
-def label_boxes(points, words, x_range, y_range, plot_px: tuple[float, float]) -> list:
-    """Each word's label box (x0, y0, x1, y1) in plot pixels, text centred above its dot."""
+def label_boxes(
+    points, words, x_range, y_range, plot_px: tuple[float, float], where: str = "top"
+) -> list:
+    """Each word's label box (x0, y0, x1, y1) in plot pixels (y down), the text centred
+    above its dot (``where="top"``) or below it (``"bottom"``)."""
     (x_lo, x_hi), (y_lo, y_hi), (w_px, h_px) = x_range, y_range, plot_px
     size = FONT_SIZE * LABEL_SCALE
     boxes = []
@@ -45,7 +48,8 @@ def label_boxes(points, words, x_range, y_range, plot_px: tuple[float, float]) -
         cx = (x - x_lo) / (x_hi - x_lo) * w_px
         cy = (y_hi - y) / (y_hi - y_lo) * h_px  # from the top
         half = CHAR_WIDTH * size * len(word) / 2 + 2
-        boxes.append((cx - half, cy - 8 - 1.2 * size, cx + half, cy - 8))
+        y0 = cy - 8 - 1.2 * size if where == "top" else cy + 8
+        boxes.append((cx - half, y0, cx + half, y0 + 1.2 * size))
     return boxes
 
 
@@ -53,21 +57,30 @@ def _overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def labelled(points, words, x_range, y_range, plot_px: tuple[float, float]) -> list[bool]:
-    """Which words get a visible label: greedily in the order given (the caller's most
-    important first), each only if its box touches no label already kept."""
+def labelled(points, words, x_range, y_range, plot_px: tuple[float, float]) -> list[str | None]:
+    """Where each word's label goes: "top" (above its dot), "bottom", or None (hover
+    only). Greedily in the order given (the caller's most important first): above the
+    dot if that box touches no label already placed, else below it, else nowhere."""
+    sides = {w: label_boxes(points, words, x_range, y_range, plot_px, w) for w in ("top", "bottom")}
     kept: list = []
-    keep = []
-    for box in label_boxes(points, words, x_range, y_range, plot_px):
-        ok = all(math.isfinite(v) for v in box) and not any(_overlap(box, k) for k in kept)
-        keep.append(ok)
-        if ok:
-            kept.append(box)
-    return keep
+    where: list[str | None] = []
+    for i in range(len(words)):
+        for side in ("top", "bottom"):
+            box = sides[side][i]
+            if all(math.isfinite(v) for v in box) and not any(_overlap(box, k) for k in kept):
+                where.append(side)
+                kept.append(box)
+                break
+        else:
+            where.append(None)
+    return where
 
 
 def _scatter(
-    points: np.ndarray, words: Sequence[str], groups: Sequence[int] | None, show: Sequence[bool]
+    points: np.ndarray,
+    words: Sequence[str],
+    groups: Sequence[int] | None,
+    where: Sequence[str | None],
 ) -> go.Scatter:
     palette = list(OKABE_ITO.values())
     colors = [palette[g % len(palette)] for g in groups] if groups is not None else ACCENT
@@ -76,8 +89,8 @@ def _scatter(
         x=points[:, 0],
         y=points[:, 1],
         mode="markers+text",
-        text=[n if s else "" for n, s in zip(names, show, strict=True)],
-        textposition="top center",
+        text=[n if side else "" for n, side in zip(names, where, strict=True)],
+        textposition=[f"{side or 'top'} center" for side in where],
         textfont=dict(size=FONT_SIZE),
         marker=dict(size=12, color=colors, line=dict(color="white", width=1)),
         customdata=names,
