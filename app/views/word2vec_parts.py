@@ -351,7 +351,9 @@ def show_runs(runs: dict, current: dict) -> None:
                 key=f"w2v_map_{obj}",
                 how="each dot is a word's embedding (unit length) projected by PCA fitted on the "
                 "final embeddings, each frame centred and scaled to fill the plot; press ▶ to "
-                "replay training or drag the slider. Words that share contexts end up close.",
+                "replay training or drag the slider. Words that share contexts end up close. A word "
+                "is labelled where its label fits (the list above decides who comes first); "
+                "hover a dot to see any word.",
             )
     show_lookups(runs)
 
