@@ -41,14 +41,13 @@ def pretrained_ppl(name: str) -> float:
 
 
 def perplexity_tex(n: int, ppl_n: float, ppl_rnn: float) -> str:
-    """The held-out perplexity of the n-gram model and the LSTM, with their values."""
+    """The held-out perplexity of the n-gram model and the LSTM, with their values (N:
+    the held-out characters; the chart's caption says how many)."""
     value = r"\infty" if not math.isfinite(ppl_n) else f"{ppl_n:.2f}"
     return (
-        rf"\text{{PPL}} = \exp\Big(-\frac{{1}}{{N}}\sum_{{t=1}}^{{N}} \log P(x_t \mid "
-        rf"\text{{context}})\Big):\quad \text{{{n}-gram}} = {value},\quad "
-        rf"\text{{LSTM}} = {ppl_rnn:.2f}\qquad (\text{{on the }} {len(HELDOUT):,} "
-        r"\text{ held-out characters})"
-    ).replace(",", "{,}")
+        r"\text{PPL} = \exp\big(-\tfrac{1}{N}\textstyle\sum_{t} \log P(x_t \mid \text{context})\big):"
+        rf"\quad \text{{{n}-gram}} = {value},\quad \text{{LSTM}} = {ppl_rnn:.2f}"
+    )
 
 
 # --- the Markov window's equations ------------------------------------------------
