@@ -49,12 +49,12 @@ def vocab_size(ctx: Context) -> Exercise:
     return Exercise(
         title="Size of a character vocabulary",
         prompt=f"Tokenize {shown_text(phrase)} into characters and build `Vocab(tokens)` "
-        "(no minimum frequency, no reserved tokens). How many entries does the vocabulary "
-        "have?",
+        "(no minimum frequency, no extra reserved tokens: only the `<unk>` every `Vocab` "
+        "has at index 0). How many entries does the vocabulary have, `<unk>` included?",
         kind="number",
         answer=float(len(vocab)),
-        hint="Count each distinct character once — the space is a character — and remember "
-        "the one token every vocabulary has for everything it does not know.",
+        hint="Count each distinct character once — the space is a character — then add "
+        "`<unk>`, the one token every vocabulary has for everything it does not know.",
         solution=f"The distinct characters: {counts} — that is {len(vocab) - 1}, plus "
         f"`<unk>` = **{len(vocab)}**.",
         numbers={"distinct": len(vocab) - 1},
@@ -86,7 +86,7 @@ def unk(ctx: Context) -> Exercise:
 
 def zipf_law(ctx: Context) -> Exercise:
     counts = [n for _, n in Vocab(_book_words()).token_freqs]
-    fit = zipf.fit_zipf(counts, n=1)
+    fit = zipf.fit_head(counts, n=1)  # the fit the Text lab draws
     k = ctx.rng.choice((10, 20, 50, 100, 200, 500))
     alpha, c = round(fit.alpha, 4), round(fit.log_c, 4)
     predicted = math.exp(fit.log_c - fit.alpha * math.log(k))
@@ -94,7 +94,8 @@ def zipf_law(ctx: Context) -> Exercise:
         title="Zipf's law",
         prompt="The word counts of The Time Machine, sorted by rank, fit the line "
         f"$\\log n_k = -\\alpha \\log k + c$ with $\\alpha = {alpha}$ and $c = {c}$ "
-        f"(natural logs). What count does the fit predict for the word of rank k = {k}? "
+        f"(natural logs; fitted on ranks 1 – {fit.ranks[1]:,}, the words seen at least "
+        f"{zipf.MIN_COUNT} times). What count does the fit predict for the word of rank k = {k}? "
         "(Nearest whole number.)",
         kind="number",
         answer=predicted,

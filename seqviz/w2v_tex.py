@@ -48,10 +48,19 @@ def context_set(tokens: Sequence[str], j: int, contexts: Sequence[int]) -> str:
     )
 
 
-def lookup(word: str, h) -> str:
-    """x_j = onehot(word) -> h_j = x_j W = W[word] = its row of W."""
+def lookup(word: str, h, index: int | None = None) -> str:
+    """x_j = onehot(w_j) -> h_j = x_j W = W[w_j] = the word's row of W.
+
+    j is the centre's position in the text; w_j is the word's vocabulary index (shown
+    when ``index`` is given), and that is the row the one-hot picks."""
     w = word_tex(word)
-    return rf"x_j = \text{{onehot}}({w}) \;\to\; h_j = x_j W = W[{w}] = {vec(h)}"
+    idx = "" if index is None else rf"w_j = {index}:\ "
+    row = "" if index is None else rf"\text{{row }} {index} \text{{ of }} W"
+    return (
+        rf"{idx}x_j = \text{{onehot}}({w}) \;\to\; h_j = x_j W = W[w_j] = "
+        + (rf"{row} = " if row else "")
+        + vec(h)
+    )
 
 
 def cross_entropy(step: SoftmaxStep, words: Sequence[str]) -> list[str]:

@@ -4,10 +4,12 @@ Dimension letters: ``V`` vocabulary size, ``E`` embedding size, ``C`` number of
 context words of one centre, ``K`` negatives per (centre, context) pair, ``B``
 pairs in a minibatch.
 
-The lecture's network, for the centre word at position j::
+The lecture's network, for the centre word at position j of the text. j is a
+position; the word there has a vocabulary index w_j (its id), and W has one row per
+vocabulary word, so the one-hot x_j picks row w_j, not row j::
 
-    x_j       one-hot, (V,)
-    h_j     = x_j W          = row j of W                     (E,)    W: (V, E)
+    x_j       one-hot of w_j, (V,)
+    h_j     = x_j W          = W[w_j], the centre word's row     (E,)    W: (V, E)
     u_j     = h_j W'                                          (V,)    W': (E, V)
     y_hat_j = softmax(u_j)                                    (V,)
     H       = -sum_{c in C} log y_hat_j[x_c]      C = {j-2, j-1, j+1, j+2} for window 2
@@ -244,7 +246,7 @@ class SkipGram(nn.Module):
 
     def forward(self, centers: Tensor) -> Tensor:
         """Scores u = h W' for a batch of centre ids (B,) -> (B, V)."""
-        # h_j = x_j W = row j of W
+        # h_j = x_j W = W[w_j], the row of the centre word's id
         h = self.W[centers]  # (B, E)
         # u_j = h_j W'
         return h @ self.W_out.T  # (B, V)
@@ -257,16 +259,16 @@ class SkipGram(nn.Module):
 class SoftmaxStep:
     """One full-softmax step for a centre and its context words (the lecture's H)."""
 
-    center: int  # j, the centre word id
+    center: int  # w_j, the centre word's id (vocabulary index, not its position j)
     contexts: tuple[int, ...]  # (C,) ids of the true context words
     x: Tensor  # (V,) one-hot of the centre
-    h: Tensor  # (E,) h_j = row j of W
+    h: Tensor  # (E,) h_j = W[w_j], the centre word's row of W
     u: Tensor  # (V,) u_j = h_j W'
     y_hat: Tensor  # (V,) softmax(u_j)
     losses: Tensor  # (C,) -log y_hat[c] for each context word
     loss: float  # H = sum of losses
     dL_du: Tensor  # (V,) C * y_hat - sum_c onehot(c)
-    grad_W: Tensor  # (V, E) dH/dW, zero except row j
+    grad_W: Tensor  # (V, E) dH/dW, zero except row w_j
     grad_W_prime: Tensor  # (E, V) dH/dW'
 
 
@@ -282,7 +284,7 @@ def softmax_step(model: SkipGram, center: int, contexts: Sequence[int]) -> Softm
     # x_j: one-hot of the centre
     x = torch.zeros(V)
     x[center] = 1.0
-    # h_j = x_j W (picks row j)
+    # h_j = x_j W (picks row w_j, the centre word's)
     h = x @ W  # (E,)
     # u_j = h_j W'
     u = h @ W_out.T  # (V,)
@@ -294,7 +296,7 @@ def softmax_step(model: SkipGram, center: int, contexts: Sequence[int]) -> Softm
     dL_du = len(ctx) * y_hat - torch.zeros(V).index_add_(0, ctx, torch.ones(len(ctx)))  # (V,)
     # dH/dW' = h_j^T (dH/du_j)
     grad_W_prime = torch.outer(h, dL_du)  # (E, V)
-    # dH/dh_j = W' (dH/du_j); only row j of W gets it
+    # dH/dh_j = W' (dH/du_j); only row w_j of W gets it
     grad_W = torch.zeros(V, E)
     grad_W[center] = W_out.T @ dL_du  # (E,)
     return SoftmaxStep(
@@ -319,14 +321,14 @@ class NegSamplingStep:
     center: int  # j, the centre word id
     contexts: tuple[int, ...]  # (C,) ids of the true context words
     negatives: Tensor  # (C, K) sampled negative ids, K per context word
-    h: Tensor  # (E,) h_j = row j of W
+    h: Tensor  # (E,) h_j = W[w_j], the centre word's row of W
     pos_dot: Tensor  # (C,) v'_c · h_j
     neg_dot: Tensor  # (C, K) v'_n · h_j
     pos_score: Tensor  # (C,) σ(v'_c · h_j): should go to 1
     neg_score: Tensor  # (C, K) σ(v'_n · h_j): should go to 0
     losses: Tensor  # (C,) -log σ(v'_c·h) - sum_k log σ(-v'_{n_k}·h), per context word
     loss: float  # sum of losses
-    grad_h: Tensor  # (E,) dL/dh_j (the gradient on row j of W)
+    grad_h: Tensor  # (E,) dL/dh_j (the gradient on row w_j of W)
     grad_pos: Tensor  # (C, E) dL/dv'_c for each true context vector
     grad_neg: Tensor  # (C, K, E) dL/dv'_n for each sampled negative
 

@@ -136,7 +136,9 @@ def test_a_choice_the_browser_sends_back_empty_falls_back_to_its_default(open_pa
         widget(at, "button_group", key).set_value(None)
     at.text_area(key="text_corpus").input(text + "again").run()
     assert_ok(at)
-    assert "Frequency vs rank (word level)" in chart_titles(at)
+    assert "Frequency vs rank (word level: words only, punctuation marks left out)" in chart_titles(
+        at
+    )
     assert "Sequential partitioning" in " ".join(chart_titles(at))
 
 
@@ -150,7 +152,9 @@ def test_a_link_with_an_unknown_choice_gets_the_default_and_a_note(open_page, qu
     assert_ok(at)
     key = next(iter(query))
     assert f"**{key}**: not one of" in "\n".join(i.value for i in at.info)
-    assert "Frequency vs rank (word level)" in chart_titles(at)
+    assert "Frequency vs rank (word level: words only, punctuation marks left out)" in chart_titles(
+        at
+    )
     assert "Sequential partitioning" in " ".join(chart_titles(at))
     assert f"{len(TM):,}" in [m.value for m in at.metric]  # The Time Machine, the default
 

@@ -100,3 +100,60 @@ def test_negative_step_figures_have_one_row_per_vector_used():
     assert z.shape == (2 * 3 + 1, 3)
     assert np.allclose(z[0], step.grad_pos[0].numpy()) and np.allclose(z[-1], step.grad_h)
     assert np.allclose(z[1], step.grad_neg[0, 0].numpy())
+
+
+def test_the_uniform_level_is_named_in_the_legend_not_on_the_bars():
+    """The "1/V (uniform)" label used to sit on the plot, over a bar's value."""
+    bars = wfigs.softmax_bars(list("abcd"), torch.tensor([0.26, 0.24, 0.25, 0.25]), [1], 0)
+    assert not [a for a in bars.layout.annotations if "1/V" in (a.text or "")]
+    line = [t for t in bars.data if (t.name or "").startswith("1/V")]
+    assert len(line) == 1 and line[0].name == "1/V = 0.250 (uniform)"
+    assert list(line[0].y) == [0.25, 0.25]
+    assert bars.layout.legend.y >= 1 and bars.layout.legend.yanchor == "bottom"
+    assert bars.data[0].showlegend is False
+
+
+def _crowded(n=30, seed=0):
+    rng = np.random.default_rng(seed)
+    pts = np.vstack([rng.normal(0, 0.05, size=(n - 2, 2)), [[3, 3], [-3, -3]]])
+    words = [f"word{i}" for i in range(n)]
+    return pts, words
+
+
+def test_map_labels_do_not_pile_up_and_every_word_is_on_hover():
+    pts, words = _crowded()
+    fig = efigs.embedding_map(pts, words)
+    trace = fig.data[0]
+    shown = [bool(t) for t in trace.text]
+    assert shown[0] and shown[-1] and shown[-2]  # the first word and the isolated ones
+    assert 2 < sum(shown) < len(words)  # a crowded cluster: only some are labelled
+    assert list(trace.customdata) == words
+    x_range, y_range = list(fig.layout.xaxis.range), list(fig.layout.yaxis.range)
+    plot = (efigs.PLOT_WIDTH_PX, 560 - 150)
+    sides = {w: efigs.label_boxes(pts, words, x_range, y_range, plot, w) for w in ("top", "bottom")}
+    where = [p.split()[0] for p in trace.textposition]
+    kept = [sides[w][i] for i, (w, s) in enumerate(zip(where, shown, strict=True)) if s]
+    assert "bottom" in where  # a label that does not fit above its dot goes below it
+    for i, a in enumerate(kept):
+        for b in kept[i + 1 :]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+
+
+def test_every_animation_frame_declutters_its_own_labels():
+    pts, words = _crowded()
+    frames = [pts, pts * [[1, 0.1]], pts]
+    anim = efigs.embedding_animation(frames, words, ["0", "1", "2"])
+    for frame in anim.frames:
+        assert 2 < sum(bool(t) for t in frame.data[0].text) < len(words)
+        assert list(frame.data[0].customdata) == words
+
+
+def test_the_replay_button_and_the_slider_label_have_separate_places():
+    """The button used to sit on the slider's "after … words" label (both below the
+    plot): now the button is above the plot on the right, the slider below it."""
+    pts, words = _crowded(5)
+    anim = efigs.embedding_animation([pts, pts], words, ["start", "100 words"])
+    button, slider = anim.layout.updatemenus[0], anim.layout.sliders[0]
+    assert button.y >= 1 and button.yanchor == "bottom"  # above the plot area
+    assert slider.y < 0 and slider.yanchor == "top"  # below it
+    assert slider.currentvalue.xanchor == "left" and slider.x == 0

@@ -59,3 +59,12 @@ def test_analogy_escapes_typed_words():
     line = w2v_tex.analogy("he", "his", "$i", "my", 0.71234)
     assert line.startswith(word_tex("his") + " - " + word_tex("he") + " + ")
     assert r"\$i" in line and line.endswith(r"\ (0.712)")
+
+
+def test_lookup_names_the_row_by_the_word_s_vocabulary_index_not_its_position():
+    """h_j is row w_j of W (the word's id), not row j (its position in the text)."""
+    import torch
+
+    tex = w2v_tex.lookup("time", torch.tensor([0.5, -1.0]), index=3)
+    assert r"w_j = 3" in tex and r"\text{row } 3 \text{ of } W" in tex
+    assert "row j" not in tex

@@ -4,7 +4,7 @@ import math
 
 import streamlit as st
 
-from app import controls, lesson, loaders, quiz, share, urlstate
+from app import controls, frame, lesson, loaders, quiz, share, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from app.views import lm_parts
@@ -45,36 +45,43 @@ rnn_ppl = lm_parts.pretrained_ppl("lstm")
 rnn_model = loaders.trained_model("lstm")
 n_params = training.num_parameters(rnn_model)
 sizes = [lm_parts.counts().num_counts(i) for i in range(1, MAX_N + 1)]
-m1, m2, m3, m4 = st.columns(4)
-m1.metric(
-    f"{n}-gram held-out perplexity", "∞" if not math.isfinite(ppls[n - 1]) else f"{ppls[n - 1]:.2f}"
-)
-m2.metric("LSTM (pretrained) perplexity", f"{rnn_ppl:.2f}")
-m3.metric(f"{n}-gram: counts stored", f"{sizes[n - 1]:,}")
-m4.metric("LSTM: parameters", f"{n_params:,}")
-if not math.isfinite(ppls[n - 1]):
-    st.warning(
-        "With k = 0 some held-out character gets probability 0, so the perplexity is infinite: smoothing exists for exactly this.",
-        icon=":material/all_inclusive:",
+# the live equation, then (lecture mode: after the charts) the metrics
+st.latex(lm_parts.perplexity_tex(n, ppls[n - 1], rnn_ppl))
+first, second = st.container(), st.container()
+metrics_box, charts_box = (second, first) if frame.lecture_on() else (first, second)
+with metrics_box:
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(
+        f"{n}-gram held-out perplexity",
+        "∞" if not math.isfinite(ppls[n - 1]) else f"{ppls[n - 1]:.2f}",
     )
-labels = [f"{i}-gram" for i in range(1, MAX_N + 1)] + ["LSTM"]
-c_ppl, c_mem = st.columns(2)
-with c_ppl:
-    lesson.chart(
-        lfigs.perplexity_bars(
-            labels, ppls + [rnn_ppl], highlight=n - 1, title="Held-out perplexity"
-        ),
-        key="lm_ppl_bars",
-        how=f"lower is better; every model is scored on the last 10 % of the book ({len(HELDOUT):,} characters), never seen in training. Blue is the current n.",
-    )
-with c_mem:
-    lesson.chart(
-        lfigs.memory_bars(
-            labels, sizes + [n_params], highlight=n - 1, title="Memory: numbers stored"
-        ),
-        key="lm_mem_bars",
-        how="n-grams store one count per (context, next character) pair seen; the LSTM stores its weight matrices, whatever the context length (log scale).",
-    )
+    m2.metric("LSTM (pretrained) perplexity", f"{rnn_ppl:.2f}")
+    m3.metric(f"{n}-gram: counts stored", f"{sizes[n - 1]:,}")
+    m4.metric("LSTM: parameters", f"{n_params:,}")
+    if not math.isfinite(ppls[n - 1]):
+        st.warning(
+            "With k = 0 some held-out character gets probability 0, so the perplexity is infinite: smoothing exists for exactly this.",
+            icon=":material/all_inclusive:",
+        )
+with charts_box:
+    labels = [f"{i}-gram" for i in range(1, MAX_N + 1)] + ["LSTM"]
+    c_ppl, c_mem = st.columns(2)
+    with c_ppl:
+        lesson.chart(
+            lfigs.perplexity_bars(
+                labels, ppls + [rnn_ppl], highlight=n - 1, title="Held-out perplexity"
+            ),
+            key="lm_ppl_bars",
+            how=f"lower is better; every model is scored on the last 10 % of the book ({len(HELDOUT):,} characters), never seen in training. Blue is the current n.",
+        )
+    with c_mem:
+        lesson.chart(
+            lfigs.memory_bars(
+                labels, sizes + [n_params], highlight=n - 1, title="Memory: numbers stored"
+            ),
+            key="lm_mem_bars",
+            how="n-grams store one count per (context, next character) pair seen; the LSTM stores its weight matrices, whatever the context length (log scale).",
+        )
 lesson.more("How the n-gram model counts, smooths and backs off", "lm_ngram")
 
 st.subheader("The Markov window, with its counts")
@@ -275,7 +282,6 @@ else:
                 free_from=r.free_from,
                 step=step,
                 title=name,
-                height=560,
             ),
             key=f"lm_roll_{name[:4].lower()}",
             how="each column is one step: the colour is the model's probability for each next character, the red ring is the true next character, the bars below are −log P(true). Orange inputs were the model's own output.",

@@ -40,6 +40,16 @@ def pretrained_ppl(name: str) -> float:
     return lm.perplexity(loaders.trained_model(name), HELDOUT)
 
 
+def perplexity_tex(n: int, ppl_n: float, ppl_rnn: float) -> str:
+    """The held-out perplexity of the n-gram model and the LSTM, with their values (N:
+    the held-out characters; the chart's caption says how many)."""
+    value = r"\infty" if not math.isfinite(ppl_n) else f"{ppl_n:.2f}"
+    return (
+        r"\text{PPL} = \exp\big(-\tfrac{1}{N}\textstyle\sum_{t} \log P(x_t \mid \text{context})\big):"
+        rf"\quad \text{{{n}-gram}} = {value},\quad \text{{LSTM}} = {ppl_rnn:.2f}"
+    )
+
+
 # --- the Markov window's equations ------------------------------------------------
 def context_tex(context: list[str]) -> str:
     """The n-gram context as quoted, escaped LaTeX text (space as ␣); ∅ when empty."""

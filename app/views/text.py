@@ -15,109 +15,132 @@ from seqviz.text import Vocab, load_time_machine, normalize_d2l, tokenize
 MAX_CORPUS = 200_000  # characters; longer pasted texts are cut here
 SOURCES = ("The Time Machine", "My own text")
 LEVELS = ("char", "word", "bpe")
+TOKENS_HEADER = "1 · Tokens: characters, words, subwords"
+ZIPF_HOW = (
+    f"each solid line is one n-gram order, ranked from most to least frequent; a straight line on "
+    f"these log-log axes is Zipf's law. Each dashed line is the fit, drawn over the ranks it was "
+    f"fitted on: from rank 1 to the last n-gram seen at least {zipf.MIN_COUNT} times (the bar "
+    f"marks it), leaving out the long flat steps of n-grams seen once, twice, …; rank k weighs 1/k, "
+    f"so every decade of ranks counts the same. Its slope is −α."
+)
 
 st.title("Text & tokens")
 lesson.intro("text_intro")
+# Normal mode reads top to bottom: the text, section 1's slider and token panels, its
+# equation and curve. Lecture mode puts the equation and curve on the first screen,
+# their slider, the token panels and the choice of text below them.
+if frame.lecture_on():
+    st.header(TOKENS_HEADER)
+    box = {name: st.container() for name in ("curve", "slider", "panels", "text")}
+else:
+    box = {"text": st.container()}
+    st.header(TOKENS_HEADER)
+    box |= {name: st.container() for name in ("slider", "panels", "curve")}
 
 # --- the text -------------------------------------------------------------------------
-c_src, c_norm = st.columns([3, 2], vertical_alignment="bottom")
-source = controls.choose(
-    c_src,
-    "segmented_control",
-    "Text",
-    SOURCES,
-    key="text_source",
-    default=SOURCES[0],
-    help="The novel or anything you paste.",
-)
-d2l = c_norm.toggle(
-    "d2l preprocessing (a–z and space only)",
-    key="text_d2l",
-    help="re.sub('[^A-Za-z]+', ' ', text).lower(), as the d2l book does.",
-    **BOUND,
-)
-if source == SOURCES[0]:
-    text = load_time_machine("d2l", normalize=False)
-    st.caption(f"H. G. Wells, *The Time Machine* (d2l's copy): {len(text):,} characters.")
-else:
-    urlstate.start_value(
-        "text_corpus",
-        "The time traveller, for so it will be convenient to speak of him, was expounding a recondite matter to us.",
+with box["text"]:
+    c_src, c_norm = st.columns([3, 2], vertical_alignment="bottom")
+    source = controls.choose(
+        c_src,
+        "segmented_control",
+        "Text",
+        SOURCES,
+        key="text_source",
+        default=SOURCES[0],
+        help="The novel or anything you paste.",
     )
-    text = st.text_area("Your text", key="text_corpus", height=120, help="Paste anything.")
-    if len(text) > MAX_CORPUS:
-        st.warning(
-            f"Your text has {len(text):,} characters; this page uses the first {MAX_CORPUS:,}.",
-            icon=":material/content_cut:",
+    d2l = c_norm.toggle(
+        "d2l preprocessing (a–z and space only)",
+        key="text_d2l",
+        help="re.sub('[^A-Za-z]+', ' ', text).lower(), as the d2l book does.",
+        **BOUND,
+    )
+    if source == SOURCES[0]:
+        text = load_time_machine("d2l", normalize=False)
+        st.caption(f"H. G. Wells, *The Time Machine* (d2l's copy): {len(text):,} characters.")
+    else:
+        urlstate.start_value(
+            "text_corpus",
+            "The time traveller, for so it will be convenient to speak of him, was expounding a recondite matter to us.",
         )
-        text = text[:MAX_CORPUS]
-if d2l:
-    text = normalize_d2l(text)
-if not text.strip():
-    st.info(
-        "The text is empty: paste some text (or pick The Time Machine) to see its tokens.",
-        icon=":material/edit:",
-    )
-    frame.stop()
+        text = st.text_area("Your text", key="text_corpus", height=120, help="Paste anything.")
+        if len(text) > MAX_CORPUS:
+            st.warning(
+                f"Your text has {len(text):,} characters; this page uses the first {MAX_CORPUS:,}.",
+                icon=":material/content_cut:",
+            )
+            text = text[:MAX_CORPUS]
+    if d2l:
+        text = normalize_d2l(text)
+    if not text.strip():
+        st.info(
+            "The text is empty: paste some text (or pick The Time Machine) to see its tokens.",
+            icon=":material/edit:",
+        )
+        frame.stop()
 
 # --- tokens side by side ------------------------------------------------------------------
 # Every control below keeps its value while an empty text stops the page above it
 # (persist_state="page"); otherwise it would come back empty or at its minimum.
-st.header("1 · Tokens: characters, words, subwords")
-urlstate.start_value("text_merges", 200)
-merges = st.slider(
-    "BPE merges",
-    0,
-    MAX_MERGES,
-    key="text_merges",
-    step=10,
-    help="Each merge adds one subword to the vocabulary.",
-    persist_state="page",
-    **BOUND,
-)
-cols = st.columns(3)
-for col, level, name in zip(
-    cols, LEVELS, ("Characters", "Words", f"BPE ({merges} merges)"), strict=True
-):
-    toks = text_parts.tokens_of(text, level, merges)
-    with col, st.container(border=True, key=f"text_tokens_{level}"):
-        st.subheader(name)
-        st.metric("tokens", f"{len(toks):,}", help="How long the sequence is at this level.")
-        st.caption(f"{len(set(toks)):,} distinct")
-        st.markdown(text_parts.chips(toks))
-learned = text_parts.learn_bpe(text)
-n_alpha = len(learned.alphabet)
-done = min(merges, len(learned.merges))
-st.latex(
-    rf"V_{{\text{{BPE}}}} = \underbrace{{{n_alpha}}}_{{\text{{characters}}}} + \underbrace{{{done}}}_{{\text{{merges}}}} = {n_alpha + done}"
-)
-if done < merges:
-    st.caption(f"Only {done} merges were possible: no pair of symbols occurs twice after that.")
-lesson.more("How byte-pair encoding learns its subwords", "text_bpe")
-if learned.merges:
-    steps = sorted({0, *range(0, len(learned.merges) + 1, 50), len(learned.merges), done})
-    bar = st.progress(0.0, text="Encoding the text after each number of merges…")
-    counts = []
-    for i, m in enumerate(steps):
-        counts.append(len(text_parts.bpe_tokens(text, m)))
-        bar.progress((i + 1) / len(steps), text=f"Encoding with {m} merges…")
-    bar.empty()
-    lesson.chart(
-        tfigs.bpe_curve(steps, counts, current=done, title="Fewer, longer tokens as BPE merges"),
-        key="text_bpe_curve",
-        how="each point is the whole text encoded with that many merges; the line marks the slider. The first merges (frequent pairs like “␣t”, “he”) save the most.",
+with box["slider"]:
+    urlstate.start_value("text_merges", 200)
+    merges = st.slider(
+        "BPE merges",
+        0,
+        MAX_MERGES,
+        key="text_merges",
+        step=10,
+        help="Each merge adds one subword to the vocabulary.",
+        persist_state="page",
+        **BOUND,
     )
-    first = pd.DataFrame(
-        [
-            (m.rank + 1, f"{m.pair[0]!r} + {m.pair[1]!r}", repr(m.symbol), m.count)
-            for m in learned.merges[:done]
-        ],
-        columns=["merge", "pair", "new symbol", "times seen"],
+with box["panels"]:
+    cols = st.columns(3)
+    for col, level, name in zip(
+        cols, LEVELS, ("Characters", "Words", f"BPE ({merges} merges)"), strict=True
+    ):
+        toks = text_parts.tokens_of(text, level, merges)
+        with col, st.container(border=True, key=f"text_tokens_{level}"):
+            st.subheader(name)
+            st.metric("tokens", f"{len(toks):,}", help="How long the sequence is at this level.")
+            st.caption(f"{len(set(toks)):,} distinct")
+            st.markdown(text_parts.chips(toks))
+with box["curve"]:
+    learned = text_parts.learn_bpe(text)
+    n_alpha = len(learned.alphabet)
+    done = min(merges, len(learned.merges))
+    st.latex(
+        rf"V_{{\text{{BPE}}}} = \underbrace{{{n_alpha}}}_{{\text{{characters}}}} + \underbrace{{{done}}}_{{\text{{merges}}}} = {n_alpha + done}"
     )
-    st.dataframe(first, hide_index=True, height=260, key="text_merges_table")
-    lesson.how_to_read(
-        "merge by merge, in the order learned: the pair that was most frequent at that moment, the symbol it became, and its count then."
-    )
+    if done < merges:
+        st.caption(f"Only {done} merges were possible: no pair of symbols occurs twice after that.")
+    if learned.merges:
+        steps = sorted({0, *range(0, len(learned.merges) + 1, 50), len(learned.merges), done})
+        bar = st.progress(0.0, text="Encoding the text after each number of merges…")
+        counts = []
+        for i, m in enumerate(steps):
+            counts.append(len(text_parts.bpe_tokens(text, m)))
+            bar.progress((i + 1) / len(steps), text=f"Encoding with {m} merges…")
+        bar.empty()
+        lesson.chart(
+            tfigs.bpe_curve(
+                steps, counts, current=done, title="Fewer, longer tokens as BPE merges"
+            ),
+            key="text_bpe_curve",
+            how="each point is the whole text encoded with that many merges; the line marks the slider. The first merges (frequent pairs like “␣t”, “he”) save the most.",
+        )
+        first = pd.DataFrame(
+            [
+                (m.rank + 1, f"{m.pair[0]!r} + {m.pair[1]!r}", repr(m.symbol), m.count)
+                for m in learned.merges[:done]
+            ],
+            columns=["merge", "pair", "new symbol", "times seen"],
+        )
+        st.dataframe(first, hide_index=True, height=260, key="text_merges_table")
+        lesson.how_to_read(
+            "merge by merge, in the order learned: the pair that was most frequent at that moment, the symbol it became, and its count then."
+        )
+    lesson.more("How byte-pair encoding learns its subwords", "text_bpe")
 
 # --- vocabulary --------------------------------------------------------------------------
 st.header("2 · Vocabulary and <unk>")
@@ -153,7 +176,7 @@ c_tab, c_fig = st.columns([2, 3])
 with c_tab:
     table = pd.DataFrame(
         [
-            (vocab[t], t.replace(" ", "␣").replace("\n", "↵"), c, "in" if t in vocab else "→ <unk>")
+            (vocab[t], text_parts.shown(t), c, "in" if t in vocab else "→ <unk>")
             for t, c in vocab.token_freqs[:200]
         ],
         columns=["index", "token", "count", "vocabulary"],
@@ -178,7 +201,16 @@ with c_fig:
 
 # --- Zipf -----------------------------------------------------------------------------------
 st.header("3 · Zipf's law")
-z = text_parts.zipf_of(text, level, merges)
+punctuation = False
+if level == "word":
+    punctuation = st.toggle(
+        "Count punctuation marks as words",
+        key="text_zipf_punct",
+        help="Off: the word counts leave out , . ; ' and the like (as d2l's a–z text does).",
+        persist_state="page",
+        **BOUND,
+    )
+z = text_parts.zipf_of(text, level, merges, punctuation)
 alphas = ",\\quad ".join(
     rf"\alpha_{{{n}}} = {fit.alpha:.2f}" for n, (_, fit, _) in z.items() if fit.alpha == fit.alpha
 )
@@ -186,14 +218,21 @@ st.latex(
     r"n_k \propto \frac{1}{k^{\alpha}} \;\Leftrightarrow\; \log n_k = -\alpha \log k + c:\qquad "
     + (alphas or r"\text{too few tokens to fit}")
 )
+counted = {
+    "word": "words only, punctuation marks left out"
+    if not punctuation
+    else "punctuation marks counted as words",
+    "char": "every character, space included",
+    "bpe": f"BPE subwords after {merges} merges",
+}[level]
 lesson.chart(
     tfigs.zipf_plot(
         {n: c for n, (c, _, _) in z.items()},
         {n: f for n, (_, f, _) in z.items()},
-        title=f"Frequency vs rank ({level} level)",
+        title=f"Frequency vs rank ({level} level: {counted})",
     ),
     key="text_zipf",
-    how="each line is one n-gram order, ranked from most to least frequent; a straight line on these log-log axes is Zipf's law, and the dashed line is the least-squares fit whose slope is −α.",
+    how=ZIPF_HOW,
 )
 top = {n: ", ".join(f"{' '.join(g)!r} ({c:,})" for g, c in head) for n, (_, _, head) in z.items()}
 st.markdown("\n".join(f"- **{tfigs.ORDER_NAMES[n]}**: {md_escape(s)}" for n, s in top.items() if s))
@@ -258,8 +297,8 @@ else:
         pd.DataFrame(
             {
                 "row": range(B),
-                "X (input)": [x.replace(" ", "␣") for x in first_X],
-                "Y (target = X shifted by one)": [y.replace(" ", "␣") for y in first_Y],
+                "X (input)": [text_parts.shown(x) for x in first_X],
+                "Y (target = X shifted by one)": [text_parts.shown(y) for y in first_Y],
             }
         ),
         hide_index=True,

@@ -1,11 +1,14 @@
 """The Text & tokens lab's parts: the computations it caches (they depend on the text
 only, never on the user) and the token chips."""
 
+import html
+
 import pandas as pd
 import streamlit as st
 
 from app.controls import md_escape
 from seqviz import bpe, zipf
+from seqviz.figures.style import UNK_TOKEN, token_label
 from seqviz.text import Vocab, tokenize, unk_rate
 
 MAX_MERGES = 500
@@ -27,8 +30,13 @@ def tokens_of(text: str, level: str, merges: int) -> list[str]:
 
 
 @st.cache_data(max_entries=48, show_spinner="Counting n-grams…")
-def zipf_of(text: str, level: str, merges: int) -> dict:
-    table = zipf.zipf_table(tokens_of(text, level, merges), (1, 2, 3))
+def zipf_of(text: str, level: str, merges: int, punctuation: bool = False) -> dict:
+    """n -> (counts, fit, top five) for n = 1, 2, 3. At word level punctuation marks are
+    left out unless ``punctuation`` (n-grams then run across them, as on d2l's text)."""
+    tokens = tokens_of(text, level, merges)
+    if level == "word" and not punctuation:
+        tokens = zipf.words_only(tokens)
+    table = zipf.zipf_table(tokens, (1, 2, 3))
     return {n: ([c for _, c in freqs], fit, freqs[:5]) for n, (freqs, fit) in table.items()}
 
 
@@ -43,12 +51,17 @@ def unk_table(text: str, level: str, merges: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["min_freq", "types", "unk_percent"])
 
 
+def shown(text: str) -> str:
+    """Text as every figure writes tokens (style.token_label: ␣ space, ↵ newline, ⇥ tab),
+    as plain text for tables and markdown (token_label's HTML escaping undone)."""
+    return text if text == UNK_TOKEN else html.unescape(token_label(text, compact=False))
+
+
 def chips(tokens: list[str], limit: int = 60) -> str:
     """Tokens as alternating coloured chips (escaped; spaces as ␣, newlines as ↵)."""
     colours = ("blue", "orange")
     parts = []
     for i, tok in enumerate(tokens[:limit]):
-        shown = tok.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥")
-        parts.append(f":{colours[i % 2]}-background[{md_escape(shown) or '·'}]")
+        parts.append(f":{colours[i % 2]}-background[{md_escape(shown(tok)) or '·'}]")
     more = f" … (+{len(tokens) - limit:,})" if len(tokens) > limit else ""
     return " ".join(parts) + more

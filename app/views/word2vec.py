@@ -4,7 +4,7 @@ from functools import partial
 
 import streamlit as st
 
-from app import lesson, live, quiz, share, stepper, urlstate
+from app import frame, lesson, live, quiz, share, stepper, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from app.views import word2vec_parts as parts
@@ -12,68 +12,76 @@ from seqviz import embeddings
 from seqviz import w2v_training as training
 from seqviz import word2vec as w2v
 
-st.title("Word2Vec: the skip-gram window, network and training")
+st.title("Word2Vec: the skip-gram model")
 lesson.intro("w2v_intro")
-lesson.try_this("w2v_try")
+lecture = frame.lecture_on()
+if not lecture:  # lecture mode: at the end of the page
+    lesson.try_this("w2v_try")
 
 # === 1. the window =====================================================================
 st.header("1 · The window and the pairs it makes")
-urlstate.start_value("w2v_sentence", parts.DEFAULT_SENTENCE)
-sentence = st.text_input(
-    "Sentence",
-    key="w2v_sentence",
-    help="Any sentence; it is lower-cased and punctuation is dropped.",
-    **BOUND,
-)
-c_win, c_dyn, c_sub, c_t, c_seed = st.columns([2, 1.3, 1.3, 1.4, 1], vertical_alignment="bottom")
-window = c_win.slider(
-    "Window size m (words on either side)", 1, 5, value=2, key="w2v_window", **BOUND
-)
-dynamic = c_dyn.toggle(
-    "Dynamic window",
-    key="w2v_dynamic",
-    help="Each centre uses a window drawn uniformly from 1..m (word2vec's default).",
-    **BOUND,
-)
-subsample = c_sub.toggle(
-    "Subsampling",
-    key="w2v_subsample",
-    help="Drop frequent words before windowing, with word2vec's keep-probability.",
-    **BOUND,
-)
-t = c_t.select_slider(
-    "Threshold t",
-    options=(1e-3, 1e-4, 1e-5),
-    value=1e-4,
-    key="w2v_t",
-    format_func=lambda v: f"{v:.0e}",
-    disabled=not subsample,
-    **BOUND,
-)
-seed = int(c_seed.number_input("Seed", 0, 9999, value=0, key="w2v_seed", **BOUND))
-lesson.more("The window, the dynamic window and subsampling", "w2v_window")
+# Lecture mode: the stepper with the window and its equation first, the controls below.
+first, second = st.container(), st.container()
+controls_box, window_box = (second, first) if lecture else (first, second)
+with controls_box:
+    urlstate.start_value("w2v_sentence", parts.DEFAULT_SENTENCE)
+    sentence = st.text_input(
+        "Sentence",
+        key="w2v_sentence",
+        help="Any sentence; it is lower-cased and punctuation is dropped.",
+        **BOUND,
+    )
+    c_win, c_dyn, c_sub, c_t, c_seed = st.columns(
+        [2, 1.3, 1.3, 1.4, 1], vertical_alignment="bottom"
+    )
+    window = c_win.slider(
+        "Window size m (words on either side)", 1, 5, value=2, key="w2v_window", **BOUND
+    )
+    dynamic = c_dyn.toggle(
+        "Dynamic window",
+        key="w2v_dynamic",
+        help="Each centre uses a window drawn uniformly from 1..m (word2vec's default).",
+        **BOUND,
+    )
+    subsample = c_sub.toggle(
+        "Subsampling",
+        key="w2v_subsample",
+        help="Drop frequent words before windowing, with word2vec's keep-probability.",
+        **BOUND,
+    )
+    t = c_t.select_slider(
+        "Threshold t",
+        options=(1e-3, 1e-4, 1e-5),
+        value=1e-4,
+        key="w2v_t",
+        format_func=lambda v: f"{v:.0e}",
+        disabled=not subsample,
+        **BOUND,
+    )
+    seed = int(c_seed.number_input("Seed", 0, 9999, value=0, key="w2v_seed", **BOUND))
+    lesson.more("The window, the dynamic window and subsampling", "w2v_window")
 
-tokens = parts.words_of(sentence or "")
-if len(tokens) > parts.MAX_WORDS:
-    st.warning(
-        f"Your sentence has {len(tokens)} words; the lab uses the first {parts.MAX_WORDS} so "
-        "every word keeps its own box and column.",
-        icon=":material/content_cut:",
-    )
-    tokens = tokens[: parts.MAX_WORDS]
-if not tokens:
-    st.info(
-        "Type a sentence above (letters only count: digits and punctuation are dropped) "
-        "to see its window and pairs.",
-        icon=":material/edit:",
-    )
-elif len(tokens) == 1:
-    st.warning(
-        f"“{md_escape(tokens[0])}” is a single word: a centre word needs at least one "
-        "neighbour, so one word makes **no pairs**. Type a sentence of two or more words.",
-        icon=":material/info:",
-    )
-else:
+    tokens = parts.words_of(sentence or "")
+    if len(tokens) > parts.MAX_WORDS:
+        st.warning(
+            f"Your sentence has {len(tokens)} words; the lab uses the first {parts.MAX_WORDS} so "
+            "every word keeps its own box and column.",
+            icon=":material/content_cut:",
+        )
+        tokens = tokens[: parts.MAX_WORDS]
+    if not tokens:
+        st.info(
+            "Type a sentence above (letters only count: digits and punctuation are dropped) "
+            "to see its window and pairs.",
+            icon=":material/edit:",
+        )
+    elif len(tokens) == 1:
+        st.warning(
+            f"“{md_escape(tokens[0])}” is a single word: a centre word needs at least one "
+            "neighbour, so one word makes **no pairs**. Type a sentence of two or more words.",
+            icon=":material/info:",
+        )
+if len(tokens) > 1:
     windows = w2v.draw_windows(
         tokens,
         window,
@@ -82,17 +90,18 @@ else:
         counts=parts.time_machine_counts() if subsample else None,
         seed=seed,
     )
-    st.caption(parts.pairs_caption(windows))
-    # one centre word at a time: its window, the pairs so far, and (section 2) the network
-    stepper.step_through(
-        len(tokens),
-        partial(parts.show_centre, windows, seed),
-        key="w2v_center",
-        label=partial(parts.describe, windows),
-        axis="Centre word",
-        symbol="j",
-        item="word",
-    )
+    controls_box.caption(parts.pairs_caption(windows))
+    with window_box:
+        # one centre word at a time: its window, the pairs so far, and (section 2) the network
+        stepper.step_through(
+            len(tokens),
+            partial(parts.show_centre, windows, seed),
+            key="w2v_center",
+            label=partial(parts.describe, windows),
+            axis="Centre word",
+            symbol="j",
+            item="word",
+        )
 
 lesson.show_code(
     w2v.draw_windows,
@@ -218,5 +227,7 @@ lesson.show_code(
     "objective (`seqviz/w2v_training.py`).",
 )
 
+if lecture:
+    lesson.try_this("w2v_try")
 lesson.link_to("text", "Tokens, vocabulary and min_freq: the Text & tokens lab")
 lesson.lab_links("word2vec")

@@ -13,7 +13,7 @@ from collections import Counter
 import pandas as pd
 import streamlit as st
 
-from app import controls, lesson, live, share, urlstate
+from app import controls, frame, lesson, live, share, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from seqviz import embeddings, w2v_sentence, w2v_tex
@@ -86,6 +86,9 @@ def describe(windows: w2v.Windows, j: int) -> str:
 def show_centre(windows: w2v.Windows, seed: int, j: int) -> None:
     """Centre j: its window on the sentence, the pairs so far, then the network's step."""
     contexts, subsampled = windows.contexts(j), windows.sample is not None
+    equation = w2v_tex.context_set(windows.tokens, j, contexts) if contexts else None
+    if equation and frame.lecture_on():  # lecture mode: the equation above the window
+        st.latex(equation)
     lesson.chart(
         wfigs.window_strip(
             windows.tokens,
@@ -99,8 +102,8 @@ def show_centre(windows: w2v.Windows, seed: int, j: int) -> None:
         "grey struck-out words were removed by subsampling before the window was applied"
         + ("; p under each word is its keep-probability P_keep." if subsampled else "."),
     )
-    if contexts:
-        st.latex(w2v_tex.context_set(windows.tokens, j, contexts))
+    if equation and not frame.lecture_on():
+        st.latex(equation)
     table, count = st.columns([3, 1])
     rows = windows.pair_rows(j)
     now = f"background-color: {wfigs.CONTEXT_FILL}; font-weight: bold"
@@ -176,13 +179,15 @@ def show_network(windows: w2v.Windows, seed: int, j: int, contexts: list[int]) -
 
 def show_softmax(net: w2v_sentence.SentenceNetwork, step: w2v.SoftmaxStep) -> None:
     words = net.words
-    st.latex(w2v_tex.lookup(words[step.center], step.h))
+    st.latex(w2v_tex.lookup(words[step.center], step.h, step.center))
     left, right = st.columns([1, 2], gap="large")
     with left:
         lesson.chart(
             wfigs.embedding_matrix(net.model.W, words, step.center),
             key="w2v_W",
-            how="one row per word; the outlined row is h_j — multiplying by the one-hot x_j just picks it.",
+            how="one row per vocabulary word; the outlined row is the centre word's, row w_j (its "
+            "vocabulary index, not its position j in the sentence): multiplying by the one-hot "
+            "x_j just picks it, and that row is h_j.",
         )
     with right:
         lesson.chart(
@@ -346,7 +351,9 @@ def show_runs(runs: dict, current: dict) -> None:
                 key=f"w2v_map_{obj}",
                 how="each dot is a word's embedding (unit length) projected by PCA fitted on the "
                 "final embeddings, each frame centred and scaled to fill the plot; press ▶ to "
-                "replay training or drag the slider. Words that share contexts end up close.",
+                "replay training or drag the slider. Words that share contexts end up close. A word "
+                "is labelled where its label fits (the list above decides who comes first); "
+                "hover a dot to see any word.",
             )
     show_lookups(runs)
 

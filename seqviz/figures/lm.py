@@ -241,6 +241,17 @@ def markov_window(
     return fig
 
 
+# rollout_figure's layout (px): one heatmap row per character, each tall enough for its
+# label (14 px text, 18 px in lecture mode), the loss panel below, margins around.
+ROW_PX = 24
+ROW_TICK_SIZE = 14
+LOSS_PANEL_PX = 150
+ROLLOUT_TOP_PX = 100
+ROLLOUT_BOTTOM_PX = 90
+ROLLOUT_GAP = 0.03
+ROLLOUT_MARGIN_PX = ROLLOUT_TOP_PX + ROLLOUT_BOTTOM_PX
+
+
 def rollout_figure(
     inputs: Sequence[str],
     targets: Sequence[str],
@@ -250,9 +261,12 @@ def rollout_figure(
     free_from: int | None = None,
     step: int | None = None,
     title: str | None = None,
-    height: int = 640,
+    height: int | None = None,
 ) -> go.Figure:
     """Step by step: the input fed in, the distribution over the next character, the loss.
+
+    The height grows with V: every row of the heatmap gets :data:`ROW_PX` pixels, room
+    for its tick label at 14 px (18 px once lecture mode scales chart text by 1.3).
 
     Top: a (V x T) heatmap of P(next = row | inputs up to t); a black ring marks the
     true target in every column. Bottom: -log P(target) at each step. Columns from
@@ -265,13 +279,24 @@ def rollout_figure(
         vocab: the V tokens (index order of ``probs``).
         free_from: first step fed the model's own output (None: all teacher-forced).
         step: a column to outline.
+        height: the whole figure's height in px (default: enough for every row label).
     """
     P = np.asarray(probs, dtype=float)
     T, V = P.shape
     loss = np.asarray(losses, dtype=float)
     rows = list(range(V))
+    heat_px = ROW_PX * V
+    if height is None:
+        height = ROLLOUT_MARGIN_PX + heat_px + LOSS_PANEL_PX
+    plot_px = max(height - ROLLOUT_MARGIN_PX, 1)
+    # the heatmap's share of the plot area: its rows keep ROW_PX each (if height allows)
+    heat = min(0.85, max(0.5, heat_px / plot_px))
     fig = make_subplots(
-        rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28], vertical_spacing=0.04
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        row_heights=[heat, 1 - heat],
+        vertical_spacing=ROLLOUT_GAP,
     )
     labels = [token_label(v, compact=False) for v in vocab]
     fig.add_trace(
@@ -282,7 +307,7 @@ def rollout_figure(
             colorscale=SEQUENTIAL,
             zmin=0,
             zmax=1,
-            colorbar=dict(title="P", len=0.7, y=0.64),
+            colorbar=dict(title="P", len=heat, y=1 - heat / 2),
             customdata=np.array([[labels[r]] * T for r in rows], dtype=object),
             hovertemplate="step %{x}<br>next = %{customdata}<br>P = %{z:.3f}<extra></extra>",
         ),
@@ -338,7 +363,7 @@ def rollout_figure(
         row=1,
         col=1,
         title_text="next character",
-        tickfont=dict(size=12),
+        tickfont=dict(size=ROW_TICK_SIZE),
     )
     fig.update_yaxes(title_text="loss", row=2, col=1, rangemode="tozero")
     if step is not None and 0 <= step < T:
@@ -348,5 +373,6 @@ def rollout_figure(
             )
     fig.update_layout(legend=dict(orientation="h", y=1.02, x=0, yanchor="bottom"))
     fig = apply_layout(fig, title, height)
-    fig.update_yaxes(tickfont=dict(size=12), row=1, col=1)
+    fig.update_yaxes(tickfont=dict(size=ROW_TICK_SIZE), row=1, col=1)
+    fig.update_layout(margin=dict(t=ROLLOUT_TOP_PX, b=ROLLOUT_BOTTOM_PX))
     return fig

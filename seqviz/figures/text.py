@@ -46,6 +46,9 @@ def zipf_plot(
 ) -> go.Figure:
     """Frequency against rank on log-log axes, one line per n-gram order, fits dashed.
 
+    Each fit is drawn over the ranks it was fitted on only (``fit.ranks``), ending in
+    a vertical bar at its last rank, and its legend entry names that range.
+
     Args:
         counts: n -> frequencies in descending order (rank 1 first).
         fits: n -> the :class:`ZipfFit` of those counts (drawn over its rank range).
@@ -72,17 +75,23 @@ def zipf_plot(
         )
         if fit is not None and math.isfinite(fit.alpha):
             k0, k1 = fit.ranks
-            ks = np.array([k0, k1], dtype=float)
+            ks = _log_sample(k1)
+            ks = ks[ks >= k0].astype(float)
             fig.add_trace(
                 go.Scatter(
                     x=ks,
-                    # n_k = exp(c) / k^α
+                    # n_k = exp(c) / k^α, drawn over the fitted ranks only
                     y=np.exp(fit.log_c) / ks**fit.alpha,
-                    mode="lines",
-                    line=dict(color=color, width=2, dash="dash"),
-                    name=f"fit: n_k ∝ 1/k^{fit.alpha:.2f}",
-                    hoverinfo="skip",
-                    showlegend=True,
+                    mode="lines+markers",
+                    line=dict(color=color, width=3, dash="dash"),
+                    # a bar marks the last fitted rank K: the fit's range is k0..K
+                    marker=dict(
+                        size=[0] * (len(ks) - 1) + [22],
+                        symbol="line-ns",
+                        line=dict(color=color, width=3),
+                    ),
+                    name=f"fit over ranks {k0}–{k1:,}",
+                    hovertemplate=f"fit (ranks {k0}–{k1:,}): n_k ≈ %{{y:.1f}} at k = %{{x}}<extra></extra>",
                 )
             )
     # dtick=1: one labelled tick per power of ten, no crowded minor labels

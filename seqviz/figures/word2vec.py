@@ -188,13 +188,25 @@ def softmax_bars(
             textposition="outside",
             textfont=dict(size=FONT_SIZE - 2),
             hovertemplate="%{x}: %{y:.4f}<extra></extra>",
+            showlegend=False,
         )
     )
-    fig.add_hline(
-        y=1 / max(len(words), 1),
-        line=dict(color="#777777", dash="dot"),
-        annotation_text="1/V (uniform)",
-        annotation_position="top left",
+    # the uniform level 1/V is a dotted line named in the legend above the plot: a
+    # label on the line itself would sit on some bar's value
+    uniform = 1 / max(len(words), 1)
+    fig.add_trace(
+        go.Scatter(
+            x=[labels[0], labels[-1]],
+            y=[uniform, uniform],
+            mode="lines",
+            line=dict(color="#777777", dash="dot", width=2),
+            name=f"1/V = {uniform:.3f} (uniform)",
+            hoverinfo="skip",
+        )
+    )
+    fig.update_layout(
+        showlegend=True,
+        legend=dict(orientation="h", x=1.0, xanchor="right", y=1.0, yanchor="bottom"),
     )
     fig.update_yaxes(
         title="ŷ<sub>j</sub> (probability)", range=[0, min(1.0, p.max() * 1.25 + 0.02)]
@@ -243,7 +255,7 @@ def _dims(E: int) -> list[str]:
 
 
 def embedding_matrix(W, words: Sequence[str], center: int) -> go.Figure:
-    """W (V × E), the centre's row outlined: the one-hot x_j times W picks it."""
+    """W (V × E), the centre word's row w_j outlined: the one-hot x_j times W picks it."""
     V, E = W.shape
     title = f"W ({V}×{E}): embedding matrix"
     return network_matrix(W, words, _dims(E), highlight_rows=[center], title=title)
@@ -274,10 +286,11 @@ def softmax_output(step, words: Sequence[str]) -> go.Figure:
 
 
 def embedding_gradient(step, words: Sequence[str]) -> go.Figure:
-    """∂H/∂W: its only non-zero row, the centre's."""
-    j, E = step.center, step.grad_W.shape[1]
-    row = step.grad_W[j : j + 1]
-    return network_matrix(row, [words[j]], _dims(E), digits=3, title="∂H/∂W: only row j")
+    """∂H/∂W: its only non-zero row, the centre word's (row w_j, its vocabulary index)."""
+    w, E = step.center, step.grad_W.shape[1]
+    row = step.grad_W[w : w + 1]
+    title = f"∂H/∂W: only row w<sub>j</sub> = {w} ({token_label(words[w], compact=False)})"
+    return network_matrix(row, [words[w]], _dims(E), digits=3, title=title)
 
 
 def context_gradient(step, words: Sequence[str]) -> go.Figure:
