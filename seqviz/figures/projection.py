@@ -15,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from seqviz.figures.style import (
+    ACCENT,
     ANNOTATION_SIZE,
     FONT_SIZE,
     NEUTRAL,
@@ -34,7 +35,7 @@ from seqviz.figures.timeaxis import (
     time_ticks,
 )
 
-__all__ = ["trajectory", "trajectory_step_marker"]
+__all__ = ["trajectory", "trajectory_so_far", "trajectory_step_marker"]
 
 
 def _percent(ratio: float) -> str:
@@ -165,3 +166,93 @@ def trajectory_step_marker(points, tokens: Sequence[str] | None, step: int) -> d
     xy, _ = finite(P[step, :2])
     label = token_label(tokens[step], compact=False)
     return {"traces": [_current_point(xy[0], xy[1], step, label).to_plotly_json()]}
+
+
+def trajectory_so_far(
+    points,
+    tokens: Sequence[str] | None,
+    step: int,
+    explained=None,
+    first: int = 0,
+    labelled: int = 12,
+    title: str | None = "Path of the hidden state h<sub>t</sub> so far (PCA)",
+    height: int | None = 560,
+) -> go.Figure:
+    """The path of ``h_t`` up to ``step`` only, older points fading, the latest labelled.
+
+    The axes span every point of the text (the PCA is fitted on the whole text), so
+    the view stays put while the path grows; points after ``step`` are not drawn.
+
+    Args:
+        points: ``(T, 2)`` projected states; row t is the state after token t.
+        tokens: the ``T`` tokens.
+        step: index ``0 .. T-1`` of the current step (clipped).
+        explained: ``(2,)`` explained-variance ratios for the axis titles.
+        first: the number shown for index 0 (1 for x_1 … x_T).
+        labelled: the last this-many points carry their character.
+
+    Returns:
+        ``go.Figure`` with traces ``"path"`` (the line so far), ``"steps"`` (one
+        marker per step so far, opacity rising from 0.15 for the oldest to 1 for
+        the newest, the last ``labelled`` with their character) and
+        ``"current step"`` (the big ``t = k`` marker).
+    """
+    P = as_array(points)
+    if P.ndim != 2 or (P.shape[0] > 0 and P.shape[1] < 2):
+        raise ValueError(f"expected (T, 2) points, got shape {P.shape}")
+    T = P.shape[0]
+    if T == 0:
+        return empty_figure("Nothing to show: the sequence is empty.", title)
+    tokens = check_tokens(tokens, T)
+    step = clip_step(step, T)
+    P, n_bad = finite(P[:, :2])
+    x, y = P[: step + 1, 0], P[: step + 1, 1]
+    labels = [token_label(tok, compact=False) for tok in tokens]
+    n = step + 1
+    age = np.arange(n)[::-1]  # 0 for the current step
+    opacity = 0.15 + 0.85 * (1 - age / max(n - 1, 1)) if n > 1 else np.ones(1)
+    text = [labels[t] if step - t < labelled else "" for t in range(n)]
+    customdata = np.array([[t + first, labels[t]] for t in range(n)], dtype=object)
+
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="lines",
+            line=dict(color=NEUTRAL, width=1.5),
+            hoverinfo="skip",
+            showlegend=False,
+            name="path",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="markers+text",
+            text=text,
+            textposition="top center",
+            textfont=dict(size=FONT_SIZE, color=STEP_LINE),
+            customdata=customdata,
+            marker=dict(size=11, color=ACCENT, opacity=opacity, line=dict(width=0)),
+            hovertemplate=(
+                "t = %{customdata[0]}<br>token %{customdata[1]}<br>"
+                "PC1 = %{x:.3f}<br>PC2 = %{y:.3f}<extra></extra>"
+            ),
+            showlegend=False,
+            name="steps",
+        )
+    )
+    fig.add_trace(_current_point(x[step], y[step], step + first, labels[step]))
+    ratios = as_array(explained).reshape(-1) if explained is not None else None
+    ok = np.isfinite(P).all(axis=1)
+    for axis, j in (("xaxis", 0), ("yaxis", 1)):
+        name = f"PC{j + 1}"
+        if ratios is not None and ratios.size > j:
+            name += f" ({_percent(float(ratios[j]))} of variance)"
+        lo, hi = (P[ok, j].min(), P[ok, j].max()) if ok.any() else (-1.0, 1.0)
+        pad = 0.08 * max(hi - lo, 1e-6)
+        fig.update_layout({axis: dict(title_text=name, zeroline=True, range=[lo - pad, hi + pad])})
+    note_non_finite(fig, n_bad)
+    return apply_layout(fig, title, height)
