@@ -46,7 +46,7 @@ def hidden_heatmap(
     zmax: float | None = None,
     height: int | None = None,
     units: Sequence[int] | None = None,
-    first: int = 0,
+    first: int = 1,
 ) -> go.Figure:
     """Units x time heatmap of the hidden states.
 
@@ -61,7 +61,7 @@ def hidden_heatmap(
             ``|h|`` (use ``1.0`` to compare tanh states across runs).
         height: px; default grows with ``H`` up to 820.
         units: the units to draw, top row first (``seqviz.unit_order``); all if None.
-        first: the number shown for step index 0 (1: x_1 … x_T).
+        first: the number shown for step index 0 (1: x_1 … x_T; 0 counts from 0).
 
     Returns:
         ``go.Figure`` with one ``Heatmap`` trace of ``z = h.T (H, T)`` on the
@@ -83,7 +83,7 @@ def hidden_heatmap(
     )
 
 
-def hide_future(base: Mapping, z: np.ndarray, step: int, first: int = 0) -> go.Figure:
+def hide_future(base: Mapping, z: np.ndarray, step: int, first: int = 1) -> go.Figure:
     """A heatmap built once (``freeze(hidden_heatmap(..., step=None))``) showing only the
     columns up to ``step``: later ones are blank on a grey band, with no hover.
 
