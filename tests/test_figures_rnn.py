@@ -77,8 +77,9 @@ def test_hide_future_blanks_the_columns_not_read_yet(h):
 def test_trajectory_so_far_draws_only_the_states_read(h):
     P = h[:, :2].numpy()
     fig = trajectory_so_far(P, list("abcdefghijkl"), step=6, first=1)
-    path, steps, current = fig.data
-    assert len(path.x) == 7 and len(steps.x) == 7
+    path, recent, steps, current = fig.data
+    assert len(path.x) == 7 and len(steps.x) == 7 and len(recent.x) == 7
+    assert len(trajectory_so_far(P, list("abcdefghijkl"), step=11, labelled=4).data[1].x) == 4
     opacity = np.asarray(steps.marker.opacity)
     assert opacity[0] == pytest.approx(0.15) and opacity[-1] == pytest.approx(1.0)
     assert np.all(np.diff(opacity) > 0)  # older points fade
@@ -86,7 +87,7 @@ def test_trajectory_so_far_draws_only_the_states_read(h):
     # the axes cover the whole text, so the view stays put as the path grows
     assert fig.layout.xaxis.range[0] < P[:, 0].min() and fig.layout.xaxis.range[1] > P[:, 0].max()
     few = trajectory_so_far(P, list("abcdefghijkl"), step=11, labelled=3)
-    assert [t for t in few.data[1].text if t] == ["j", "k", "l"]
+    assert [t for t in few.data[2].text if t] == ["j", "k", "l"]
 
 
 def _arrows(fig):

@@ -13,9 +13,11 @@ from seqviz import recurrent
 from seqviz.charlm import CharModel
 
 st.title("RNN step-through")
-lesson.intro("rnn_intro")
-# On a projector the step-through comes first; the text and model settings go under it.
+# On a projector the step-through comes first; the intro, the text and the model settings
+# go under it.
 lecture = bool(st.session_state.get("lecture"))
+if not lecture:
+    lesson.intro("rnn_intro")
 if lecture:
     stage, settings = st.container(), st.expander("Text, model and unit", icon=":material/tune:")
 else:
@@ -93,16 +95,29 @@ with settings:
 
 def show_step(i: int) -> None:
     """Everything that depends on the step t = i + 1 (redrawn by the step control alone)."""
-    if lecture:  # the equation first: on a projector it must fit the first screen
-        show_equation(i)
+    if lecture:  # on a projector the live equation and the diagram share the first screen
+        show_equation(i, key="rnn_equation")
     lesson.chart(
-        parts.unrolled(name, trained, text, i, model.config.num_layers, bidirectional),
+        parts.unrolled(
+            name,
+            trained,
+            text,
+            i,
+            model.config.num_layers,
+            bidirectional,
+            title=None if lecture else parts.UNROLLED_TITLE,
+        ),
         key="rnn_unrolled",
         how="each column is one time step; every column uses the *same* W_xh, W_hh and "
         "W_hq (shared weights); the highlighted column is step t; h_0 = 0 is the initial state.",
     )
-    if not lecture:
-        show_equation(i)
+    if lecture:
+        show_details(i)
+    else:
+        st.subheader("The equation, with this step's numbers")
+        st.latex(parts.general(tr.nonlinearity))
+        show_equation(i, key="rnn_equation")
+        show_details(i)
     pred, path = st.columns(2, gap="large")
     with pred:
         show_prediction(i)
@@ -118,21 +133,24 @@ def show_step(i: int) -> None:
     quiz.check_yourself("rnn", text=text, t=i, unit=int(unit))
 
 
-def show_equation(i: int) -> None:
-    if not lecture:
-        st.subheader("The equation, with this step's numbers")
+def show_equation(i: int, key: str) -> None:
+    """The live equation: unit j of h_t (and of h←_t), numbers substituted."""
     forward = tr.layers[0].directions[0]  # layer 1 reads the one-hot characters
-    with st.container(key="rnn_equation"):
-        if not lecture:
-            st.latex(parts.general(tr.nonlinearity))
+    with st.container(key=key):
         st.latex(parts.unit_line(forward, i, unit, tr.nonlinearity, "→" if bidirectional else ""))
         if bidirectional:
             backward = tr.layers[0].directions[1]
             st.latex(parts.unit_line(backward, i, unit, tr.nonlinearity, "←"))
-            st.latex(parts.blank(reading.probs, vocab, i, T))
-        else:
-            st.latex(parts.one_hot_column(forward, i, unit, int(enc.ids[i]), enc.tokens[i]))
-            st.latex(parts.norms(forward, i))
+
+
+def show_details(i: int) -> None:
+    """The rest of the step's maths: the one-hot column and the norms, or the blank's guess."""
+    forward = tr.layers[0].directions[0]
+    if bidirectional:
+        st.latex(parts.blank(reading.probs, vocab, i, T))
+    else:
+        st.latex(parts.one_hot_column(forward, i, unit, int(enc.ids[i]), enc.tokens[i]))
+        st.latex(parts.norms(forward, i))
     if i == 0:
         st.caption(
             "At t = 1 nothing was read before x_1: h_0 = 0 is the initial state, so the "
@@ -218,6 +236,7 @@ with stage:
 
 # --- the rest of the lesson ----------------------------------------------------------
 if lecture:
+    lesson.intro("rnn_intro")
     lesson.try_this("rnn_try")
 lesson.more("Why W_xh x_t is just a column", "rnn_onehot")
 lesson.show_code(

@@ -94,19 +94,30 @@ def trajectory(name: str, trained: bool, text: str, i: int) -> go.Figure:
     return go.Figure(_trajectory(name, trained, text, i), _validate=False)
 
 
+UNROLLED_TITLE = "The RNN unrolled over time"
+
+
 @st.cache_resource(**_STEP_CACHE)
-def _unrolled(name, trained, text, i, num_layers, bidirectional) -> dict:
+def _unrolled(name, trained, text, i, num_layers, bidirectional, title) -> dict:
     tokens = loaders.read(name, trained, text).encoded.tokens
     return freeze(
         unrolling.unrolled(
-            tokens, step=i, num_layers=num_layers, bidirectional=bidirectional, first=FIRST
+            tokens,
+            step=i,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            first=FIRST,
+            title=title,
         )
     )
 
 
-def unrolled(name, trained, text, i, num_layers, bidirectional) -> go.Figure:
+def unrolled(
+    name, trained, text, i, num_layers, bidirectional, title: str | None = UNROLLED_TITLE
+) -> go.Figure:
     """The unrolled network around step t = i + 1 (a window of 9 steps on a long text)."""
-    return go.Figure(_unrolled(name, trained, text, i, num_layers, bidirectional), _validate=False)
+    fig = _unrolled(name, trained, text, i, num_layers, bidirectional, title)
+    return go.Figure(fig, _validate=False)
 
 
 @st.cache_resource(**_STEP_CACHE)
@@ -197,9 +208,9 @@ def next_char(probs: torch.Tensor, vocab: list[str], i: int) -> str:
     t = i + FIRST
     top = int(probs[i].argmax())
     return (
-        rf"\hat{{y}}_{{{t}}} = \operatorname{{softmax}}(W_{{hq}} h_{{{t}}} + b_q),\quad"
+        rf"\begin{{gathered}}\hat{{y}}_{{{t}}} = \operatorname{{softmax}}(W_{{hq}} h_{{{t}}} + b_q)\\"
         rf"\max_c P(x_{{{t + 1}}} = c) = P(x_{{{t + 1}}} = {char_tex(vocab[top])}) = "
-        rf"{num(probs[i, top])}"
+        rf"{num(probs[i, top])}\end{{gathered}}"
     )
 
 

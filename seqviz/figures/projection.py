@@ -192,7 +192,8 @@ def trajectory_so_far(
         labelled: the last this-many points carry their character.
 
     Returns:
-        ``go.Figure`` with traces ``"path"`` (the line so far), ``"steps"`` (one
+        ``go.Figure`` with traces ``"path"`` (the faint line so far), ``"recent path"``
+        (the line through the last ``labelled`` steps), ``"steps"`` (one
         marker per step so far, opacity rising from 0.15 for the oldest to 1 for
         the newest, the last ``labelled`` with their character) and
         ``"current step"`` (the big ``t = k`` marker).
@@ -215,17 +216,22 @@ def trajectory_so_far(
     customdata = np.array([[t + first, labels[t]] for t in range(n)], dtype=object)
 
     fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=y,
-            mode="lines",
-            line=dict(color=NEUTRAL, width=1.5),
-            hoverinfo="skip",
-            showlegend=False,
-            name="path",
+    recent = max(n - labelled, 0)
+    for name, xs, ys, line in (
+        ("path", x, y, dict(color="rgba(166,166,166,0.35)", width=1)),  # every step so far
+        ("recent path", x[recent:], y[recent:], dict(color=NEUTRAL, width=2.5)),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line=line,
+                hoverinfo="skip",
+                showlegend=False,
+                name=name,
+            )
         )
-    )
     fig.add_trace(
         go.Scatter(
             x=x,
