@@ -4,6 +4,7 @@ The page counts steps as the lecture does, t = 1 … T (h_0 = 0 the initial stat
 trace's row i is step t = i + 1, so ``tr.hidden[i]`` is h_{i+1}.
 """
 
+import numpy as np
 import pytest
 import torch
 from apptools import assert_ok, chart_titles, charts, latex, num, shown, step_marks, widget
@@ -187,3 +188,68 @@ def test_check_yourself_and_share_box(open_page):
     assert any("step=3" in c.value for c in at.code)
     assert len(at.get("download_button")) == 4  # CSV and JSON of two tables
     assert at.button(key="tour_rnn_start")
+
+
+def _heat(at, key="rnn_heat_0"):
+    import base64
+    import json
+
+    for c in at.get("plotly_chart"):
+        if c.proto.id.endswith(key):
+            heat = json.loads(c.proto.spec)["data"][0]
+            z = heat["z"]
+            if isinstance(z, dict):
+                shape = [int(s) for s in z["shape"].split(",")]
+                z = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(shape)
+            return [int(y) for y in heat["y"]], np.asarray(z, dtype=float)
+    raise KeyError(key)
+
+
+def test_unit_order_control_reorders_the_heatmap_rows(open_page):
+    from seqviz import unit_order
+
+    at = open_page(PAGE)
+    tr = reference("rnn", DEFAULT_TEXT)
+    control = widget(at, "button_group", "rnn_units")
+    assert control.value == "32 most active"
+    rows, z = _heat(at)
+    assert rows == unit_order.order_units(tr.hidden, "active", 32) and z.shape[0] == 32
+    control.set_value("all by change").run()
+    assert_ok(at)
+    rows, z = _heat(at)
+    assert rows == unit_order.order_units(tr.hidden, "change") and len(rows) == 128
+    widget(at, "button_group", "rnn_units").set_value("all as numbered").run()
+    rows, _ = _heat(at)
+    assert rows == list(range(128))
+    step_next(at, 2)  # the order stays while stepping; one more column appears per step
+    assert widget(at, "button_group", "rnn_units").value == "all as numbered"
+    _, z = _heat(at)
+    assert np.isfinite(z[:, :3]).all() and np.isnan(z[:, 3:]).all()
+
+
+def test_unit_order_from_a_link_and_a_bad_value(open_page):
+    at = open_page(PAGE, query={"rnn_units": "all by change"})
+    assert widget(at, "button_group", "rnn_units").value == "all by change"
+    bad = open_page(PAGE, query={"rnn_units": "shuffled"})
+    assert_ok(bad)
+    assert widget(bad, "button_group", "rnn_units").value == "32 most active"
+
+
+def test_bidirectional_heatmaps_follow_the_order_and_the_step(open_page):
+    at = open_page(PAGE, query={"rnn_bidirectional": "true", "step": "4"})
+    assert_ok(at)
+    for key in ("rnn_heat_fwd", "rnn_heat_bwd"):
+        rows, z = _heat(at, key)
+        assert len(rows) == 32
+        assert np.isfinite(z[:, :4]).all() and np.isnan(z[:, 4:]).all()
+
+
+def test_lecture_mode_puts_the_equation_before_the_diagram(open_page):
+    at = open_page(PAGE, query={"lecture": "1"})
+    assert_ok(at)
+    keys = [c.proto.id for c in at.get("plotly_chart")]
+    assert keys and keys[0].endswith("rnn_unrolled")
+    assert not any(e.label == "Text, model and unit" and e.proto.expanded for e in at.expander)
+    assert any(e.label == "Text, model and unit" for e in at.expander)
+    tr = reference("rnn", DEFAULT_TEXT)
+    assert num(tr.hidden[0, 0]) in latex(at)

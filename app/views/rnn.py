@@ -200,9 +200,11 @@ def show_states(i: int) -> None:
         list(parts.ORDERS),
         key="rnn_units",
         default=parts.DEFAULT_ORDER,
-        format_func=parts.ORDERS.get,
-        help="Which rows of the hidden state to draw, and in which order.",
+        help="Which rows of the hidden state to draw, and in which order: the units that "
+        "are largest on average, all units sorted by the step at which each jumps most, or "
+        "all units as numbered.",
     )
+    order = parts.ORDERS[order]
     how = (
         f"{HEAT_HOW[order]}; one column per character read so far (grey: not read yet); "
         "red is positive, blue negative (tanh keeps every value in −1..1); the outlined "

@@ -23,12 +23,13 @@ from seqviz.recurrent import DirectionTrace
 
 FIRST = 1  # the step number of the first character: x_1
 TOP_K = 32  # units the default heatmap shows
+# The unit-order control: its label (also the value a link carries) -> seqviz.unit_order's
 ORDERS = {
-    "active": f"{TOP_K} most active",
-    "change": "all, by when they change most",
-    "as-is": "all, as numbered",
+    f"{TOP_K} most active": "active",
+    "all by change": "change",
+    "all as numbered": "as-is",
 }
-DEFAULT_ORDER = "active"
+DEFAULT_ORDER = f"{TOP_K} most active"
 
 _TEXT_CACHE = dict(max_entries=64, ttl=1800, show_spinner=False)
 _STEP_CACHE = dict(max_entries=256, ttl=1800, show_spinner=False)
@@ -64,11 +65,12 @@ def heatmap(
     *,
     layer: int = 0,
     direction: int | None = None,
-    order: str = DEFAULT_ORDER,
+    order: str = "active",
     title: str | None = None,
     height: int | None = None,
 ) -> tuple[go.Figure, tuple[int, ...]]:
-    """Units x time heatmap of h_1 … h_{i+1} (later columns blank), units in ``order``."""
+    """Units x time heatmap of h_1 … h_{i+1} (later columns blank), units in ``order``
+    (``seqviz.unit_order.ORDERS``)."""
     if height is None and order == "active":
         height = 18 * TOP_K + 240
     base, z, units = _heatmap(name, trained, text, layer, direction, order, title, height)
