@@ -15,8 +15,8 @@ Claim (where) -> test
   test_every_step_uses_the_same_weights
 - "they add up to the pre-activation, and tanh squashes it into (−1, 1)" (rnn.py) ->
   test_the_three_terms_add_up_and_tanh_squashes
-- "bar length is the probability the model gives each character x_{t+1} after reading
-  x_1 … x_t; the accent bar is the character that really comes next" (rnn.py) ->
+- "bar length is the probability the model gives each character $x_{t+1}$ after reading
+  $x_1 … x_t$; the accent bar is the character that really comes next" (rnn.py) ->
   test_the_bars_are_the_next_character_probabilities
 - "each dot is one state h_1 … h_t (128 numbers) flattened to 2-D by PCA fitted on the whole
   text; older dots fade, the last 12 carry their character, the big marker is h_t" (rnn.py)
@@ -34,7 +34,7 @@ Claim (where) -> test
 - "Only the top layer feeds the output layer"; "The equation above the heatmaps is shown for
   layer 1" (rnn_stacked.md) -> test_stacked_output_reads_the_top_layer_and_the_equation_layer_1
 - "Here the model guesses $x_t$ from ..."; "Neither half has read $x_t$" (rnn_bidirectional.md);
-  "neither has read x_t" (rnn.py); "ŷ<sub>t</sub> guesses x<sub>t</sub> from" (diagram) ->
+  "neither has read $x_t$" (rnn.py); "ŷ<sub>t</sub> guesses x<sub>t</sub> from" (diagram) ->
   test_the_blank_is_guessed_from_the_neighbours_only
 - "t = 4, the first space"; "t = 7, after ‘the tim’"; "h₁ … h₁₆" (tour) ->
   test_the_tour_steps_name_the_right_characters
@@ -177,8 +177,8 @@ def test_the_three_terms_add_up_and_tanh_squashes():
 
 def test_the_bars_are_the_next_character_probabilities(open_page):
     said(
-        "bar length is the probability the model gives each character x_{t+1} after "
-        "reading x_1 … x_t; the accent bar is the character that really comes next.",
+        "bar length is the probability the model gives each character $x_{t+1}$ after "
+        "reading $x_1 … x_t$; the accent bar is the character that really comes next.",
         "app/views/rnn.py",
     )
     model, enc, tr = reading()
@@ -305,7 +305,7 @@ def test_stacked_output_reads_the_top_layer_and_the_equation_layer_1(open_page):
 def test_the_blank_is_guessed_from_the_neighbours_only():
     said("Here the model guesses $x_t$ from", "assets/text/rnn_bidirectional.md")
     said("Neither half has read $x_t$", "assets/text/rnn_bidirectional.md")
-    said("(everything right of it): neither has read x_t", "app/views/rnn.py")
+    said("(everything right of it): neither has read $x_t$", "app/views/rnn.py")
     said("ŷ<sub>t</sub> guesses x<sub>t</sub> from", "seqviz/figures/unrolling.py")
     model, enc, tr = reading("birnn")
     H = model.config.hidden_size

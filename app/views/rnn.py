@@ -158,8 +158,12 @@ def show_details(i: int) -> None:
         )
     lesson.how_to_read(
         "the braces are the three terms for unit j; they add up to the pre-activation, "
-        "and tanh squashes it into (−1, 1). The norms compare the whole vectors: new "
-        "character vs memory vs bias."
+        "and tanh squashes it into (−1, 1)."
+        + (
+            " The last line is the guess for the blank at t."
+            if bidirectional
+            else " The norms compare the whole vectors: new character vs memory vs bias."
+        )
     )
 
 
@@ -169,8 +173,9 @@ def show_prediction(i: int) -> None:
         lesson.chart(
             parts.topk(name, trained, text, i),
             key="rnn_topk",
-            how="the model guesses x_t from h→_{t−1} (everything left of it) and h←_{t+1} "
-            "(everything right of it): neither has read x_t; the accent bar is the true x_t.",
+            how=r"the model guesses $x_t$ from $\overrightarrow{h}_{t-1}$ (everything left of it) "
+            r"and $\overleftarrow{h}_{t+1}$ (everything right of it): neither has read $x_t$; "
+            r"the accent bar is the true $x_t$.",
         )
         return
     st.subheader("What comes next?")
@@ -178,8 +183,8 @@ def show_prediction(i: int) -> None:
     lesson.chart(
         parts.topk(name, trained, text, i),
         key="rnn_topk",
-        how="bar length is the probability the model gives each character x_{t+1} after "
-        "reading x_1 … x_t; the accent bar is the character that really comes next.",
+        how="bar length is the probability the model gives each character $x_{t+1}$ after "
+        "reading $x_1 … x_t$; the accent bar is the character that really comes next.",
     )
 
 

@@ -175,7 +175,7 @@ def trajectory_so_far(
     explained=None,
     first: int = 0,
     labelled: int = 12,
-    title: str | None = "Path of the hidden state h<sub>t</sub> so far (PCA)",
+    title: str | None = "h<sub>1</sub> … h<sub>t</sub> as a path (PCA)",
     height: int | None = 560,
 ) -> go.Figure:
     """The path of ``h_t`` up to ``step`` only, older points fading, the latest labelled.
