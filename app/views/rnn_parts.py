@@ -14,7 +14,7 @@ import torch
 
 from app import loaders, share
 from seqviz import unit_order
-from seqviz.figures import predictions, projection, unrolling
+from seqviz.figures import projection, unrolling
 from seqviz.figures import recurrent as rfigs
 from seqviz.figures.overlay import freeze
 from seqviz.latex import char as char_tex
@@ -120,23 +120,6 @@ def unrolled(
     """The unrolled network around step t = i + 1 (a window of 9 steps on a long text)."""
     fig = _unrolled(name, trained, text, i, num_layers, bidirectional, title)
     return go.Figure(fig, _validate=False)
-
-
-@st.cache_resource(**_STEP_CACHE)
-def _topk(name: str, trained: bool, text: str, i: int) -> dict:
-    reading = loaders.read(name, trained, text)
-    tokens = reading.encoded.tokens
-    if reading.model.config.objective == "blank":
-        actual = tokens[i]
-    else:
-        actual = tokens[i + 1] if i + 1 < len(tokens) else None
-    vocab = reading.model.vocab.idx_to_token
-    return freeze(predictions.topk_bar(reading.probs[i], vocab, k=5, actual=actual, title=None))
-
-
-def topk(name: str, trained: bool, text: str, i: int) -> go.Figure:
-    """Top-5 guesses at step t = i + 1; the accent bar is the true character."""
-    return go.Figure(_topk(name, trained, text, i), _validate=False)
 
 
 # --- the live equations ---------------------------------------------------------------

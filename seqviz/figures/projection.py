@@ -46,6 +46,38 @@ def _percent(ratio: float) -> str:
     return f"{100 * ratio:.0f}%"
 
 
+def _checked_points(points, tokens: Sequence[str] | None) -> tuple[np.ndarray, int, list[str]]:
+    """``(T, 2)`` finite-or-NaN points, how many were not finite, and the T token labels."""
+    P = as_array(points)
+    if P.ndim != 2 or (P.shape[0] > 0 and P.shape[1] < 2):
+        raise ValueError(f"expected (T, 2) points, got shape {P.shape}")
+    tokens = check_tokens(tokens, P.shape[0])
+    P, n_bad = finite(P[:, :2])
+    return P, n_bad, [token_label(tok, compact=False) for tok in tokens]
+
+
+HOVER = (
+    "t = %{customdata[0]}<br>token %{customdata[1]}<br>"
+    "PC1 = %{x:.3f}<br>PC2 = %{y:.3f}<extra></extra>"
+)
+
+
+def _pc_axes(fig: go.Figure, explained, ranges: np.ndarray | None = None) -> None:
+    """Axis titles ``PC1 (42% of variance)``; fixed ranges around ``ranges``' points."""
+    ratios = as_array(explained).reshape(-1) if explained is not None else None
+    for axis, j in (("xaxis", 0), ("yaxis", 1)):
+        name = f"PC{j + 1}"
+        if ratios is not None and ratios.size > j:
+            name += f" ({_percent(float(ratios[j]))} of variance)"
+        spec = dict(title_text=name, zeroline=True)
+        if ranges is not None:
+            ok = np.isfinite(ranges).all(axis=1)
+            lo, hi = (ranges[ok, j].min(), ranges[ok, j].max()) if ok.any() else (-1.0, 1.0)
+            pad = 0.08 * max(hi - lo, 1e-6)
+            spec["range"] = [lo - pad, hi + pad]
+        fig.update_layout({axis: spec})
+
+
 def trajectory(
     points,
     tokens: Sequence[str] | None,
@@ -70,18 +102,13 @@ def trajectory(
         order), ``"steps"`` (markers coloured by t, with token labels) and,
         if ``step`` is given, ``"current step"``. Non-finite points are gaps.
     """
-    P = as_array(points)
-    if P.ndim != 2 or (P.shape[0] > 0 and P.shape[1] < 2):
-        raise ValueError(f"expected (T, 2) points, got shape {P.shape}")
+    P, n_bad, labels = _checked_points(points, tokens)
     T = P.shape[0]
     if T == 0:
         return empty_figure("Nothing to show: the sequence is empty.", title)
-    tokens = check_tokens(tokens, T)
     step = clip_step(step, T)
-    P, n_bad = finite(P[:, :2])
     x, y = P[:, 0], P[:, 1]
-
-    labels = [token_label(tok, compact=False) for tok in tokens]
+    tokens = check_tokens(tokens, T)
     _, _, stride = time_ticks(tokens, max_labels=40)
     text = [labels[t] if t % stride == 0 else "" for t in range(T)]
     customdata = np.array([[t, labels[t]] for t in range(T)], dtype=object)
@@ -116,22 +143,14 @@ def trajectory(
                 line=dict(color="white", width=1),
                 colorbar=dict(title=dict(text="t", font=dict(size=FONT_SIZE)), thickness=22),
             ),
-            hovertemplate=(
-                "t = %{customdata[0]}<br>token %{customdata[1]}<br>"
-                "PC1 = %{x:.3f}<br>PC2 = %{y:.3f}<extra></extra>"
-            ),
+            hovertemplate=HOVER,
             showlegend=False,
             name="steps",
         )
     )
     if step is not None:
         fig.add_trace(_current_point(x[step], y[step], step, labels[step]))
-    ratios = as_array(explained).reshape(-1) if explained is not None else None
-    for axis, j in (("xaxis", 0), ("yaxis", 1)):
-        name = f"PC{j + 1}"
-        if ratios is not None and ratios.size > j:
-            name += f" ({_percent(float(ratios[j]))} of variance)"
-        fig.update_layout({axis: dict(title_text=name, zeroline=True)})
+    _pc_axes(fig, explained)
     note_non_finite(fig, n_bad)
     return apply_layout(fig, title, height)
 
@@ -198,17 +217,12 @@ def trajectory_so_far(
         the newest, the last ``labelled`` with their character) and
         ``"current step"`` (the big ``t = k`` marker).
     """
-    P = as_array(points)
-    if P.ndim != 2 or (P.shape[0] > 0 and P.shape[1] < 2):
-        raise ValueError(f"expected (T, 2) points, got shape {P.shape}")
+    P, n_bad, labels = _checked_points(points, tokens)
     T = P.shape[0]
     if T == 0:
         return empty_figure("Nothing to show: the sequence is empty.", title)
-    tokens = check_tokens(tokens, T)
     step = clip_step(step, T)
-    P, n_bad = finite(P[:, :2])
     x, y = P[: step + 1, 0], P[: step + 1, 1]
-    labels = [token_label(tok, compact=False) for tok in tokens]
     n = step + 1
     age = np.arange(n)[::-1]  # 0 for the current step
     opacity = 0.15 + 0.85 * (1 - age / max(n - 1, 1)) if n > 1 else np.ones(1)
@@ -242,23 +256,12 @@ def trajectory_so_far(
             textfont=dict(size=FONT_SIZE, color=STEP_LINE),
             customdata=customdata,
             marker=dict(size=11, color=ACCENT, opacity=opacity, line=dict(width=0)),
-            hovertemplate=(
-                "t = %{customdata[0]}<br>token %{customdata[1]}<br>"
-                "PC1 = %{x:.3f}<br>PC2 = %{y:.3f}<extra></extra>"
-            ),
+            hovertemplate=HOVER,
             showlegend=False,
             name="steps",
         )
     )
     fig.add_trace(_current_point(x[step], y[step], step + first, labels[step]))
-    ratios = as_array(explained).reshape(-1) if explained is not None else None
-    ok = np.isfinite(P).all(axis=1)
-    for axis, j in (("xaxis", 0), ("yaxis", 1)):
-        name = f"PC{j + 1}"
-        if ratios is not None and ratios.size > j:
-            name += f" ({_percent(float(ratios[j]))} of variance)"
-        lo, hi = (P[ok, j].min(), P[ok, j].max()) if ok.any() else (-1.0, 1.0)
-        pad = 0.08 * max(hi - lo, 1e-6)
-        fig.update_layout({axis: dict(title_text=name, zeroline=True, range=[lo - pad, hi + pad])})
+    _pc_axes(fig, explained, ranges=P)  # the whole text: the view stays put
     note_non_finite(fig, n_bad)
     return apply_layout(fig, title, height)
