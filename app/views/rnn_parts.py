@@ -149,17 +149,20 @@ def unit_line(
 ) -> str:
     """Unit j of the state after x_t (t = i + 1), its three terms and the result.
 
-    ``arrow`` is "" (one direction), "→" or "←" (the backward RNN reads h←_{t+1})."""
+    ``arrow`` is "" (one direction), "→" or "←" (the backward RNN reads h←_{t+1}); each
+    direction has its own weights, marked with the same arrow."""
     f = r"\tanh" if nonlinearity == "tanh" else r"\operatorname{relu}"
     t = i + FIRST
     h = ARROWS[arrow]
+    own = {"": "", "→": r"^{\rightarrow}", "←": r"^{\leftarrow}"}[arrow]  # W_xh^→, W_xh^←
     prev = f"{h}_{{{t + 1 if arrow == '←' else t - 1}}}"
     w = d.weights["hidden"]
     bias = w.b_x[j] + w.b_h[j]
     return (
-        rf"{h}_{{{t},{j}}} = {f}\Big({_term(d.x_part['hidden'][i, j], rf'(W_{{xh}} x_{{{t}}})_{{{j}}}')}"
-        rf" + {_term(d.h_part['hidden'][i, j], rf'(W_{{hh}} {prev})_{{{j}}}')}"
-        rf" + {_term(bias, rf'b_{{h,{j}}}')}\Big)"
+        rf"{h}_{{{t},{j}}} = {f}\Big("
+        rf"{_term(d.x_part['hidden'][i, j], rf'(W{own}_{{xh}} x_{{{t}}})_{{{j}}}')}"
+        rf" + {_term(d.h_part['hidden'][i, j], rf'(W{own}_{{hh}} {prev})_{{{j}}}')}"
+        rf" + {_term(bias, rf'b{own}_{{h,{j}}}')}\Big)"
         rf" = {f}({num(d.pre['hidden'][i, j])}) = \mathbf{{{num(d.h[i, j])}}}"
     )
 
