@@ -1,78 +1,17 @@
-"""LaTeX for the live equations: the lecture's formula with one unit's real numbers.
+"""LaTeX for the gates lab's live equations: the lecture's formula with one unit's real numbers.
 
 Only formatting: every number is read from a :class:`seqviz.recurrent.DirectionTrace`
 (which already holds W_x x_t, W_h h_{t-1}, biases and pre-activations), indexed
 at step t (0-based) and unit j. Steps are written 1-based, as in the lecture.
 """
 
-import torch
-
 from seqviz.figures.style import gate_letter
-from seqviz.latex import char as char_tex
 from seqviz.latex import num, pnum
 from seqviz.recurrent import DirectionTrace
 
 
 def _term(value: float, label: str) -> str:
     return r"\underbrace{" + num(value) + r"}_{" + label + "}"
-
-
-def _norm(v: torch.Tensor) -> str:
-    return num(torch.linalg.vector_norm(v))
-
-
-def rnn_unit(
-    d: DirectionTrace, t: int, j: int, nonlinearity: str = "tanh", backward: bool = False
-) -> list[str]:
-    """The RNN step for unit j at step t: symbols, numbers, result (one LaTeX line each)."""
-    f = r"\tanh" if nonlinearity == "tanh" else r"\operatorname{relu}"
-    prev = "h_{t+1}" if backward else "h_{t-1}"
-    arrow = r"\overleftarrow" if backward else ""
-    h = arrow + "{h}" if backward else "h"
-    w = d.weights["hidden"]
-    x_part = d.x_part["hidden"][t, j]
-    h_part = d.h_part["hidden"][t, j]
-    b = w.b_x[j] + w.b_h[j]
-    pre = d.pre["hidden"][t, j]
-    return [
-        rf"{h}_{{t}} = {f}\left(W_{{xh}} x_t + W_{{hh}} {prev} + b_h\right)",
-        rf"{h}_{{t,{j}}} = {f}\Big({_term(x_part, rf'(W_{{xh}} x_t)_{{{j}}}')}"
-        rf" + {_term(h_part, rf'(W_{{hh}} {prev})_{{{j}}}')}"
-        rf" + {_term(b, rf'b_{{h,{j}}}')}\Big)"
-        rf" = {f}({num(pre)}) = \mathbf{{{num(d.h[t, j])}}}",
-    ]
-
-
-def rnn_norms(d: DirectionTrace, t: int, backward: bool = False) -> str:
-    """Vector norms of the three terms and of the new state at step t (two rows)."""
-    w = d.weights["hidden"]
-    prev = "h_{t+1}" if backward else "h_{t-1}"
-    return (
-        r"\begin{gathered}"
-        rf"\lVert W_{{xh}} x_t\rVert = {_norm(d.x_part['hidden'][t])},\quad"
-        rf"\lVert W_{{hh}} {prev}\rVert = {_norm(d.h_part['hidden'][t])},\\"
-        rf"\lVert b_h\rVert = {_norm(w.b_x + w.b_h)},\quad"
-        rf"\lVert h_t\rVert = {_norm(d.h[t])}"
-        r"\end{gathered}"
-    )
-
-
-def one_hot_column(d: DirectionTrace, t: int, j: int, char_id: int, token: str) -> str:
-    """W_xh x_t is the column of the current character: show the entry it picks for unit j."""
-    w = d.weights["hidden"]
-    return (
-        rf"x_t = e_{{{char_id}}}\ ({char_tex(token)})\quad\Rightarrow\quad"
-        rf"(W_{{xh}} x_t)_{{{j}}} = (W_{{xh}})_{{{j},{char_id}}} = {num(w.W_x[j, char_id])}"
-    )
-
-
-def softmax_line(p_top: float, token: str) -> str:
-    """The output layer and the probability of the most likely next character (two rows)."""
-    return (
-        r"\begin{gathered}\hat{y}_t = \operatorname{softmax}(W_{hq} h_t + b_q)\\"
-        rf"\max_c P(x_{{t+1}} = c) = P(x_{{t+1}} = {char_tex(token)}) = {num(p_top)}"
-        r"\end{gathered}"
-    )
 
 
 # --- gated cells (PyTorch's formulation) ------------------------------------------

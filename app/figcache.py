@@ -61,7 +61,8 @@ def hidden_heatmap(
 ) -> go.Figure:
     """Units x time heatmap of one layer (or one direction of it), step ``step`` outlined."""
     base, T = _hidden_heatmap(name, trained, text, layer, direction, title, height)
-    return overlay(base, **_marker(step, T))
+    step = clip_step(step, T)  # labelled x_1 … x_T, as hidden_heatmap labels its columns
+    return overlay(base, **(step_marker(step, first=1) if step is not None else {}))
 
 
 @st.cache_resource(**_TEXT_CACHE)

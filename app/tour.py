@@ -31,22 +31,22 @@ TOURS: dict[str, tuple[Stop, ...]] = {
         Stop(
             "**Start here.** The trained RNN reads *the time machine*, one character per "
             "step. Every column of the unrolled picture uses the same three weight matrices.",
-            {"text": "the time machine", "model": "trained", "step": 0, "unit": 0},
+            {"text": "the time machine", "model": "trained", "step": 1, "unit": 0},
         ),
         Stop(
-            "**t = 0.** Nothing has been read before, so h₋₁ = 0 and the memory term "
-            "W_hh h₋₁ in the equation is exactly 0: only the input column and the bias count.",
-            {"step": 0},
+            "**t = 1.** Nothing was read before x₁, so h₀ = 0 and the memory term "
+            "W_hh h₀ in the equation is exactly 0: only the input column and the bias count.",
+            {"step": 1},
         ),
         Stop(
-            "**t = 3, the first space.** Now the memory term is not zero: h_t mixes the new "
+            "**t = 4, the first space.** Now the memory term is not zero: h_t mixes the new "
             "character with everything read so far. Compare the sizes of the three terms.",
-            {"step": 3},
+            {"step": 4},
         ),
         Stop(
-            "**t = 6, after ‘the tim’.** Look at *What comes next?*: the model has learned "
+            "**t = 7, after ‘the tim’.** Look at *What comes next?*: the model has learned "
             "which letters can follow. Press Next (→) and watch the guess change.",
-            {"step": 6},
+            {"step": 7},
         ),
         Stop(
             "**Untrained weights, same step.** The same network with random weights: the "
@@ -54,9 +54,10 @@ TOURS: dict[str, tuple[Stop, ...]] = {
             {"model": "untrained"},
         ),
         Stop(
-            "**Back to trained, at the end of the text.** The heatmap shows every h_t: one "
-            "row per unit, one column per character. Press Play to run through it again.",
-            {"model": "trained", "step": 15},
+            "**Back to trained, at the end of the text.** The heatmap now shows every h_t, "
+            "h₁ … h₁₆: one row per unit, one column per character. Press Play to run "
+            "through it again.",
+            {"model": "trained", "step": 16},
         ),
     ),
     "gates": (

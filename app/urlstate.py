@@ -160,6 +160,7 @@ PARAMS: dict[str, Param] = {
     "rnn_bidirectional": Param("bool"),
     "rnn_stacked": Param("bool"),
     "rnn_layers": Param("choice", choices=("2", "3")),
+    "rnn_units": Param("choice", choices=("32 most active", "all by change", "all as numbered")),
     "gates_cell": Param("choice", choices=("lstm", "gru")),
     "lecture": Param("bool"),
     "hide": Param("keys"),

@@ -2,8 +2,9 @@
 
 Each generator runs a pretrained character model over a text with
 ``seqviz.recurrent.trace`` and asks for one number of one unit at one step, from
-the other numbers of that step (shown rounded to 3 decimals). The answer is the
-traced value; the tolerance covers rounding the answer to 2 decimals plus what
+the other numbers of that step (shown rounded to 3 decimals). Prompts count steps as
+the lecture does, x_1 … x_T with h_0 = 0: the trace's row t is shown as step t + 1
+(``ctx.t`` is the row, as the labs pass it). The answer is the traced value; the tolerance covers rounding the answer to 2 decimals plus what
 the rounding of the shown numbers can move it.
 
 Dimensions: T time steps, H hidden units, V vocabulary.
@@ -67,7 +68,7 @@ def _rnn_unit(ctx: Context, name: str, layer: int, title: str) -> Exercise:
     x_name = "x_t" if layer == 0 else "h_t^{(1)}"
     model_name = "RNN" if layer == 0 else "two-layer RNN, in layer 2 (its input is layer 1's h_t),"
     prompt = (
-        f"The trained {model_name} is at step t = {t}, {_where(enc, t)}. For unit j = {j}:\n\n"
+        f"The trained {model_name} is at step t = {t + 1}, {_where(enc, t)}. For unit j = {j}:\n\n"
         f"- input term $(W_{{xh}} {x_name})_j = {_n(x_part)}$\n"
         f"- memory term $(W_{{hh}} h_{{t-1}})_j = {_n(h_part)}$\n"
         f"- bias $b_j = {_n(b)}$ (PyTorch's two biases added)\n\n"
@@ -124,7 +125,7 @@ def _next_char(ctx: Context, name: str, label: str) -> Exercise:
     model, enc, tr = _read(ctx, name, min_len=2)
     T = len(enc.tokens)
     t = pick(ctx.t, 0, T - 1, ctx.rng) if ctx.text else ctx.rng.randint(2, T - 2)
-    probs = model.probs(tr.hidden[t])  # (V,) P(x_{t+1} | x_0..x_t)
+    probs = model.probs(tr.hidden[t])  # (V,) P(x_{t+1} | x_1..x_t), row t is h_{t+1}
     probs[model.vocab.unk] = 0.0
     top = torch.topk(probs, 4)
     tokens = model.vocab.to_tokens(top.indices)
@@ -144,7 +145,7 @@ def _next_char(ctx: Context, name: str, label: str) -> Exercise:
         choices=shuffled,
         hint="Think about which letters follow this one in English words — the model learned "
         "from The Time Machine. A space is a character too.",
-        solution=f"softmax($W_{{hq}} h_t + b_q$) at t = {t}: {table}.",
+        solution=f"softmax($W_{{hq}} h_t + b_q$) at t = {t + 1}: {table}.",
         numbers={c: float(p) for c, p in zip(choices, top.values.tolist(), strict=True)},
     )
 
@@ -177,7 +178,7 @@ def forget(ctx: Context) -> Exercise:
     pre, f = float(run.pre["forget"][t, j]), float(run.gates["forget"][t, j])
     return Exercise(
         title="The forget gate",
-        prompt=f"The trained LSTM is at step t = {t}, {_where(enc, t)}. For unit j = {j}, "
+        prompt=f"The trained LSTM is at step t = {t + 1}, {_where(enc, t)}. For unit j = {j}, "
         f"the forget gate's pre-activation has input part $(W_{{xf}} x_t)_j = {_n(x_part)}$, "
         f"recurrent part $(W_{{hf}} h_{{t-1}})_j = {_n(h_part)}$ and bias $b_{{f,j}} = {_n(b)}$."
         "\n\nEnter $f_{t,j}$ to 2 decimals.",
@@ -206,7 +207,7 @@ def forget_next(ctx: Context) -> Exercise:
     answer = above if f_next > 0.5 else below
     return Exercise(
         title="Will the forget gate stay open?",
-        prompt=f"The trained LSTM is at step t = {t}, {_where(enc, t)}. The forget gate of "
+        prompt=f"The trained LSTM is at step t = {t + 1}, {_where(enc, t)}. The forget gate of "
         f"unit j = {j} over the last steps up to t: {past}. The next character is "
         f"{char_label(enc.tokens[t + 1])}. Predict: will $f_{{t+1,j}}$ be above 0.5?",
         kind="choice",
@@ -228,7 +229,7 @@ def cell(ctx: Context) -> Exercise:
     tol = ANSWER + SHOWN * (abs(f) + abs(c_prev) + abs(i) + abs(g)) + 1e-6
     return Exercise(
         title="The LSTM cell state",
-        prompt=f"The trained LSTM is at step t = {t}, {_where(enc, t)}. For unit j = {j}: "
+        prompt=f"The trained LSTM is at step t = {t + 1}, {_where(enc, t)}. For unit j = {j}: "
         f"forget gate $f_t = {_n(f)}$, previous cell $c_{{t-1}} = {_n(c_prev)}$, input gate "
         f"$i_t = {_n(i)}$, candidate $g_t = {_n(g)}$.\n\nEnter $c_{{t,j}}$ to 2 decimals.",
         kind="number",
@@ -247,7 +248,7 @@ def hidden(ctx: Context) -> Exercise:
     o, c, h = float(run.gates["output"][t, j]), float(run.c[t, j]), float(run.h[t, j])
     return Exercise(
         title="What the LSTM lets out",
-        prompt=f"The trained LSTM is at step t = {t}, {_where(enc, t)}. For unit j = {j}: "
+        prompt=f"The trained LSTM is at step t = {t + 1}, {_where(enc, t)}. For unit j = {j}: "
         f"output gate $o_t = {_n(o)}$ and cell state $c_t = {_n(c)}$.\n\n"
         "Enter $h_{t,j}$ to 2 decimals.",
         kind="number",
@@ -271,7 +272,7 @@ def gru(ctx: Context) -> Exercise:
     h_prev, h = float(run.h_prev[t, j]), float(run.h[t, j])
     return Exercise(
         title="The GRU update",
-        prompt=f"The trained GRU is at step t = {t}, {_where(enc, t)}. For unit j = {j}: "
+        prompt=f"The trained GRU is at step t = {t + 1}, {_where(enc, t)}. For unit j = {j}: "
         f"update gate $z_t = {_n(z)}$, candidate $n_t = {_n(n)}$, previous state "
         f"$h_{{t-1}} = {_n(h_prev)}$.\n\nEnter $h_{{t,j}}$ to 2 decimals.",
         kind="number",

@@ -1,7 +1,9 @@
 """The glossary: one name for every symbol and hyperparameter, in the maths and in the code.
 
 Every module of seqviz writes a concept the same way: the symbol in equations and
-docstrings, the code name in configs, arguments and variables. The README's
+docstrings, the code name in configs, arguments and variables. Steps are counted as
+the lecture counts them wherever a student reads them: inputs x_1 … x_T, initial
+state h_0 = 0, h_t the state after x_t; tensors index from 0 (row t - 1 is step t). The README's
 notation table is the start of :data:`SYMBOLS`; :data:`HYPERPARAMETERS` lists every
 configuration field (a test checks that every ``*Config`` dataclass in seqviz
 uses only these names); :data:`DIMENSIONS` the letters that shapes are written in.
@@ -47,8 +49,14 @@ SYMBOLS: tuple[Term, ...] = (
     Term("T, t", "T, t", "number of time steps, one time step"),
     Term("V", "vocab_size", "vocabulary size (28 characters: a-z, space, <unk>)"),
     Term("H", "hidden_size", "hidden size (number of units)"),
-    Term("x_t", "x_t", "the input at step t: a one-hot vector of the character", "V"),
-    Term("h_t", "h_t", "hidden state after step t (h_0 = 0)", "H"),
+    Term("x_t", "x_t", "the input at step t = 1 … T: a one-hot vector of the t-th character", "V"),
+    Term("h_0", "h0", "the initial state, zeros (and c_0 = 0 for the LSTM)", "H"),
+    Term(
+        "h_t",
+        "h_t",
+        "the state after reading x_t, t = 1 … T (the last is h_T); row t - 1 of a trace",
+        "H",
+    ),
     Term(
         "W_xh, W_hh, b_h",
         "W_xh, W_hh, b_h",
@@ -61,7 +69,7 @@ SYMBOLS: tuple[Term, ...] = (
     Term(
         "y_t",
         "y_t",
-        "softmax(W_hq h_t + b_q): the model's distribution over the next character",
+        "ŷ_t = softmax(W_hq h_t + b_q): the model's distribution over the next character x_{t+1}",
         "V",
     ),
     Term("i_t, f_t, o_t", "i_t, f_t, o_t", "LSTM input, forget and output gates, in (0, 1)", "H"),

@@ -1,5 +1,10 @@
-"""The RNN step-through lab under AppTest: controls moved, numbers checked against the core."""
+"""The RNN step-through lab under AppTest: controls moved, numbers checked against the core.
 
+The page counts steps as the lecture does, t = 1 … T (h_0 = 0 the initial state); the
+trace's row i is step t = i + 1, so ``tr.hidden[i]`` is h_{i+1}.
+"""
+
+import numpy as np
 import pytest
 import torch
 from apptools import assert_ok, chart_titles, charts, latex, num, shown, step_marks, widget
@@ -21,18 +26,21 @@ def step_next(at, times=1):
     return at
 
 
-def test_default_view_shows_the_real_equation_at_step_0(open_page):
+def test_default_view_shows_the_real_equation_at_step_1(open_page):
     at = open_page(PAGE)
     assert_ok(at)
-    assert at.slider(key="step").value == 0
+    assert at.slider(key="step").value == 1
+    assert at.slider(key="step").min == 1 and at.slider(key="step").max == len(DEFAULT_TEXT)
     tr = reference("rnn", DEFAULT_TEXT)
     run = tr.layers[0].directions[0]
     eq = latex(at)
-    assert num(run.h[0, 0]) in eq  # h_{t,0} after the first character
-    assert num(run.x_part["hidden"][0, 0]) in eq  # the column of W_xh picked by x_0
+    assert num(run.h[0, 0]) in eq  # h_{1,0} after the first character
+    assert r"h_{1,0}" in eq and r"(W_{hh} h_{0})_{0}" in eq
+    assert num(run.x_part["hidden"][0, 0]) in eq  # the column of W_xh picked by x_1
     assert "<unk>" in shown(at) or r"\<unk\>" in shown(at)  # "20" and "." are outside the vocab
     heat = [f for f in charts(at) if step_marks(f)]
-    assert heat and all(step_marks(f) == ["t = 0"] for f in heat)
+    assert heat and all(step_marks(f) == ["t = 1"] for f in heat)
+    assert "**t = 1** of" in shown(at)
 
 
 def test_next_previous_and_unit_follow_the_trace(open_page):
@@ -40,7 +48,7 @@ def test_next_previous_and_unit_follow_the_trace(open_page):
     assert at.button(key="step_prev").disabled
     step_next(at, 3)
     assert_ok(at)
-    assert at.slider(key="step").value == 3
+    assert at.slider(key="step").value == 4  # t = 4: row 3 of the trace
     at.number_input(key="unit").set_value(17).run()
     tr = reference("rnn", DEFAULT_TEXT)
     run = tr.layers[0].directions[0]
@@ -48,23 +56,23 @@ def test_next_previous_and_unit_follow_the_trace(open_page):
     for value in (run.h[3, 17], run.pre["hidden"][3, 17], run.h_part["hidden"][3, 17]):
         assert num(value) in eq
     assert num(torch.linalg.vector_norm(run.h[3])) in eq
-    assert all(step_marks(f) == ["t = 3"] for f in charts(at) if step_marks(f))
+    assert all(step_marks(f) == ["t = 4"] for f in charts(at) if step_marks(f))
     at.button(key="step_prev").click().run()
-    assert at.slider(key="step").value == 2
+    assert at.slider(key="step").value == 3
     assert num(run.h[2, 17]) in latex(at)
 
 
 def test_steps_and_units_at_both_ends(open_page):
     at = open_page(PAGE)
     last = len(DEFAULT_TEXT) - 1
-    at.slider(key="step").set_value(last).run()
+    at.slider(key="step").set_value(last + 1).run()  # t = T
     assert_ok(at)
     assert at.button(key="step_next").disabled
     at.number_input(key="unit").set_value(127).run()
     tr = reference("rnn", DEFAULT_TEXT)
     assert num(tr.hidden[last, 127]) in latex(at)
     at.number_input(key="unit").set_value(0).run()
-    at.slider(key="step").set_value(0).run()
+    at.slider(key="step").set_value(1).run()
     assert_ok(at)
     assert num(tr.hidden[0, 0]) in latex(at)
 
@@ -121,7 +129,7 @@ def test_odd_texts_render_without_error(open_page, text):
     assert charts(at)
     if len(text) > MAX_CHARS:
         assert any(str(MAX_CHARS) in w.value for w in at.warning)
-    at.slider(key="step").set_value(min(len(text), MAX_CHARS) - 1).run() if len(text) > 1 else None
+    at.slider(key="step").set_value(min(len(text), MAX_CHARS)).run() if len(text) > 1 else None
     assert_ok(at)
 
 
@@ -141,7 +149,7 @@ def test_shorter_text_clamps_the_step(open_page):
     at.slider(key="step").set_value(50).run()
     at.text_area(key="text").input("short").run()
     assert_ok(at)
-    assert at.slider(key="step").value <= 4
+    assert at.slider(key="step").value == 5  # t = T
 
 
 def test_a_link_reproduces_the_view(open_page):
@@ -150,7 +158,7 @@ def test_a_link_reproduces_the_view(open_page):
     assert at.text_area(key="text").value == "hello world"
     assert at.slider(key="step").value == 4
     tr = reference("rnn", "hello world")
-    assert num(tr.hidden[4, 9]) in latex(at)
+    assert num(tr.hidden[3, 9]) in latex(at)  # step=4 in a link is h_4, row 3
 
 
 def _check_button(at):
@@ -167,7 +175,7 @@ def test_check_yourself_and_share_box(open_page):
     assert_ok(at)
     seed = at.session_state["_ex_seed"]
     ex = exercises.make("rnn.h_unit", seed, text=DEFAULT_TEXT, t=2, unit=0)
-    assert "t = 2" in ex.prompt and ex.prompt in shown(at)
+    assert "t = 3" in ex.prompt and ex.prompt in shown(at)  # row 2 is x_3
     at.text_input(key="check_rnn_answer").input(f"{ex.answer + 0.5:.2f}")
     _check_button(at).click().run()
     assert any("too" in w.value for w in at.warning)
@@ -177,6 +185,71 @@ def test_check_yourself_and_share_box(open_page):
     assert any("Correct" in s.value for s in at.success)
     assert_ok(at)
     assert any("Share this view" in e.label for e in at.expander)
-    assert any("step=2" in c.value for c in at.code)
+    assert any("step=3" in c.value for c in at.code)
     assert len(at.get("download_button")) == 4  # CSV and JSON of two tables
     assert at.button(key="tour_rnn_start")
+
+
+def _heat(at, key="rnn_heat_0"):
+    import base64
+    import json
+
+    for c in at.get("plotly_chart"):
+        if c.proto.id.endswith(key):
+            heat = json.loads(c.proto.spec)["data"][0]
+            z = heat["z"]
+            if isinstance(z, dict):
+                shape = [int(s) for s in z["shape"].split(",")]
+                z = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(shape)
+            return [int(y) for y in heat["y"]], np.asarray(z, dtype=float)
+    raise KeyError(key)
+
+
+def test_unit_order_control_reorders_the_heatmap_rows(open_page):
+    from seqviz import unit_order
+
+    at = open_page(PAGE)
+    tr = reference("rnn", DEFAULT_TEXT)
+    control = widget(at, "button_group", "rnn_units")
+    assert control.value == "32 most active"
+    rows, z = _heat(at)
+    assert rows == unit_order.order_units(tr.hidden, "active", 32) and z.shape[0] == 32
+    control.set_value("all by change").run()
+    assert_ok(at)
+    rows, z = _heat(at)
+    assert rows == unit_order.order_units(tr.hidden, "change") and len(rows) == 128
+    widget(at, "button_group", "rnn_units").set_value("all as numbered").run()
+    rows, _ = _heat(at)
+    assert rows == list(range(128))
+    step_next(at, 2)  # the order stays while stepping; one more column appears per step
+    assert widget(at, "button_group", "rnn_units").value == "all as numbered"
+    _, z = _heat(at)
+    assert np.isfinite(z[:, :3]).all() and np.isnan(z[:, 3:]).all()
+
+
+def test_unit_order_from_a_link_and_a_bad_value(open_page):
+    at = open_page(PAGE, query={"rnn_units": "all by change"})
+    assert widget(at, "button_group", "rnn_units").value == "all by change"
+    bad = open_page(PAGE, query={"rnn_units": "shuffled"})
+    assert_ok(bad)
+    assert widget(bad, "button_group", "rnn_units").value == "32 most active"
+
+
+def test_bidirectional_heatmaps_follow_the_order_and_the_step(open_page):
+    at = open_page(PAGE, query={"rnn_bidirectional": "true", "step": "4"})
+    assert_ok(at)
+    for key in ("rnn_heat_fwd", "rnn_heat_bwd"):
+        rows, z = _heat(at, key)
+        assert len(rows) == 32
+        assert np.isfinite(z[:, :4]).all() and np.isnan(z[:, 4:]).all()
+
+
+def test_lecture_mode_puts_the_equation_before_the_diagram(open_page):
+    at = open_page(PAGE, query={"lecture": "1"})
+    assert_ok(at)
+    keys = [c.proto.id for c in at.get("plotly_chart")]
+    assert keys and keys[0].endswith("rnn_unrolled")
+    assert not any(e.label == "Text, model and unit" and e.proto.expanded for e in at.expander)
+    assert any(e.label == "Text, model and unit" for e in at.expander)
+    tr = reference("rnn", DEFAULT_TEXT)
+    assert num(tr.hidden[0, 0]) in latex(at)

@@ -29,37 +29,40 @@ def test_home_lists_the_labs(page: Page, app_url):
     no_exception(page)
 
 
-@pytest.mark.parametrize("slug,heatmap", [("rnn", "rnn_heat_0"), ("gates", "gates_series")])
-def test_next_moves_the_step_marker(page: Page, app_url, slug, heatmap):
+@pytest.mark.parametrize(
+    "slug,heatmap,first", [("rnn", "rnn_heat_0", 1), ("gates", "gates_series", 0)]
+)
+def test_next_moves_the_step_marker(page: Page, app_url, slug, heatmap, first):
+    # the RNN page counts x_1 … x_T (first = 1)
     open_lab(page, f"{app_url}/{slug}")
-    expect(marker(page, heatmap)).to_have_text("t = 0")
+    expect(marker(page, heatmap)).to_have_text(f"t = {first}")
     for t in range(1, 4):
         with rerun(page):
             page.locator(".st-key-step_next button").first.click()
-        expect(marker(page, heatmap)).to_have_text(f"t = {t}")
+        expect(marker(page, heatmap)).to_have_text(f"t = {first + t}")
     expect(page.locator(".st-key-step input[type=range]")).to_have_attribute(
-        "aria-valuetext", "t = 3"
+        "aria-valuetext", f"t = {first + 3}"
     )
     with rerun(page):
         page.locator(".st-key-step_prev button").first.click()
-    expect(marker(page, heatmap)).to_have_text("t = 2")
+    expect(marker(page, heatmap)).to_have_text(f"t = {first + 2}")
     no_exception(page)
 
 
 def test_keyboard_steps_and_the_url_remembers(page: Page, app_url):
     open_lab(page, f"{app_url}/rnn")
     page.locator("h1").first.click()  # focus the page, not the text box
-    for t in range(1, 4):
+    for t in range(2, 5):  # from x_1 to x_4
         with rerun(page):
             page.keyboard.press("ArrowRight")
         expect(marker(page, "rnn_heat_0")).to_have_text(f"t = {t}")
     with rerun(page):
         page.keyboard.press("ArrowLeft")
-    expect(marker(page, "rnn_heat_0")).to_have_text("t = 2")
-    expect(page).to_have_url(re.compile(r"step=2"))
+    expect(marker(page, "rnn_heat_0")).to_have_text("t = 3")
+    expect(page).to_have_url(re.compile(r"step=3"))
     page.reload()
     loaded(page, ".st-key-step_next button")
-    expect(marker(page, "rnn_heat_0")).to_have_text("t = 2")
+    expect(marker(page, "rnn_heat_0")).to_have_text("t = 3")
 
 
 def test_bad_text_gets_a_message_and_the_page_recovers(page: Page, app_url):

@@ -149,7 +149,7 @@ def test_rnn_answer_is_the_modules_own_output(seed):
     model = checkpoints.load("rnn")
     out, _ = model.rnn(model.one_hot(model.encode("the time traveller").ids))
     assert ex.answer == pytest.approx(float(out[5, 17]), abs=1e-6)
-    assert "t = 5" in ex.prompt and "j = 17" in ex.prompt
+    assert "t = 6" in ex.prompt and "j = 17" in ex.prompt  # row 5 is step t = 6 (x_6)
 
 
 def test_lstm_gate_and_cell_from_the_weights():
@@ -235,11 +235,11 @@ def test_gradient_direction_and_pascanu(seed):
 
 def test_a_labs_view_is_used_and_a_bad_one_redrawn():
     ex = make("rnn.h_unit", 0, text="ab", t=1, unit=2)
-    assert "t = 1" in ex.prompt and "j = 2" in ex.prompt
+    assert "t = 2" in ex.prompt and "j = 2" in ex.prompt  # row 1 is step t = 2
     for bad in (dict(t=99, unit=-1), dict(t=-3, unit=10_000), dict(text="", t=None)):
         assert math.isfinite(make("rnn.h_unit", 0, **bad).answer)
-    ex = make("gates.forget_next", 0, text="ab", t=1)  # no step after t = 1: t = 0 is used
-    assert "t = 0" in ex.prompt
+    ex = make("gates.forget_next", 0, text="ab", t=1)  # no step after row 1: row 0 is used
+    assert "t = 1" in ex.prompt  # shown 1-based: row 0 is step t = 1
     hostile = "<script>alert(1)</script>`$x$` " * 400
     ex = make("rnn.next_char", 0, text=hostile, t=10)
     assert "<script>" not in ex.prompt and "$x$" not in ex.prompt

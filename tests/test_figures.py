@@ -107,13 +107,13 @@ def test_hidden_heatmap_structure(h):
     assert hm.zmax == pytest.approx(np.abs(h).max())
     (rect,) = step_shapes(fig)
     assert (rect.x0, rect.x1) == (3.5, 4.5)
-    assert step_labels(fig) == ["<b>t = 4</b>"]
+    assert step_labels(fig) == ["<b>t = 5</b>"]  # index 4 is x_5: steps shown 1 … T
     assert list(fig.layout.xaxis.ticktext) == [token_label(c) for c in TOKENS]
     assert "␣" in fig.layout.xaxis.ticktext
     # hover: unit (y), t and token (the column's category), value (z)
     assert "%{z:.3f}" in hm.hovertemplate and "unit %{y}" in hm.hovertemplate
     assert "%{x}" in hm.hovertemplate and fig.layout.xaxis.type == "category"
-    assert hm.x[4] == f"t = 4<br>token {token_label(TOKENS[4], compact=False)}"
+    assert hm.x[4] == f"t = 5<br>token {token_label(TOKENS[4], compact=False)}"
     assert len(set(hm.x)) == T and hm.customdata is None  # one label per column, not per cell
     assert_serialisable(fig)
 
@@ -140,7 +140,7 @@ def test_hidden_heatmap_long_sequence_skips_labels(rng):
     fig = hidden_heatmap(rng.normal(size=(300, 32)), tokens, step=150)
     ticks = list(fig.layout.xaxis.tickvals)
     assert 1 < len(ticks) <= 30 and ticks[:2] == [0, 10]
-    assert fig.layout.xaxis.ticktext[15].endswith("<br>150")
+    assert fig.layout.xaxis.ticktext[15].endswith("<br>151")  # index 150 is x_151
     assert step_shapes(fig)[0].x0 == 149.5
     assert fig.layout.height <= 820
 
@@ -211,7 +211,8 @@ def test_unrolled_short_text_shows_every_step():
     hot = [s for s in boxes(fig) if s.fillcolor == STEP_FILL]
     assert len(hot) == 3 and all(s.x0 < 2 < s.x1 for s in hot)
     texts = [a.text or "" for a in fig.layout.annotations]
-    assert "h<sub>2</sub>" in texts and "y<sub>4</sub>" in texts
+    assert "h<sub>3</sub>" in texts and "ŷ<sub>5</sub>" in texts  # x_1 … x_T: index 2 is t = 3
+    assert "h<sub>0</sub> = 0" in texts  # the initial state
     assert any("SAME" in t for t in texts) and not any(t == "…" for t in texts)
     labels = "".join(texts)
     for w in ("W<sub>xh</sub>", "W<sub>hh</sub>", "W<sub>hq</sub>"):
@@ -411,7 +412,7 @@ def spec(fig):
 
 def test_overlay_draws_what_the_builder_draws_for_the_step(h, gate, rng):
     built, base = hidden_heatmap(h, TOKENS, step=6), freeze(hidden_heatmap(h, TOKENS))
-    assert spec(overlay(base, **step_marker(6))) == spec(built)
+    assert spec(overlay(base, **step_marker(6, 1))) == spec(built)  # counted from x_1
     series = {"input": gate[:, 0], "forget": gate[:, 1]}
     built = gate_timeseries(series, TOKENS, step=3, unit=1)
     base = freeze(gate_timeseries(series, TOKENS, unit=1))

@@ -77,6 +77,7 @@ def test_every_symbol_of_the_readme_notation_table_is_in_the_glossary():
                 .replace("\\tilde C_t", "")
                 .replace("\\tilde h_t", "")
                 .replace("\\mathrm", "")
+                .replace("\\hat", "")
                 .replace(" ", "")
             )
             head = re.split(r"[=(]", plain)[0]

@@ -3,9 +3,9 @@
 Dimension letters: ``T`` time steps (one per input token), ``H`` hidden units.
 
 Every builder is a pure function (arrays, tokens, options) -> ``go.Figure``;
-arrays may be numpy arrays or torch tensors. Time steps are numbered
-``t = 0 .. T-1`` as in ``seqviz.recurrent.Trace``; ``step`` is clipped to that
-range. NaN/±inf values never raise: heatmap cells are drawn blank, points on
+arrays may be numpy arrays or torch tensors. ``step`` is an index ``0 .. T-1``
+into ``seqviz.recurrent.Trace`` (clipped to that range); labels show it as
+``t = step + first`` (``first = 1``: the lecture's x_1 … x_T after h_0 = 0). NaN/±inf values never raise: heatmap cells are drawn blank, points on
 lines become gaps, and a note above the plot counts them. The path of h_t is in
 :mod:`seqviz.figures.projection`, the unrolled diagram in
 :mod:`seqviz.figures.unrolling`.
@@ -13,13 +13,13 @@ lines become gaps, and a note above the plot counts them. The path of h_t is in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
 from seqviz.figures.heatmap import units_by_time
-from seqviz.figures.style import ACCENT, apply_layout, token_label
+from seqviz.figures.style import ACCENT, ANNOTATION_SIZE, apply_layout, token_label
 from seqviz.figures.timeaxis import (
     as_array,
     check_tokens,
@@ -28,11 +28,14 @@ from seqviz.figures.timeaxis import (
     finite,
     mark_step,
     note_non_finite,
+    step_marker,
     time_axis_title,
     time_ticks,
 )
 
-__all__ = ["hidden_heatmap", "norms_over_time"]
+__all__ = ["hidden_heatmap", "hide_future", "norms_over_time"]
+
+FUTURE_FILL = "#E6E6E6"  # the columns not read yet
 
 
 def hidden_heatmap(
@@ -42,6 +45,8 @@ def hidden_heatmap(
     title: str | None = "Hidden state h<sub>t</sub>: every unit at every step",
     zmax: float | None = None,
     height: int | None = None,
+    units: Sequence[int] | None = None,
+    first: int = 1,
 ) -> go.Figure:
     """Units x time heatmap of the hidden states.
 
@@ -55,6 +60,8 @@ def hidden_heatmap(
         zmax: colour range is ``[-zmax, zmax]``; default the largest finite
             ``|h|`` (use ``1.0`` to compare tanh states across runs).
         height: px; default grows with ``H`` up to 820.
+        units: the units to draw, top row first (``seqviz.unit_order``); all if None.
+        first: the number shown for step index 0 (1: x_1 … x_T; 0 counts from 0).
 
     Returns:
         ``go.Figure`` with one ``Heatmap`` trace of ``z = h.T (H, T)`` on the
@@ -71,7 +78,65 @@ def hidden_heatmap(
         colorbar_title="h",
         title=title,
         height=height,
+        first=first,
+        units=units,
     )
+
+
+def hide_future(base: Mapping, z: np.ndarray, step: int, first: int = 1) -> go.Figure:
+    """A heatmap built once (``freeze(hidden_heatmap(..., step=None))``) showing only the
+    columns up to ``step``: later ones are blank on a grey band, with no hover.
+
+    Args:
+        base: the frozen figure; its first trace is the heatmap.
+        z: ``(k, T)`` the values that trace draws (rows as drawn).
+        step: index of the last column read, ``0 .. T-1`` (clipped).
+        first: the number shown for index 0.
+
+    Returns:
+        a new ``go.Figure`` (``base`` is not modified) with the step marked.
+    """
+    T = z.shape[1]
+    step = clip_step(step, T)
+    if step is None:
+        return go.Figure(base, _validate=False)
+    shown = np.array(z, dtype=np.float32)  # (k, T)
+    shown[:, step + 1 :] = np.nan
+    heat = {**base["data"][0], "z": shown, "hoverongaps": False}
+    layout = dict(base.get("layout", {}))
+    marker = step_marker(step, first)
+    shapes = list(marker["shapes"])
+    notes = list(marker["annotations"])
+    if step < T - 1:
+        shapes.insert(
+            0,
+            dict(
+                type="rect",
+                x0=step + 0.5,
+                x1=T - 0.5,
+                y0=0,
+                y1=1,
+                yref="y domain",
+                line=dict(width=0),
+                fillcolor=FUTURE_FILL,
+                layer="below",
+                name="not read yet",
+            ),
+        )
+        notes.append(
+            dict(
+                x=(step + T) / 2,
+                y=0.5,
+                yref="y domain",
+                text="not read yet" if T - 1 - step >= 8 else "",
+                showarrow=False,
+                font=dict(size=ANNOTATION_SIZE, color="#777777"),
+                name="not read yet",
+            )
+        )
+    layout["shapes"] = [*layout.get("shapes", ()), *shapes]
+    layout["annotations"] = [*layout.get("annotations", ()), *notes]
+    return go.Figure(data=[heat, *base["data"][1:]], layout=layout, _validate=False)
 
 
 def norms_over_time(
