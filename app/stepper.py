@@ -2,9 +2,9 @@
 
 Clicking a step reruns only the fragment (the controls and everything drawn by
 ``render``), never the page above it; the expensive trace is computed once per
-(model, text) outside. The step t = 0 .. T-1 (numbered like the trace and the
-figures; h_{-1} is the initial state) lives in ``st.session_state[key]`` and in
-the URL.
+(model, text) outside. The step, as shown (``first`` .. ``first + T - 1``; the
+recurrent labs count x_1 … x_T, after the initial state h_0), lives in
+``st.session_state[key]`` and in the URL; ``render`` gets it as 0 .. T-1.
 """
 
 from collections.abc import Callable
@@ -20,17 +20,18 @@ def _playing_key(key: str) -> str:
     return f"_{key}_playing"
 
 
-def _move(key: str, delta: int, n_steps: int) -> None:
+def _move(key: str, delta: int, n_steps: int, first: int = 0) -> None:
     # callbacks only set state: the user takes over, so playing stops
     st.session_state[_playing_key(key)] = False
-    st.session_state[key] = min(max(st.session_state.get(key, 0) + delta, 0), n_steps - 1)
+    moved = st.session_state.get(key, first) + delta
+    st.session_state[key] = min(max(moved, first), first + n_steps - 1)
 
 
-def _set_playing(key: str, n_steps: int, playing: bool) -> None:
+def _set_playing(key: str, n_steps: int, playing: bool, first: int = 0) -> None:
     # the button passes what it showed (Play or Pause): a click that reaches the server
     # twice while the timer is rerunning the fragment still means one play or one pause
-    if playing and st.session_state.get(key, 0) >= n_steps - 1:
-        st.session_state[key] = -1  # replay from the start (advanced to 0 on the first tick)
+    if playing and st.session_state.get(key, first) >= first + n_steps - 1:
+        st.session_state[key] = first - 1  # replay from the start (the first tick advances it)
     st.session_state[_playing_key(key)] = playing
 
 
@@ -54,6 +55,7 @@ def step_through(
     axis: str = "Time step",
     symbol: str = "t",
     item: str = "character",
+    first: int = 0,
 ) -> None:
     """Draw the step control and call ``render(t)`` with the step t (0 .. n_steps-1).
 
@@ -68,30 +70,35 @@ def step_through(
         label: optional ``t -> str`` describing step t (e.g. the character read).
         axis, symbol, item: how the slider and buttons name a step ("Time step", "t",
             "character"; e.g. "Centre word", "j", "word" for a window over words).
+        first: the number the control shows (and the URL keeps) for the first step: 0, or
+            1 for the lecture's x_1 … x_T. ``render`` always gets 0 .. n_steps-1.
     """
     playing = st.session_state.get(_playing_key(key), False)
     # A stale link or a shorter text may leave the step out of range (-1 = "before
     # the first step", only while playing: the first tick advances it to 0).
-    low = -1 if playing else 0
+    low = first - 1 if playing else first
     value = st.session_state.get(key)
     if value is None:  # first run of this page: the slider is not registered yet
-        value = _int_or_zero(st.query_params.get(key))
-    clamped = min(max(int(value), low), n_steps - 1)
+        value = _int_or_zero(st.query_params.get(key, first))
+    clamped = min(max(int(value), low), first + n_steps - 1)
     if st.session_state.get(key) != clamped:
         st.session_state[key] = clamped
     fragment = st.fragment(_step_fragment, run_every=PLAY_INTERVAL if playing else None)
-    fragment(n_steps, render, key, label, (axis, symbol, item))
+    fragment(n_steps, render, key, label, (axis, symbol, item), first)
 
 
-def _step_fragment(n_steps: int, render, key: str, label, names: tuple[str, str, str]) -> None:
+def _step_fragment(
+    n_steps: int, render, key: str, label, names: tuple[str, str, str], first: int = 0
+) -> None:
     axis, symbol, item = names
+    last = first + n_steps - 1
     playing = st.session_state.get(_playing_key(key), False)
     if playing:
         # one timer tick = one step; at the end, stop and drop the timer (full rerun)
-        if st.session_state.get(key, 0) >= n_steps - 1:
+        if st.session_state.get(key, first) >= last:
             st.session_state[_playing_key(key)] = False
             st.rerun(scope="app")
-        st.session_state[key] = st.session_state.get(key, -1) + 1
+        st.session_state[key] = st.session_state.get(key, first - 1) + 1
 
     prev_col, next_col, play_col, slider_col = st.columns(
         [2, 2, 1.4, 4], vertical_alignment="bottom"
@@ -102,8 +109,8 @@ def _step_fragment(n_steps: int, render, key: str, label, names: tuple[str, str,
         icon=":material/skip_previous:",
         width="stretch",
         on_click=_move,
-        args=(key, -1, n_steps),
-        disabled=st.session_state[key] <= 0,
+        args=(key, -1, n_steps, first),
+        disabled=st.session_state[key] <= first,
         shortcut="Left",
         help=f"Step back one {item} (← Left arrow).",
     )
@@ -113,8 +120,8 @@ def _step_fragment(n_steps: int, render, key: str, label, names: tuple[str, str,
         icon=":material/skip_next:",
         width="stretch",
         on_click=_move,
-        args=(key, +1, n_steps),
-        disabled=st.session_state[key] >= n_steps - 1,
+        args=(key, +1, n_steps, first),
+        disabled=st.session_state[key] >= last,
         shortcut="Right",
         help=f"Go to the next {item} (→ Right arrow).",
     )
@@ -125,7 +132,7 @@ def _step_fragment(n_steps: int, render, key: str, label, names: tuple[str, str,
         icon=":material/pause:" if playing else ":material/play_arrow:",
         type="primary" if playing else "secondary",
         on_click=_set_playing,
-        args=(key, n_steps, not playing),
+        args=(key, n_steps, not playing, first),
         shortcut="Space",
         help="Play / pause (Space).",
     ):
@@ -133,8 +140,8 @@ def _step_fragment(n_steps: int, render, key: str, label, names: tuple[str, str,
     if n_steps > 1:
         slider_col.slider(
             f"{axis} {symbol}",
-            min_value=0,
-            max_value=n_steps - 1,
+            min_value=first,
+            max_value=last,
             key=key,
             on_change=_stop,
             args=(key,),
@@ -142,9 +149,9 @@ def _step_fragment(n_steps: int, render, key: str, label, names: tuple[str, str,
             **BOUND,
         )
     else:
-        slider_col.markdown(f"{axis} **{symbol} = 0** (there is only one {item})")
+        slider_col.markdown(f"{axis} **{symbol} = {first}** (there is only one {item})")
     st.caption("Keys: → next step · ← previous · Space play / pause")
-    t = st.session_state[key]
+    t = st.session_state[key] - first  # 0 .. n_steps-1, as the trace counts
     if label is not None:
         st.markdown(label(t))
     render(t)

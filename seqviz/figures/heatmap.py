@@ -44,19 +44,26 @@ def units_by_time(
     colorbar_title: str,
     title: str | None,
     height: int | None,
+    first: int = 0,
+    units: Sequence[int] | None = None,
 ) -> go.Figure:
     """Heatmap of ``values (T, H)`` with units on y and time on x.
 
     ``scale``, ``zmin`` and ``zmax`` are :func:`seqviz.figures.matrix.color_range`'s.
     The hover shows unit, t, token and the value with 3 decimals. NaN/±inf
     cells are drawn blank (the plot background shows through), their hover
-    shows ``nan`` / ``inf``, and a note above the plot counts them.
+    shows ``nan`` / ``inf``, and a note above the plot counts them. Labels number
+    column 0 as ``first`` (``seqviz.figures.timeaxis``). ``units`` draws only those
+    columns of ``values``, top row first, each labelled with its unit number.
     """
     v = as_array(values)
     if v.ndim == 1:
         v = v[:, None]
     if v.ndim != 2:
         raise ValueError(f"expected a (T, H) array, got shape {v.shape}")
+    if units is not None:
+        units = [int(j) for j in units]
+        v = v[:, units]  # (T, k)
     T, H = v.shape
     if T == 0 or H == 0:
         return empty_figure("Nothing to show: the sequence is empty.", title)
@@ -67,7 +74,8 @@ def units_by_time(
     # characters). Ticks and the step marker address the columns by index 0 .. T-1.
     fig = matrix_heatmap(
         v.T,  # (H, T)
-        cols=column_labels(tokens),
+        rows=units,
+        cols=column_labels(tokens, first),
         scale=scale,
         zmin=zmin,
         zmax=zmax,
@@ -80,7 +88,7 @@ def units_by_time(
         title=title,
         height=height if height is not None else default_height(H),
     )
-    tickvals, ticktext, stride = time_ticks(tokens)
+    tickvals, ticktext, stride = time_ticks(tokens, first=first)
     fig.update_xaxes(
         tickvals=tickvals,
         ticktext=ticktext,
@@ -91,11 +99,14 @@ def units_by_time(
     )
     fig.update_yaxes(title_text="hidden unit")
     if step is not None:
-        mark_step(fig, step)
+        mark_step(fig, step, first)
     note_non_finite(fig, int((~np.isfinite(v)).sum()))
     return fig
 
 
-def column_labels(tokens: Sequence[str]) -> list[str]:
+def column_labels(tokens: Sequence[str], first: int = 0) -> list[str]:
     """One hover label per time step, ``t = k<br>token c``: the categories of a time axis."""
-    return [f"t = {t}<br>token {token_label(tok, compact=False)}" for t, tok in enumerate(tokens)]
+    return [
+        f"t = {t + first}<br>token {token_label(tok, compact=False)}"
+        for t, tok in enumerate(tokens)
+    ]

@@ -3,8 +3,9 @@ current-step marker, and input clean-up.
 
 Dimension letters: ``T`` time steps (one per token).
 
-Conventions: time steps are numbered ``t = 0 .. T-1`` like the rows of a
-``Trace``; the current step is drawn as a black outlined band one step wide
+Conventions: time steps are indexed ``0 .. T-1`` like the rows of a ``Trace``;
+``first`` is the number a label shows for index 0 (``1`` for the lecture's
+x_1 … x_T, h_0 being the initial state; ``0`` by default). The current step is drawn as a black outlined band one step wide
 with a ``t = k`` label above the plot; non-finite values (NaN, ±inf from an
 exploding run) are drawn as blank cells / gaps and counted in a note under the
 title, never raised on.
@@ -62,7 +63,7 @@ _ROUND_STRIDES = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
 
 
 def time_ticks(
-    tokens: Sequence[str], max_labels: int = MAX_TICK_LABELS
+    tokens: Sequence[str], max_labels: int = MAX_TICK_LABELS, first: int = 0
 ) -> tuple[list[int], list[str], int]:
     """Tick positions and labels for a time axis labelled with the tokens.
 
@@ -79,7 +80,7 @@ def time_ticks(
     need = T / max(max_labels // 2, 1)
     stride = next((s for s in _ROUND_STRIDES if s >= need), math.ceil(need))
     tickvals = list(range(0, T, stride))
-    return tickvals, [f"{token_label(tokens[t])}<br>{t}" for t in tickvals], stride
+    return tickvals, [f"{token_label(tokens[t])}<br>{t + first}" for t in tickvals], stride
 
 
 def time_axis_title(stride: int) -> str:
@@ -89,7 +90,7 @@ def time_axis_title(stride: int) -> str:
     return f"time step t (character and t shown every {stride} steps)"
 
 
-def step_marker(step: int) -> dict[str, list[dict]]:
+def step_marker(step: int, first: int = 0) -> dict[str, list[dict]]:
     """The current-step marker as plain Plotly dicts: ``{"shapes": [band], "annotations": [label]}``.
 
     A band from ``step - 0.5`` to ``step + 0.5`` over the whole plot height and
@@ -112,7 +113,7 @@ def step_marker(step: int) -> dict[str, list[dict]]:
         y=1.0,
         yref="y domain",
         yanchor="bottom",
-        text=f"<b>t = {step}</b>",
+        text=f"<b>t = {step + first}</b>",
         showarrow=False,
         font=dict(size=ANNOTATION_SIZE, color=STEP_LINE),
         name="current step",
@@ -120,9 +121,9 @@ def step_marker(step: int) -> dict[str, list[dict]]:
     return {"shapes": [band], "annotations": [label]}
 
 
-def mark_step(fig: go.Figure, step: int) -> None:
+def mark_step(fig: go.Figure, step: int, first: int = 0) -> None:
     """Draw the current step: a band from ``step - 0.5`` to ``step + 0.5`` and ``t = k``."""
-    marker = step_marker(step)
+    marker = step_marker(step, first)
     for shape in marker["shapes"]:
         fig.add_shape(**shape)
     for label in marker["annotations"]:
