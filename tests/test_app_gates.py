@@ -176,11 +176,11 @@ def test_steps_are_shown_from_1_to_T(open_page):
     T = len(DEFAULT_TEXT)
     assert (slider.min, slider.max, slider.value) == (1, T, 1)
     assert at.button(key="step_prev").disabled
-    assert "**t = 1**" in shown(at) and "h_0 = 0, c_0 = 0" in shown(at)
+    assert "**t = 1**" in shown(at) and "$h_0 = 0, c_0 = 0$" in shown(at)
     slider.set_value(T).run()
     assert_ok(at)
     assert at.button(key="step_next").disabled
-    assert f"x_{T}" in shown(at)
+    assert f"$x_{{{T}}}$" in shown(at)
     run = reference("lstm").layers[0].directions[0]
     assert num(run.h[T - 1, 0]) in latex(at)  # the last step is h_T, row T - 1
 

@@ -19,9 +19,13 @@ st.title("Gates: LSTM & GRU")
 lesson.intro("gates_intro")
 
 # --- controls ---------------------------------------------------------------------
-with st.expander("Your text", expanded=False) if lecture else st.container():
+if lecture:  # one row of controls, the text folded away: the diagram fits the first screen
+    c_text, c_weights, c_cell, c_unit = st.columns([2, 2, 1.2, 1.3], vertical_alignment="bottom")
+    with c_text.expander("Your text", expanded=False):
+        text = controls.text_input()
+else:
     text = controls.text_input()
-c_weights, c_cell, c_unit = st.columns([2, 1, 1], vertical_alignment="bottom")
+    c_weights, c_cell, c_unit = st.columns([2, 1, 1], vertical_alignment="bottom")
 with c_weights:
     trained = controls.model_choice()
 cell = c_cell.segmented_control(  # "lstm" | "gru", the pretrained model's name
@@ -62,10 +66,10 @@ def select_unit(j: int) -> None:
 
 
 def describe(t: int) -> str:
-    start = "h_0 = 0, c_0 = 0" if cell == "lstm" else "h_0 = 0"
+    start = "$h_0 = 0, c_0 = 0$" if cell == "lstm" else "$h_0 = 0$"
     return (
         f"**t = {t + FIRST}** (steps {FIRST} – {T - 1 + FIRST}, starting from {start}): "
-        f"the cell reads x_{t + FIRST} = {controls.token_md(enc.tokens[t])}"
+        f"the cell reads $x_{{{t + FIRST}}}$ = {controls.token_md(enc.tokens[t])}"
     )
 
 
@@ -80,7 +84,8 @@ def show_step(t: int) -> None:
             how=parts.DIAGRAM_HOW[cell],
         )
     with right:
-        st.markdown(f"**How unit {s.unit} gets its new state at t = {s.shown_t}**")
+        if not lecture:
+            st.markdown(f"**How unit {s.unit} gets its new state at t = {s.shown_t}**")
         with st.container(key="gates_equation"):
             st.latex(parts.state_equation(s))
         st.caption(parts.EQUATION_HOW[cell])

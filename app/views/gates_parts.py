@@ -43,7 +43,8 @@ CLAIM_RNN_SPECKLED = (
     "almost no unit keeps its sign for 20 characters."
 )
 CLAIM_GRU_SPECKLED = (
-    "The GRU has no separate memory: its h_t is as speckled as the plain RNN's on the default text."
+    "The GRU has no separate memory: its h_t is nearly as speckled as the plain RNN's on "
+    "the default text."
 )
 CLAIM_SATURATION = "Trained gates saturate far more often than untrained ones."
 
@@ -116,37 +117,35 @@ def diagram(cell: str, trained: bool, text: str, t: int, unit: int, height: int)
 
 
 def state_equation(s: CellStep) -> str:
-    """How the new state is made, symbols then unit j's numbers (one aligned block).
+    """How the new state is made: symbols, then unit j's numbers, then the result.
 
-    The numbers are the diagram's (``s.values``), written as the lecture numbers steps.
+    The numbers are the diagram's (``s.values``); rows are short enough for a column
+    beside the diagram, also at the projector's 1.5x equation size.
     """
     v, j = s.values, s.unit
     if s.kind == "lstm":
         return (
             r"\begin{aligned}"
-            rf"c_{{t,{j}}} &= f_t \odot c_{{t-1}} + i_t \odot g_t"
-            rf" = {pnum(v['forget'])}\cdot{pnum(v['c_prev'])} + {pnum(v['input'])}\cdot"
-            rf"{pnum(v['candidate'])} = \mathbf{{{num(v['c'])}}}\\"
-            rf"h_{{t,{j}}} &= o_t \odot \tanh(c_t) = {pnum(v['output'])}\cdot"
-            rf"\tanh({num(v['c'])}) = \mathbf{{{num(v['h'])}}}"
+            rf"c_{{t,{j}}} &= f_t \odot c_{{t-1}} + i_t \odot g_t\\"
+            rf"&= {pnum(v['forget'])}\cdot{pnum(v['c_prev'])} + {pnum(v['input'])}\cdot"
+            rf"{pnum(v['candidate'])}\\"
+            rf"&= \mathbf{{{num(v['c'])}}}\\[4pt]"
+            rf"h_{{t,{j}}} &= o_t \odot \tanh(c_t)\\"
+            rf"&= {pnum(v['output'])}\cdot\tanh({num(v['c'])}) = \mathbf{{{num(v['h'])}}}"
             r"\end{aligned}"
         )
     return (
         r"\begin{aligned}"
-        rf"n_{{t,{j}}} &= \tanh\big(W_{{in}} x_t + b_{{in}} + r_t \odot (W_{{hn}} h_{{t-1}}"
-        rf" + b_{{hn}})\big) = \tanh({num(v['xn'])} + {pnum(v['reset'])}\cdot{pnum(v['hn'])})"
-        rf" = \mathbf{{{num(v['candidate'])}}}\\"
-        rf"h_{{t,{j}}} &= (1 - z_t) \odot n_t + z_t \odot h_{{t-1}} = {pnum(v['one_minus_z'])}"
-        rf"\cdot{pnum(v['candidate'])} + {pnum(v['update'])}\cdot{pnum(v['h_prev'])}"
-        rf" = \mathbf{{{num(v['h'])}}}"
+        rf"n_{{t,{j}}} &= \tanh\big(W_{{in}} x_t + b_{{in}}\\"
+        rf"&\qquad + r_t \odot (W_{{hn}} h_{{t-1}} + b_{{hn}})\big)\\"
+        rf"&= \tanh({num(v['xn'])} + {pnum(v['reset'])}\cdot{pnum(v['hn'])})"
+        rf" = \mathbf{{{num(v['candidate'])}}}\\[4pt]"
+        rf"h_{{t,{j}}} &= (1 - z_t) \odot n_t + z_t \odot h_{{t-1}}\\"
+        rf"&= {pnum(v['one_minus_z'])}\cdot{pnum(v['candidate'])} + {pnum(v['update'])}"
+        rf"\cdot{pnum(v['h_prev'])}\\"
+        rf"&= \mathbf{{{num(v['h'])}}}"
         r"\end{aligned}"
     )
-
-
-def step_heading(cell: str, s: CellStep) -> str:
-    """``t = 6`` with its state names: the step as the lecture numbers it."""
-    prev = "h_{t-1}, c_{t-1}" if cell == "lstm" else "h_{t-1}"
-    return f"{CELLS[cell]} cell, unit {s.unit}, step t = {s.shown_t}  (from ${prev}$)"
 
 
 # --- one unit over the whole text ----------------------------------------------------

@@ -11,7 +11,7 @@ gate multiplies W_hn h_{t-1} + b_hn, and h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-
 
 Every value label is an annotation named ``value:<path>`` (path names:
 :data:`seqviz.cell_step.PATHS`) whose ``text`` ends in the number, so a test can
-read each number back. Coordinates are abstract diagram units (x 0..14).
+read each number back. Coordinates are abstract diagram units (x 0..18).
 """
 
 from __future__ import annotations
@@ -29,123 +29,125 @@ from seqviz.figures.style import (
 
 __all__ = ["cell_diagram", "value_text"]
 
-R = 0.32  # radius of a ⊙ / + node
-BOX_W, BOX_H = 1.1, 0.7  # a σ / tanh box
+R = 0.4  # radius of a ⊙ / + node
+BOX_W, BOX_H = 1.7, 0.8  # a σ / tanh box
 LABEL_SIZE = 15  # value labels (the diagram is dense; still >= 14 px)
 INPUT = "#555555"  # [h_{t-1}, x_t], the input every gate reads
 
-# Where things are. Each path: (points, label (x, y, xanchor), symbol, colour key).
-# Colour keys: a gate name, "cell", "hidden" or "input".
+# Where things are (x 0 .. 18, y -1.5 .. 6.8). Each path: (points, label (x, y, xanchor)
+# or None, symbol, colour key); colour keys: a gate name, "cell", "hidden" or "in" (the
+# input [h_{t-1}, x_t]). Labels sit where no other line runs at their height.
+TOP, BUS, MID = 5.6, 1.0, 3.3  # y of the state line, the input bus, the products
 _LSTM_PATHS = {
-    "c_prev": ([(0.0, 5.5), (3.0 - R, 5.5)], (0.1, 5.9, "left"), "c<sub>t−1</sub>", "cell"),
+    "c_prev": ([(0.0, TOP), (3.2 - R, TOP)], (0.1, 6.15, "left"), "c<sub>t−1</sub>", "cell"),
     "f_c_prev": (
-        [(3.0 + R, 5.5), (6.5 - R, 5.5)],
-        (4.75, 5.9, "center"),
+        [(3.2 + R, TOP), (9.4 - R, TOP)],
+        (6.3, 6.15, "center"),
         "f⊙c<sub>t−1</sub>",
         "forget",
     ),
-    "c": ([(6.5 + R, 5.5), (14.0, 5.5)], (12.2, 5.9, "center"), "c<sub>t</sub>", "cell"),
-    "h_prev": ([(0.0, 1.0), (9.0, 1.0)], (0.1, 0.6, "left"), "h<sub>t−1</sub>", "in"),
-    "forget": ([(3.0, 1.0), (3.0, 5.5 - R)], (3.15, 4.35, "left"), "f<sub>t</sub>", "forget"),
+    "c": ([(9.4 + R, TOP), (18.0, TOP)], (16.6, 6.15, "center"), "c<sub>t</sub>", "cell"),
+    "h_prev": ([(0.0, BUS), (12.6, BUS)], (0.1, 1.4, "left"), "h<sub>t−1</sub>", "in"),
+    "forget": ([(3.2, BUS), (3.2, TOP - R)], (3.35, MID, "left"), "f<sub>t</sub>", "forget"),
     "input": (
-        [(5.0, 1.0), (5.0, 4.0), (6.5 - R, 4.0)],
-        (4.85, 3.35, "right"),
+        [(6.6, BUS), (6.6, 4.2), (9.4 - R, 4.2)],
+        (6.75, MID, "left"),
         "i<sub>t</sub>",
         "input",
     ),
-    "candidate": ([(6.5, 1.0), (6.5, 4.0 - R)], (6.65, 3.35, "left"), "g<sub>t</sub>", "candidate"),
-    "i_g": ([(6.5, 4.0 + R), (6.5, 5.5 - R)], (6.65, 4.75, "left"), "i⊙g", "input"),
+    "candidate": ([(9.4, BUS), (9.4, 4.2 - R)], (9.55, MID, "left"), "g<sub>t</sub>", "candidate"),
+    "i_g": ([(9.4, 4.2 + R), (9.4, TOP - R)], (9.55, 4.9, "left"), "i⊙g", "input"),
     "output": (
-        [(9.0, 1.0), (9.0, 3.0), (10.5 - R, 3.0)],
-        (9.6, 3.35, "center"),
+        [(12.6, BUS), (12.6, MID + 0.1), (14.6 - R, MID + 0.1)],
+        (12.75, 2.75, "left"),
         "o<sub>t</sub>",
         "output",
     ),
     "tanh_c": (
-        [(10.5, 5.5), (10.5, 3.0 + R)],
-        (10.65, 3.65, "left"),
+        [(14.6, TOP), (14.6, MID + 0.1 + R)],
+        (14.1, 4.05, "right"),
         "tanh(c<sub>t</sub>)",
         "cell",
     ),
     "h": (
-        [(10.5, 3.0 - R), (10.5, 1.0), (14.0, 1.0)],
-        (12.4, 0.6, "center"),
+        [(14.6 + R, MID + 0.1), (18.0, MID + 0.1)],
+        (16.6, 3.85, "center"),
         "h<sub>t</sub>",
         "hidden",
     ),
 }
 _LSTM_NODES = {  # (x, y, kind, text, colour key); kind "box" or "node"
-    "f_box": (3.0, 2.1, "box", "σ", "forget"),
-    "i_box": (5.0, 2.1, "box", "σ", "input"),
-    "g_box": (6.5, 2.1, "box", "tanh", "candidate"),
-    "o_box": (9.0, 2.1, "box", "σ", "output"),
-    "tanh_box": (10.5, 4.4, "box", "tanh", "cell"),
-    "f_mul": (3.0, 5.5, "node", "×", "forget"),
-    "ig_mul": (6.5, 4.0, "node", "×", "input"),
-    "add": (6.5, 5.5, "node", "+", "cell"),
-    "o_mul": (10.5, 3.0, "node", "×", "output"),
+    "f_box": (3.2, 2.1, "box", "σ", "forget"),
+    "i_box": (6.6, 2.1, "box", "σ", "input"),
+    "g_box": (9.4, 2.1, "box", "tanh", "candidate"),
+    "o_box": (12.6, 2.1, "box", "σ", "output"),
+    "tanh_box": (14.6, 4.85, "box", "tanh", "cell"),
+    "f_mul": (3.2, TOP, "node", "×", "forget"),
+    "ig_mul": (9.4, 4.2, "node", "×", "input"),
+    "add": (9.4, TOP, "node", "+", "cell"),
+    "o_mul": (14.6, MID + 0.1, "node", "×", "output"),
 }
 
 _GRU_PATHS = {
-    "h_prev": (
-        [(0.0, 5.5), (4.5 - R, 5.5)],
-        (0.1, 5.9, "left"),
-        "h<sub>t−1</sub>",
-        "hidden",
+    "h_prev": ([(0.0, TOP), (5.0 - R, TOP)], (0.1, 6.15, "left"), "h<sub>t−1</sub>", "hidden"),
+    "bus": ([(1.0, TOP), (1.0, BUS), (11.6, BUS)], None, "", "in"),
+    "update": (
+        [(2.2, BUS), (2.2, 4.0), (5.0, 4.0), (5.0, TOP - R)],
+        (2.35, 3.0, "left"),
+        "z<sub>t</sub>",
+        "update",
     ),
-    "bus": ([(1.0, 5.5), (1.0, 1.0), (9.0, 1.0)], None, "", "in"),
     "reset": (
-        [(2.5, 1.0), (2.5, 3.0), (6.5 - R, 3.0)],
-        (3.5, 3.35, "center"),
+        [(4.6, BUS), (4.6, MID), (8.0 - R, MID)],
+        (6.3, 3.65, "center"),
         "r<sub>t</sub>",
         "reset",
     ),
-    "update": ([(4.5, 1.0), (4.5, 5.5 - R)], (4.35, 4.4, "right"), "z<sub>t</sub>", "update"),
-    "z_branch": ([(4.5, 4.0), (7.2 - R, 4.0)], None, "", "update"),
+    "z_branch": ([(5.0, 4.0), (9.6 - R, 4.0)], None, "", "update"),
     "one_minus_z": (
-        [(7.2 + R, 4.0), (11.0 - R, 4.0)],
-        (9.1, 4.35, "center"),
+        [(9.6 + R, 4.0), (14.0 - R, 4.0)],
+        (11.8, 4.35, "center"),
         "1−z<sub>t</sub>",
         "update",
     ),
     "hn": (
-        [(6.5, 1.0), (6.5, 3.0 - R)],
-        (6.65, 2.0, "left"),
+        [(8.0, BUS), (8.0, MID - R)],
+        (7.6, 0.6, "center"),
         "W<sub>hn</sub>h+b<sub>hn</sub>",
         "in",
     ),
-    "r_hn": ([(6.5 + R, 3.0), (9.0 - R, 3.0)], (7.75, 3.35, "center"), "r⊙(·)", "reset"),
+    "r_hn": ([(8.0 + R, MID), (11.6 - R, MID)], (10.0, 2.95, "center"), "r⊙(·)", "reset"),
     "xn": (
-        [(9.0, 1.0), (9.0, 3.0 - R)],
-        (9.15, 1.45, "left"),
+        [(11.6, BUS), (11.6, MID - R)],
+        (12.4, 0.6, "center"),
         "W<sub>in</sub>x+b<sub>in</sub>",
         "in",
     ),
     "candidate": (
-        [(9.0 + R, 3.0), (11.0, 3.0), (11.0, 4.0 - R)],
-        (11.15, 3.35, "left"),
+        [(11.6 + R, MID), (14.0, MID), (14.0, 4.0 - R)],
+        (14.15, 2.95, "left"),
         "n<sub>t</sub>",
         "candidate",
     ),
-    "keep_n": ([(11.0, 4.0 + R), (11.0, 5.5 - R)], (11.15, 4.75, "left"), "(1−z)⊙n", "candidate"),
+    "keep_n": ([(14.0, 4.0 + R), (14.0, TOP - R)], (14.15, 4.8, "left"), "(1−z)⊙n", "candidate"),
     "z_h_prev": (
-        [(4.5 + R, 5.5), (11.0 - R, 5.5)],
-        (7.5, 5.9, "center"),
+        [(5.0 + R, TOP), (14.0 - R, TOP)],
+        (9.5, 6.15, "center"),
         "z⊙h<sub>t−1</sub>",
         "update",
     ),
-    "h": ([(11.0 + R, 5.5), (14.0, 5.5)], (12.6, 5.9, "center"), "h<sub>t</sub>", "hidden"),
+    "h": ([(14.0 + R, TOP), (18.0, TOP)], (16.6, 6.15, "center"), "h<sub>t</sub>", "hidden"),
 }
 _GRU_NODES = {
-    "r_box": (2.5, 2.1, "box", "σ", "reset"),
-    "z_box": (4.5, 2.1, "box", "σ", "update"),
-    "tanh_box": (10.15, 3.0, "box", "tanh", "candidate"),
-    "r_mul": (6.5, 3.0, "node", "×", "reset"),
-    "add_n": (9.0, 3.0, "node", "+", "candidate"),
-    "one_minus": (7.2, 4.0, "node", "1−", "update"),
-    "n_mul": (11.0, 4.0, "node", "×", "candidate"),
-    "z_mul": (4.5, 5.5, "node", "×", "update"),
-    "add": (11.0, 5.5, "node", "+", "hidden"),
+    "z_box": (2.2, 2.1, "box", "σ", "update"),
+    "r_box": (4.6, 2.1, "box", "σ", "reset"),
+    "tanh_box": (12.95, MID, "box", "tanh", "candidate"),
+    "r_mul": (8.0, MID, "node", "×", "reset"),
+    "add_n": (11.6, MID, "node", "+", "candidate"),
+    "one_minus": (9.6, 4.0, "node", "1−", "update"),  # 1 - z_t
+    "n_mul": (14.0, 4.0, "node", "×", "candidate"),
+    "z_mul": (5.0, TOP, "node", "×", "update"),
+    "add": (14.0, TOP, "node", "+", "hidden"),
 }
 
 _GEOMETRY = {"lstm": (_LSTM_PATHS, _LSTM_NODES), "gru": (_GRU_PATHS, _GRU_NODES)}
@@ -213,10 +215,10 @@ def cell_diagram(
     # the cell's outline
     fig.add_shape(
         type="rect",
-        x0=0.6,
-        x1=13.4,
+        x0=0.5,
+        x1=17.5,
         y0=0.2,
-        y1=6.5,
+        y1=6.6,
         line=dict(color="#BBBBBB", width=2),
         fillcolor="#F4F4F4",
         layer="below",
@@ -283,11 +285,13 @@ def cell_diagram(
             y=y,
             text=f"<b>{text}</b>",
             showarrow=False,
-            font=dict(size=ANNOTATION_SIZE, color=font_color),
+            font=dict(
+                size=ANNOTATION_SIZE if len(text) == 1 or kind == "box" else 14, color=font_color
+            ),
             name=f"node:{name}",
         )
     # x_t comes in from below
-    x_in = 2.0 if step.kind == "lstm" else 1.6
+    x_in = 4.9 if step.kind == "lstm" else 1.6
     fig.add_trace(
         go.Scatter(
             x=[x_in, x_in],
@@ -311,7 +315,7 @@ def cell_diagram(
     )
     if title is None:
         title = f"{step.kind.upper()} cell, unit {step.unit}, step t = {step.shown_t}"
-    fig.update_xaxes(visible=False, range=[-0.3, 14.3], fixedrange=True)
+    fig.update_xaxes(visible=False, range=[-0.2, 18.2], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-1.5, 6.8], fixedrange=True)
     fig.update_layout(showlegend=False, dragmode=False)
     apply_layout(fig, title, height)
