@@ -16,7 +16,8 @@ GATE_TITLES = {  # short rich-text titles for the small saturation plots
 lecture = frame.lecture_on()  # projector: the cell diagram and its equation come first
 
 st.title("Gates: LSTM & GRU")
-lesson.intro("gates_intro")
+if not lecture:  # on the projector the intro follows the diagram
+    lesson.intro("gates_intro")
 
 # --- controls ---------------------------------------------------------------------
 if lecture:  # one row of controls, the text folded away: the diagram fits the first screen
@@ -76,10 +77,11 @@ def describe(t: int) -> str:
 def show_step(t: int) -> None:
     """Everything that depends on the time step (redrawn by the step control alone)."""
     s = parts.step_values(cell, trained, text, t, int(unit))
-    left, right = st.columns([3, 2] if not lecture else [5, 3])
+    # lecture: the equation beside the diagram, on the first screen; otherwise below it
+    left, right = st.columns([5, 3]) if lecture else (st.container(), st.container())
     with left:
         lesson.chart(
-            parts.diagram(cell, trained, text, t, int(unit), height=430 if lecture else 480),
+            parts.diagram(cell, trained, text, t, int(unit), height=430 if lecture else 500),
             key="gates_diagram",
             how=parts.DIAGRAM_HOW[cell],
         )
@@ -119,6 +121,7 @@ def show_step(t: int) -> None:
 
 stepper.step_through(T, show_step, label=describe, first=FIRST)
 if lecture:
+    lesson.intro("gates_intro")
     controls.show_encoded(enc.tokens, enc.unknown)
 
 # --- find a unit: rank units by how well h_t tracks a feature of the text ------------

@@ -222,7 +222,7 @@ def _state_heatmap(name: str, trained: bool, text: str, state: str, title: str) 
     values = _state(name, trained, text, state)
     return freeze(
         gfigs.state_heatmap(
-            values, tokens, state, zmax=STATE_ZMAX, title=title, height=420, first=FIRST
+            values, tokens, state, zmax=STATE_ZMAX, title=title, height=520, first=FIRST
         )
     )
 
