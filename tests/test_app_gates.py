@@ -165,7 +165,7 @@ def test_the_cell_diagram_follows_the_step_and_the_unit(open_page, cell):
         if cell == "lstm":
             assert num(expected["c"]) in eq and num(expected["c_prev"]) in eq
         else:
-            assert num(expected["hn"]) in eq and num(expected["xn"]) in eq
+            assert num(expected["r_hn"]) in eq and num(expected["xn"]) in eq
         assert f"step t = {t + 1}" in " ".join(chart_titles(at))
         at.button(key="step_next").click().run()
 

@@ -78,7 +78,7 @@ def show_step(t: int) -> None:
     """Everything that depends on the time step (redrawn by the step control alone)."""
     s = parts.step_values(cell, trained, text, t, int(unit))
     # lecture: the equation beside the diagram, on the first screen; otherwise below it
-    left, right = st.columns([5, 3]) if lecture else (st.container(), st.container())
+    left, right = st.columns([1.4, 1]) if lecture else (st.container(), st.container())
     with left:
         lesson.chart(
             parts.diagram(cell, trained, text, t, int(unit), height=430 if lecture else 500),
