@@ -211,5 +211,10 @@ def test_lecture_mode_puts_the_diagram_and_its_equation_first(open_page):
     at.session_state["lecture"] = True
     at.run()
     assert_ok(at)
-    assert "Your text" in [e.label for e in at.expander]
-    assert at.get("plotly_chart")[0].proto.id and "cell, unit" in chart_titles(at)[0]
+    assert "Your text" in [e.label for e in at.expander]  # the text box is folded away
+    assert "cell, unit 0, step t = 1" in chart_titles(at)[0]  # the first chart: the diagram
+    # the intro comes after the step section, the equation beside the diagram
+    page = [m.value for m in at.markdown]
+    intro = next(i for i, m in enumerate(page) if m.startswith("**What you are looking at.**"))
+    step = next(i for i, m in enumerate(page) if m.startswith("**t = 1**"))
+    assert step < intro
