@@ -187,7 +187,8 @@ for col, gate in zip(st.columns(len(sigmoid_gates)), sigmoid_gates, strict=True)
             parts.saturation(cell, trained, text, gate, GATE_TITLES[gate]),
             key=f"gates_sat_{gate}",
             how="one dot per unit: right = often closed (< 0.1), up = often open (> 0.9); "
-            "dots near the diagonal act like switches.",
+            "dots on the dashed line from 'always closed' to 'always open' are saturated at "
+            "every step (switches), dots near the bottom-left corner never are.",
         )
 
 if cell == "gru":
