@@ -135,7 +135,8 @@ def test_hostile_link_on_a_lab(open_direct, page):
     assert "could not be used" in note and "**unit**" in note and "**foo**" in note
     assert "<script>" not in note and "<img" not in note and "bold" not in note
     assert at.number_input(key="unit").value == 127
-    assert at.slider(key="step").value == at.slider(key="step").min  # the first step
+    # the first step: t = 1 on the RNN page (x_1 … x_T), 0 where a lab still counts from 0
+    assert at.slider(key="step").value == at.slider(key="step").min
     assert any("characters" in w.value for w in at.warning)  # the text box cut the text
 
 
