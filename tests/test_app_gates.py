@@ -177,6 +177,8 @@ def test_steps_are_shown_from_1_to_T(open_page):
     assert (slider.min, slider.max, slider.value) == (1, T, 1)
     assert at.button(key="step_prev").disabled
     assert "**t = 1**" in shown(at) and "$h_0 = 0, c_0 = 0$" in shown(at)
+    text_fig = next(f for f in charts(at) if "coloured by unit" in f["layout"]["title"]["text"])
+    assert text_fig["layout"]["yaxis"]["ticktext"][0] == "t = 1"
     slider.set_value(T).run()
     assert_ok(at)
     assert at.button(key="step_next").disabled

@@ -398,6 +398,9 @@ def test_text_activation_wraps_and_escapes():
     (rect,) = step_shapes(fig)
     assert (rect.x0, rect.y0) == (-0.5, 1.5)  # t = 7 is "c", row 2 column 0
     assert list(fig.layout.yaxis.ticktext) == ["t = 0", "t = 4", "t = 7"]
+    counted = text_activation(tokens, values, width=4, first=1)  # x_1 … x_T
+    assert list(counted.layout.yaxis.ticktext) == ["t = 1", "t = 5", "t = 8"]
+    assert counted.data[0].customdata[0][0][0] == "1"
 
 
 def test_text_activation_sequential_and_edges():

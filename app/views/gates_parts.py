@@ -169,7 +169,10 @@ def _unit_figures(cell: str, trained: bool, text: str, unit: int) -> tuple[dict 
         )
     )
     text_fig = coloured_text.text_activation(
-        tokens, tr.hidden[:, unit], title=f"Your text, coloured by unit {unit}'s h<sub>t</sub>"
+        tokens,
+        tr.hidden[:, unit],
+        title=f"Your text, coloured by unit {unit}'s h<sub>t</sub>",
+        first=FIRST,
     )
     return (
         freeze(series),
