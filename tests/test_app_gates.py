@@ -87,6 +87,7 @@ def test_odd_texts(open_page, text):
     at.text_area(key="text").input(text).run()
     assert_ok(at)
     assert charts(at)
+    assert "nan" not in shown(at).lower()
     widget(at, "button_group", "gates_cell").set_value("gru").run()
     assert_ok(at)
 

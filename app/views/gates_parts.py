@@ -9,6 +9,8 @@ The sentences that tell the student what the default view shows are constants he
 (and in assets/text/gates_*.md); tests/test_claims_gates.py computes each one.
 """
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -244,10 +246,15 @@ def streakiness(name: str, trained: bool, text: str, state: str) -> streaks.Stre
 
 def streak_note(s: streaks.Streakiness) -> str:
     """The measured numbers under a state heatmap."""
+    lag1 = (
+        f"median lag-1 autocorrelation {s.median_lag1:+.2f} (1 = changes slowly, 0 = new at "
+        "every step)"
+        if math.isfinite(s.median_lag1)
+        else "the lag-1 autocorrelation needs at least 3 characters that vary"
+    )
     return (
         f"On this text: {s.n_streaky} of {s.n_units} units keep one sign "
-        f"(|value| > {s.threshold:g}) for {s.min_length} characters or more; median lag-1 "
-        f"autocorrelation {s.median_lag1:+.2f} (1 = changes slowly, 0 = new at every step)."
+        f"(|value| > {s.threshold:g}) for {s.min_length} characters or more; {lag1}."
     )
 
 
