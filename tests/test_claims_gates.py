@@ -27,6 +27,7 @@ Claim sentence (where)                                                  -> test
  (gates_try.md)                                                          -> test_some_forget_gate_stays_open_for_several_steps
 "the candidate g_t is not a gate but the proposed new content (tanh,
  −1..1)" (candidate caption, CANDIDATE_HOW)                              -> test_the_candidate_is_signed_and_not_a_gate
+"in this model quotes are `<unk>`" (gates_try.md)                       -> test_quotes_are_unknown_to_the_model
 "a gate's line is thicker the more open it is" (diagram caption)         -> test_cell_diagram.py::test_a_closed_gate_is_a_thin_path
 Every claim constant is on the default page (LSTM, and GRU for its own)  -> test_the_page_shows_every_claim
 """
@@ -164,3 +165,15 @@ def test_the_page_shows_every_claim(open_page):
     assert_ok(at)
     assert parts.CLAIM_GRU_SPECKLED in shown(at)
     assert parts.CANDIDATE_HOW["gru"] in shown(at)
+
+
+def test_quotes_are_unknown_to_the_model():
+    for name in ("lstm", "gru"):
+        enc = checkpoints.load(name).encode("say \"yes\" and 'no'")
+        quoted = [
+            unk
+            for tok, unk in zip("say \"yes\" and 'no'", enc.unknown, strict=True)
+            if tok in "\"'"
+        ]
+        assert quoted and all(quoted)
+    assert "in this model quotes are `<unk>`" in flat(source("assets/text/gates_try.md"))
