@@ -1,9 +1,8 @@
-"""Step-through figures, built once and shared by every session.
+"""Step-through figures of the RNN lab, built once and shared by every session.
 
 A step click must only re-slice what was computed when the text changed:
 
-- every figure over the whole text (heatmaps, a unit's gate time series, cell vs
-  hidden state, the coloured text, the PCA path) is built once per reading without
+- every figure over the whole text (heatmaps, the PCA path) is built once per reading without
   a step and kept frozen as plain JSON-ready data (``seqviz.figures.overlay.freeze``);
   a step click adds the step's marker as a few plain dicts (``overlay``): no figure
   validation, no numpy, no re-encoding of the big arrays;
@@ -12,6 +11,7 @@ A step click must only re-slice what was computed when the text changed:
   the lecturer's link, reuse them.
 
 Cache keys are short: (model name, weights, text, ...), never token tuples or arrays.
+The Gates lab's own caches are in app/views/gates_parts.py, built the same way.
 Every cached value is shared by all sessions, so it is immutable: tuples, frozen
 dataclasses and frozen figures, which are never modified (``overlay`` builds a new
 figure around them); never a list or a live ``go.Figure``.
@@ -21,11 +21,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app import loaders
-from seqviz import units
-from seqviz.figures import coloured_text, predictions, projection, unrolling
-from seqviz.figures import gates as gfigs
+from seqviz.figures import predictions, projection, unrolling
 from seqviz.figures import recurrent as rfigs
-from seqviz.figures import units as ufigs
 from seqviz.figures.overlay import freeze, overlay
 from seqviz.figures.timeaxis import clip_step, step_marker
 
@@ -63,17 +60,6 @@ def hidden_heatmap(
     base, T = _hidden_heatmap(name, trained, text, layer, direction, title, height)
     step = clip_step(step, T)  # labelled x_1 … x_T, as hidden_heatmap labels its columns
     return overlay(base, **(step_marker(step, first=1) if step is not None else {}))
-
-
-@st.cache_resource(**_TEXT_CACHE)
-def _gate_heatmap(cell: str, trained: bool, text: str, gate: str) -> dict:
-    reading = loaders.read(cell, trained, text)
-    return freeze(gfigs.gate_heatmap(reading.trace.gates[gate], reading.encoded.tokens, gate=gate))
-
-
-def gate_heatmap(cell: str, trained: bool, text: str, gate: str) -> go.Figure:
-    """Units x time heatmap of one gate over the whole text (no step)."""
-    return overlay(_gate_heatmap(cell, trained, text, gate))
 
 
 @st.cache_resource(**_STEP_CACHE)
@@ -126,64 +112,3 @@ def trajectory(name: str, trained: bool, text: str, t: int) -> go.Figure:
     reading = loaders.read(name, trained, text)
     marker = projection.trajectory_step_marker(reading.pca.points, reading.encoded.tokens, t)
     return overlay(_trajectory(name, trained, text), **marker)
-
-
-@st.cache_resource(**_TEXT_CACHE)
-def _unit_figures(cell: str, trained: bool, text: str, unit: int) -> tuple[dict | None, ...]:
-    reading = loaders.read(cell, trained, text)
-    tr, tokens = reading.trace, reading.encoded.tokens
-    series = gfigs.gate_timeseries({g: tr.gates[g][:, unit] for g in tr.gates}, tokens, unit=unit)
-    text_fig = coloured_text.text_activation(
-        tokens, tr.hidden[:, unit], title=f"Your text, coloured by unit {unit}'s h<sub>t</sub>"
-    )
-    cell_fig = (
-        None
-        if tr.cell is None
-        else gfigs.cell_vs_hidden(tr.cell[:, unit], tr.hidden[:, unit], tokens, unit=unit)
-    )
-    return freeze(series), (None if cell_fig is None else freeze(cell_fig)), freeze(text_fig)
-
-
-def unit_figures(
-    cell: str, trained: bool, text: str, unit: int, t: int
-) -> tuple[go.Figure, go.Figure | None, go.Figure]:
-    """Gates lab, unit j at step t: gate time series, cell vs hidden (LSTM), coloured text."""
-    series, cell_fig, text_fig = _unit_figures(cell, trained, text, unit)
-    tokens = loaders.read(cell, trained, text).encoded.tokens
-    marker = _marker(t, len(tokens))
-    return (
-        overlay(series, **marker),
-        None if cell_fig is None else overlay(cell_fig, **marker),
-        overlay(text_fig, **coloured_text.text_step_marker(tokens, t)),
-    )
-
-
-@st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
-def _saturation(cell: str, trained: bool, text: str, gate: str, title: str) -> dict:
-    reading = loaders.read(cell, trained, text)
-    frac_low, frac_high = units.saturation(reading.trace.gates[gate])
-    return freeze(ufigs.saturation_scatter(frac_low, frac_high, gate=gate, height=420, title=title))
-
-
-def saturation(cell: str, trained: bool, text: str, gate: str, title: str) -> go.Figure:
-    """Fraction of steps each unit's gate is closed (< 0.1) / open (> 0.9), one dot per unit."""
-    return overlay(_saturation(cell, trained, text, gate, title))
-
-
-@st.cache_resource(max_entries=32, ttl=1800, show_spinner=False)
-def _unit_ranking(
-    cell: str, trained: bool, text: str, feature: str
-) -> tuple[tuple[units.UnitScore, ...], dict]:
-    reading = loaders.read(cell, trained, text)
-    features = units.text_features(list(text.lower()))  # the T characters the model read
-    # a tuple of frozen scores: shared by every session, so no reader can reorder or cut it
-    ranking = tuple(units.rank_units(reading.trace.hidden, features[feature], top=8))
-    return ranking, freeze(ufigs.unit_ranking_bar(ranking, feature=feature))
-
-
-def unit_ranking(
-    cell: str, trained: bool, text: str, feature: str
-) -> tuple[tuple[units.UnitScore, ...], go.Figure]:
-    """``units.rank_units`` of h_t against a text feature (top 8, a tuple), and its bar chart."""
-    ranking, fig = _unit_ranking(cell, trained, text, feature)
-    return ranking, overlay(fig)

@@ -64,22 +64,22 @@ TOURS: dict[str, tuple[Stop, ...]] = {
         Stop(
             "**Start here.** The trained LSTM reads *the time traveller*. The equations "
             "show each gate of one unit with its numbers; the chart shows them over the text.",
-            {"text": "the time traveller", "model": "trained", "step": 0, "unit": 0},
+            {"text": "the time traveller", "model": "trained", "step": 1, "unit": 0},
         ),
         Stop(
-            "**t = 3, a space.** Many units react to word boundaries. Watch the forget gate "
+            "**t = 4, a space.** Many units react to word boundaries. Watch the forget gate "
             "f_t: near 1 the cell keeps its memory, near 0 it wipes it.",
-            {"step": 3},
+            {"step": 4},
         ),
         Stop(
             "**Use *Find a unit*** (above) with *is a space* and pick the top unit: now press "
             "Next (→) until the next space and watch its forget gate move.",
-            {"step": 4},
+            {"step": 5},
         ),
         Stop(
             "**The cell state.** c_t = f_t c_{t-1} + i_t g_t: where the forget gate stays "
             "open, c_t carries a value across many characters — a long flat stretch.",
-            {"step": 12},
+            {"step": 13},
         ),
         Stop(
             "**Untrained weights.** The gates of a random LSTM hover around 0.5 and react "

@@ -24,11 +24,13 @@ from seqviz.figures import (
     unit_ranking_bar,
 )
 from seqviz.figures.coloured_text import text_activation, text_step_marker
+from seqviz.figures.gates import candidate_timeseries, state_heatmap
 from seqviz.figures.overlay import freeze, overlay
 from seqviz.figures.style import (
     ACCENT,
     DIVERGING,
     GATE_COLORS,
+    GATE_NAMES,
     SEQUENTIAL,
     STEP_FILL,
     UNK_COLOR,
@@ -329,17 +331,39 @@ def test_gate_heatmap_edges():
 
 def test_gate_timeseries_order_colours_and_range(gate):
     series = {"output": gate[:, 0], "forget": gate[:, 1], "input": gate[:, 2]}
-    fig = gate_timeseries(series, TOKENS, step=1, unit=3)
-    assert [tr.name for tr in fig.data] == ["input", "forget", "output"]
+    fig = gate_timeseries(series, TOKENS, step=1, unit=3, first=1)
+    assert [tr.meta for tr in fig.data] == ["input", "forget", "output"]
+    assert [tr.name for tr in fig.data] == [GATE_NAMES[g] for g in ("input", "forget", "output")]
     assert [tr.line.color for tr in fig.data] == [
         GATE_COLORS[g] for g in ("input", "forget", "output")
     ]
     assert tuple(fig.layout.yaxis.range) == (-0.03, 1.03)
     assert "unit 3" in fig.layout.title.text
-    signed = gate_timeseries({"update": gate[:, 0], "candidate": -gate[:, 1]}, TOKENS)
-    assert tuple(signed.layout.yaxis.range) == (-1.05, 1.05)
+    assert [a.text for a in fig.layout.annotations] == ["<b>t = 2</b>"]  # step 1 is x_2
+    assert fig.data[0].customdata[0][0] == 1  # the hover numbers steps from 1
+    with pytest.raises(ValueError, match="not a gate"):
+        gate_timeseries({"update": gate[:, 0], "candidate": -gate[:, 1]}, TOKENS)
     with pytest.raises(ValueError):
         gate_timeseries({"input": gate[:, 0], "forget": gate[:-1, 1]}, TOKENS)
+
+
+def test_candidate_has_its_own_signed_axis(gate):
+    fig = candidate_timeseries(2 * gate[:, 0] - 1, TOKENS, kind="gru", step=0, unit=2)
+    assert len(fig.data) == 1 and fig.data[0].line.color == GATE_COLORS["candidate"]
+    assert tuple(fig.layout.yaxis.range) == (-1.05, 1.05)
+    assert "n<sub>t</sub>" in fig.layout.title.text and "unit 2" in fig.layout.title.text
+    assert "g<sub>t</sub>" in candidate_timeseries(gate[:, 0], TOKENS).layout.title.text
+
+
+def test_state_heatmap(h):
+    c = 3 * np.cumsum(h, axis=0)
+    fig = state_heatmap(c, TOKENS, "cell", step=2, zmax=2.0, first=1)
+    hm = fig.data[0]
+    assert hm.colorscale == scale(DIVERGING) and (hm.zmin, hm.zmax, hm.zmid) == (-2, 2, 0)
+    assert hm.x[0].startswith("t = 1<br>")  # columns numbered from 1
+    assert [a.text for a in fig.layout.annotations] == ["<b>t = 3</b>"]
+    with pytest.raises(ValueError, match="cell"):
+        state_heatmap(c, TOKENS, "memory")
 
 
 def test_cell_vs_hidden(h):
@@ -375,6 +399,9 @@ def test_text_activation_wraps_and_escapes():
     (rect,) = step_shapes(fig)
     assert (rect.x0, rect.y0) == (-0.5, 1.5)  # t = 7 is "c", row 2 column 0
     assert list(fig.layout.yaxis.ticktext) == ["t = 0", "t = 4", "t = 7"]
+    counted = text_activation(tokens, values, width=4, first=1)  # x_1 … x_T
+    assert list(counted.layout.yaxis.ticktext) == ["t = 1", "t = 5", "t = 8"]
+    assert counted.data[0].customdata[0][0][0] == "1"
 
 
 def test_text_activation_sequential_and_edges():

@@ -17,7 +17,7 @@ import streamlit as st
 from streamlit.runtime.caching import cache_resource_api
 
 from app import figcache
-from app.views import attention_parts, transformer_parts
+from app.views import attention_parts, gates_parts, transformer_parts
 
 TEXT = "the time machine"
 # source, text, D, d_k, seed, positions, scale, causal, head
@@ -54,15 +54,18 @@ def assert_fresh(read) -> None:
     "read",
     [
         lambda: figcache.hidden_heatmap("rnn", True, TEXT, step=2),
-        lambda: figcache.gate_heatmap("lstm", True, TEXT, "forget"),
+        lambda: gates_parts.gate_heatmap("lstm", True, TEXT, "forget"),
         lambda: figcache.unrolled("rnn", True, TEXT, 3, 1, False),
         lambda: figcache.topk("rnn", True, TEXT, 3, None),
         lambda: figcache.trajectory("rnn", True, TEXT, 3),
-        lambda: figcache.unit_figures("lstm", True, TEXT, 0, 2)[0],
-        lambda: figcache.unit_figures("lstm", True, TEXT, 0, 2)[1],
-        lambda: figcache.unit_figures("lstm", True, TEXT, 0, 2)[2],
-        lambda: figcache.saturation("lstm", True, TEXT, "forget", "saturation"),
-        lambda: figcache.unit_ranking("lstm", True, TEXT, "is a space")[1],
+        lambda: gates_parts.unit_figures("lstm", True, TEXT, 0, 2)[0],
+        lambda: gates_parts.unit_figures("lstm", True, TEXT, 0, 2)[1],
+        lambda: gates_parts.unit_figures("lstm", True, TEXT, 0, 2)[2],
+        lambda: gates_parts.unit_figures("lstm", True, TEXT, 0, 2)[3],
+        lambda: gates_parts.saturation("lstm", True, TEXT, "forget", "saturation"),
+        lambda: gates_parts.unit_ranking("lstm", True, TEXT, "is a space")[1],
+        lambda: gates_parts.diagram("gru", True, TEXT, 2, 0, 400),
+        lambda: gates_parts.state_heatmap("lstm", True, TEXT, "cell", "c"),
     ],
     ids=[
         "hidden",
@@ -71,10 +74,13 @@ def assert_fresh(read) -> None:
         "topk",
         "trajectory",
         "gate_series",
+        "candidate",
         "cell",
         "text",
         "saturation",
         "ranking",
+        "diagram",
+        "state",
     ],
 )
 def test_rnn_and_gates_figures_are_new_on_every_read(read):
@@ -93,11 +99,11 @@ RANKING_MUTATIONS = {
 @pytest.mark.parametrize("mutate", RANKING_MUTATIONS.values(), ids=RANKING_MUTATIONS)
 def test_changing_a_read_unit_ranking_cannot_change_the_next_read(mutate):
     """*Find a unit*'s ranking is shared by every session: a tuple of frozen scores."""
-    first, _ = figcache.unit_ranking("lstm", True, TEXT, "is a space")
+    first, _ = gates_parts.unit_ranking("lstm", True, TEXT, "is a space")
     built = [(score.unit, score.r) for score in first]
     with contextlib.suppress(AttributeError, TypeError):  # FrozenInstanceError included
         mutate(first)
-    second, _ = figcache.unit_ranking("lstm", True, TEXT, "is a space")
+    second, _ = gates_parts.unit_ranking("lstm", True, TEXT, "is a space")
     assert len(built) == 8
     assert [(score.unit, score.r) for score in second] == built
 
@@ -121,23 +127,27 @@ def immutable(value) -> bool:
 
 
 def test_every_value_the_step_through_figures_cache_is_immutable():
-    """Every function of app/figcache.py, read once; then what st.cache_resource holds."""
+    """Every function of app/figcache.py and the Gates lab's caches, read once; then what
+    st.cache_resource holds."""
     figcache.hidden_heatmap("rnn", True, TEXT, step=2)
-    figcache.gate_heatmap("lstm", True, TEXT, "forget")
     figcache.unrolled("rnn", True, TEXT, 3, 1, False)
     figcache.topk("rnn", True, TEXT, 3, None)
     figcache.trajectory("rnn", True, TEXT, 3)
-    figcache.unit_figures("gru", True, TEXT, 0, 2)  # a GRU: no cell-state figure (None)
-    figcache.saturation("lstm", True, TEXT, "forget", "saturation")
-    figcache.unit_ranking("lstm", True, TEXT, "is a space")
+    gates_parts.gate_heatmap("lstm", True, TEXT, "forget")
+    gates_parts.unit_figures("gru", True, TEXT, 0, 2)  # a GRU: no cell-state figure (None)
+    gates_parts.saturation("lstm", True, TEXT, "forget", "saturation")
+    gates_parts.unit_ranking("lstm", True, TEXT, "is a space")
+    gates_parts.diagram("lstm", True, TEXT, 2, 0, 400)
+    gates_parts.state_heatmap("rnn", True, TEXT, "hidden", "h")
+    gates_parts.streakiness("lstm", True, TEXT, "cell")
     caches = cache_resource_api._resource_caches._function_caches
     held = {}
     for by_function in caches.values():
         for cache in by_function.values():
-            if cache.display_name.startswith("app.figcache."):
+            if cache.display_name.startswith(("app.figcache.", "app.views.gates_parts.")):
                 with cache._mem_cache_lock:
                     held[cache.display_name] = [r.value for r in cache._mem_cache.values()]
-    assert len(held) == 8, sorted(held)
+    assert len(held) == 11, sorted(held)
     mutable = [name for name, values in held.items() if not all(map(immutable, values))]
     assert not mutable
 

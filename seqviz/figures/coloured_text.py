@@ -57,6 +57,7 @@ def text_activation(
     value_name: str = "activation",
     step: int | None = None,
     height: int | None = None,
+    first: int = 0,
 ) -> go.Figure:
     """The input text, each character on a cell coloured by one unit's value.
 
@@ -71,7 +72,8 @@ def text_activation(
         vmin, vmax: colour range; default -1..1 for ``scale="diverging"``
             (centred on 0) and 0..1 for ``scale="sequential"`` (gates).
         scale: ``"diverging"`` for signed values, ``"sequential"`` for 0..1.
-        step: current step, outlined.
+        step: current step (0-based), outlined.
+        first: the step number the labels give the first character (1 for x_1 … x_T).
 
     Returns:
         ``go.Figure`` with one ``Heatmap`` trace of shape ``(rows, width)``;
@@ -103,7 +105,7 @@ def text_activation(
         for c, t in enumerate(row):
             z[r, c] = clean[t]
             text[r, c] = token_label(tokens[t])
-            custom[r, c] = (str(t), token_label(tokens[t], compact=False), f"{v[t]:.3f}")
+            custom[r, c] = (str(t + first), token_label(tokens[t], compact=False), f"{v[t]:.3f}")
 
     fig = go.Figure(
         go.Heatmap(
@@ -144,7 +146,7 @@ def text_activation(
     fig.update_yaxes(
         autorange="reversed",
         tickvals=list(range(n_rows)),
-        ticktext=[f"t = {row[0]}" if row else "" for row in rows],
+        ticktext=[f"t = {row[0] + first}" if row else "" for row in rows],
         title_text=None,
     )
     if step is not None:
