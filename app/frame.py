@@ -65,7 +65,21 @@ _LECTURE_CSS = """
   .stMainBlockContainer h1 { font-size: 3.2rem; color: #000; }
   .stMainBlockContainer h2 { font-size: 2.4rem; color: #000; }
   .stMainBlockContainer h3 { font-size: 1.9rem; color: #000; }
-  .stMainBlockContainer .katex-display .katex, .stMainBlockContainer .katex { font-size: 1.35em; }
+  /* Equations and headline numbers at least 1.5x normal mode (normal: KaTeX 1.21em of
+     16 px = 19.4 px, metric values 36 px; tests/test_browser_lecture.py measures both). */
+  .stMainBlockContainer .katex { font-size: 1.35em; }
+  .stMainBlockContainer .katex-display > .katex { font-size: 1.875rem !important; }
+  .stMainBlockContainer [data-testid="stMetricValue"],
+  .stMainBlockContainer [data-testid="stMetricValue"] p,
+  .stMainBlockContainer [data-testid="stMetricValue"] div {
+    font-size: 3.4rem !important; line-height: 1.2 !important; }
+  /* A slider's value sits above its thumb, however big its text (Streamlit places it a
+     fixed 22 px up, which the enlarged text overlaps); the label makes room for it. */
+  .stMainBlockContainer [data-testid="stSliderThumbValue"] {
+    top: auto !important; bottom: calc(100% + 2px) !important; }
+  .stMainBlockContainer [data-testid="stSliderThumbValue"] p { line-height: 1.15 !important; }
+  .stMainBlockContainer .stSlider [data-testid="stWidgetLabel"] { margin-bottom: 1.1rem; }
+  .stMainBlockContainer [data-testid="stCheckbox"] label { align-items: center; }
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
   [data-testid="stExpandSidebarButton"], [data-testid="stHeader"], [data-testid="stToolbar"],
   [data-testid="stDecoration"] { display: none !important; }
@@ -80,6 +94,19 @@ LECTURE_HELP = (
     "Right / Left for the next / previous step, Space to play or pause. Add `?lecture=1` to a "
     "link to open it this way."
 )
+
+
+READ_HELP = (
+    'Lecture mode keeps the prose (the intro, "Try this" and the longer explanations) '
+    "folded away so that the chart and its equation fill the projector screen; switch this "
+    "on to show it."
+)
+
+
+def reading() -> bool:
+    """Whether the page's prose is shown: always outside lecture mode; in lecture mode
+    only when the "Read the explanations" toggle at the top of the page is on."""
+    return not lecture_on() or bool(st.session_state.get("read", False))
 
 
 def _leave_lecture() -> None:
@@ -115,7 +142,8 @@ def lecture_mode_toggle() -> bool:
     # (the sidebar toggle is the same widget on every page, so it survives page switches)
     if on:
         st.html(_LECTURE_CSS)
-        st.button(
+        leave, read = st.columns([1, 3], vertical_alignment="center")
+        leave.button(
             "Exit lecture mode",
             key="exit_lecture",
             icon=":material/close_fullscreen:",
@@ -123,6 +151,7 @@ def lecture_mode_toggle() -> bool:
             on_click=_leave_lecture,
             help=LECTURE_HELP,
         )
+        read.toggle("Read the explanations", key="read", help=READ_HELP, **urlstate.BOUND)
     st.session_state["_link_notes"] = (st.empty(), notes)  # filled by show_link_notes
     hide = urlstate.hidden()
     if hide:
@@ -176,13 +205,20 @@ def _scale_fonts(node, factor: float, in_font: bool = False):
 def projector_figure(fig):
     """A Plotly figure with projector-sized, high-contrast text in lecture mode.
 
-    Unchanged outside lecture mode. Meant for ``lesson.chart`` (``fig =
-    frame.projector_figure(fig)`` before drawing); returns a copy, so cached figures
-    stay untouched. Axes get automatic margins so the larger tick labels fit.
+    Outside lecture mode only the heatmap labels below change. Meant for
+    ``lesson.chart`` (``fig = frame.projector_figure(fig)`` before drawing); returns a
+    copy, so cached figures stay untouched. Axes get automatic margins so the larger tick labels fit. In both
+    modes every heatmap row and column label is drawn (never silently every other one:
+    :func:`seqviz.figures.style.label_every_category`).
     """
-    if not lecture_on():
-        return fig
     import plotly.graph_objects as go
+
+    from seqviz.figures.style import label_every_category
+
+    if not lecture_on():
+        if not any(trace.type == "heatmap" for trace in fig.data):
+            return fig
+        return label_every_category(go.Figure(fig))
 
     spec = fig.to_plotly_json()
     layout = _scale_fonts(spec.get("layout", {}), PROJECTOR_SCALE)
@@ -196,4 +232,4 @@ def projector_figure(fig):
     big = go.Figure(data=data, layout=layout)
     big.update_xaxes(automargin=True)
     big.update_yaxes(automargin=True)
-    return big
+    return label_every_category(big)

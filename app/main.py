@@ -35,7 +35,10 @@ home = st.Page(
     "views/home.py", title="Course map", icon=":material/map:", url_path="map", default=True
 )
 home_alias = st.Page(
-    "views/home.py", title="Course map", icon=":material/map:", url_path="home",
+    "views/home.py",
+    title="Course map",
+    icon=":material/map:",
+    url_path="home",
     visibility="hidden",
 )
 pages = [home, home_alias] + [
