@@ -72,7 +72,7 @@ _LECTURE_CSS = """
   .stMainBlockContainer [data-testid="stMetricValue"],
   .stMainBlockContainer [data-testid="stMetricValue"] p,
   .stMainBlockContainer [data-testid="stMetricValue"] div {
-    font-size: 3.4rem !important; line-height: 1.2 !important; }
+    font-size: 3.4rem !important; line-height: 1.3 !important; height: auto !important; }
   /* A slider's value sits above its thumb, however big its text (Streamlit places it a
      fixed 22 px up, which the enlarged text overlaps); the label makes room for it. */
   .stMainBlockContainer [data-testid="stSliderThumbValue"] {

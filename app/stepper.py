@@ -15,6 +15,39 @@ from app.urlstate import BOUND
 
 PLAY_INTERVAL = 0.8  # seconds between steps while playing
 
+# The arrow keys, counted in the browser. A key press does not click a button (a click
+# made while a rerun is in flight can be lost, and a held key clicks faster than the
+# app reruns); the browser keeps its own count and sends the absolute step it wants,
+# numbered by a sequence number. Presses made before the app has answered build on the
+# step last asked for, so N presses land on step + N, however many reruns they span;
+# once the app reports it has applied the last request (``seq``), the app's step is
+# the base again (a slider drag or a button click in between is respected).
+_KEYS_JS = """
+export default function (component) {
+  const { data, setStateValue } = component;
+  const all = (window.__seqvizStepKeys = window.__seqvizStepKeys || {});
+  const own = (all[data.key] = all[data.key] || { seq: 0, asked: null });
+  if (data.seq >= own.seq) own.asked = null;  // the app has applied every request
+  const typing = (el) =>
+    el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  const onKey = (event) => {
+    const delta = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+    if (!delta || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (event.defaultPrevented || typing(event.target) || typing(document.activeElement)) return;
+    event.preventDefault();
+    const from = own.asked === null ? data.step : own.asked;
+    const to = Math.min(Math.max(from + delta, 0), data.n - 1);
+    if (to === from) return;
+    own.asked = to;
+    own.seq += 1;
+    setStateValue("target", { step: to, seq: own.seq });
+  };
+  document.addEventListener("keydown", onKey);
+  return () => document.removeEventListener("keydown", onKey);
+};
+"""
+_keys = st.components.v2.component("seqviz_step_keys", js=_KEYS_JS)
+
 
 def _playing_key(key: str) -> str:
     return f"_{key}_playing"
@@ -43,6 +76,22 @@ def _int_or_zero(value) -> int:
 
 def _stop(key: str) -> None:
     st.session_state[_playing_key(key)] = False
+
+
+def _seq_key(key: str) -> str:
+    return f"_{key}_seq"
+
+
+def _jump(key: str, n_steps: int) -> None:
+    """A key press from the browser: go to the absolute step it asked for (and stop)."""
+    asked = (st.session_state.get(f"{key}_keys") or {}).get("target") or {}
+    try:
+        step, seq = int(asked["step"]), int(asked["seq"])
+    except (KeyError, TypeError, ValueError):
+        return
+    st.session_state[_playing_key(key)] = False
+    st.session_state[key] = min(max(step, 0), n_steps - 1)
+    st.session_state[_seq_key(key)] = seq
 
 
 def step_through(
@@ -104,7 +153,6 @@ def _step_fragment(n_steps: int, render, key: str, label, names: tuple[str, str,
         on_click=_move,
         args=(key, -1, n_steps),
         disabled=st.session_state[key] <= 0,
-        shortcut="Left",
         help=f"Step back one {item} (← Left arrow).",
     )
     next_col.button(
@@ -115,7 +163,6 @@ def _step_fragment(n_steps: int, render, key: str, label, names: tuple[str, str,
         on_click=_move,
         args=(key, +1, n_steps),
         disabled=st.session_state[key] >= n_steps - 1,
-        shortcut="Right",
         help=f"Go to the next {item} (→ Right arrow).",
     )
     if play_col.button(
@@ -130,6 +177,18 @@ def _step_fragment(n_steps: int, render, key: str, label, names: tuple[str, str,
         help="Play / pause (Space).",
     ):
         st.rerun(scope="app")  # (re)declare the fragment with / without its timer
+    with play_col:
+        _keys(
+            key=f"{key}_keys",
+            data={
+                "key": key,
+                "step": st.session_state[key],
+                "n": n_steps,
+                "seq": st.session_state.get(_seq_key(key), 0),
+            },
+            on_target_change=lambda: _jump(key, n_steps),
+            height=0,
+        )
     if n_steps > 1:
         slider_col.slider(
             f"{axis} {symbol}",
