@@ -42,8 +42,15 @@ export default function (component) {
     own.seq += 1;
     setStateValue("target", { step: to, seq: own.seq });
   };
+  // Streamlit calls this function again on every new `data` without unmounting: the
+  // listener of the previous call (and its older `data`) goes, this one takes its place.
+  if (own.onKey) document.removeEventListener("keydown", own.onKey);
+  own.onKey = onKey;
   document.addEventListener("keydown", onKey);
-  return () => document.removeEventListener("keydown", onKey);
+  return () => {
+    document.removeEventListener("keydown", onKey);
+    if (own.onKey === onKey) own.onKey = null;
+  };
 };
 """
 _keys = st.components.v2.component("seqviz_step_keys", js=_KEYS_JS)
