@@ -170,7 +170,7 @@ def show_link_notes() -> None:
     """After the page ran: one note above it on every setting of the link that was
     changed or ignored (by the link check, or by a control that could not take it)."""
     slot, notes = st.session_state.pop("_link_notes", (None, []))
-    notes = notes + urlstate.unapplied_notes()
+    notes = notes + urlstate.more_notes() + urlstate.unapplied_notes()
     if slot is not None and notes:
         slot.info(
             "Some settings in this link could not be used as given:\n\n- " + "\n- ".join(notes),
