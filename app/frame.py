@@ -162,8 +162,17 @@ def lecture_mode_toggle() -> bool:
 def stop() -> None:
     """End the page here (st.stop), after the link note: an empty text box ends a page
     early, and the note on the link's other settings must still show."""
-    show_link_notes()
+    finish()
     st.stop()
+
+
+def finish() -> None:
+    """After the page ran (or where it stops early): the link note, and the browser's
+    copy of the exercise scores (:func:`app.quiz.keep_scores`)."""
+    from app import quiz
+
+    show_link_notes()
+    quiz.keep_scores()
 
 
 def show_link_notes() -> None:
