@@ -90,7 +90,8 @@ _LECTURE_CSS = """
 
 LECTURE_HELP = (
     "Lecture mode: bigger text, equations and chart labels in high contrast for a projector; "
-    "the sidebar, the share box and the quizzes are hidden. Keys in the step-through: "
+    "the sidebar, the share box and the quizzes are hidden, and the explanations fold away "
+    'behind "Read the explanations". Keys in the step-through: '
     "Right / Left for the next / previous step, Space to play or pause. Add `?lecture=1` to a "
     "link to open it this way."
 )
