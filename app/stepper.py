@@ -4,7 +4,8 @@ Clicking a step reruns only the fragment (the controls and everything drawn by
 ``render``), never the page above it; the expensive trace is computed once per
 (model, text) outside. The step t = 0 .. T-1 (numbered like the trace and the
 figures; h_{-1} is the initial state) lives in ``st.session_state[key]`` and in
-the URL.
+the URL. Keys: → and ← step (counted in the browser, so fast or held presses land
+on the right step: see ``_KEYS_JS``), Space plays / pauses (the Play button's shortcut).
 """
 
 from collections.abc import Callable
