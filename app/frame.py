@@ -62,7 +62,7 @@ _LECTURE_CSS = """
   .stMainBlockContainer input, .stMainBlockContainer textarea {
     font-size: 1.35rem !important; color: #000 !important; }
   .stMainBlockContainer .stCaption p { color: #222 !important; }
-  .stMainBlockContainer h1 { font-size: 3.2rem; color: #000; }
+  .stMainBlockContainer h1 { color: #000; }
   .stMainBlockContainer h2 { font-size: 2.4rem; color: #000; }
   .stMainBlockContainer h3 { font-size: 1.9rem; color: #000; }
   /* Equations and headline numbers at least 1.5x normal mode (normal: KaTeX 1.21em of
@@ -83,7 +83,12 @@ _LECTURE_CSS = """
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
   [data-testid="stExpandSidebarButton"], [data-testid="stHeader"], [data-testid="stToolbar"],
   [data-testid="stDecoration"] { display: none !important; }
-  .stMainBlockContainer { padding-top: 1.5rem; max-width: 100%; }
+  .stMainBlockContainer { padding-top: 3.4rem; max-width: 100%; }
+  .stMainBlockContainer h1 { font-size: 2.6rem !important; padding-top: 0; }
+  /* Exit and Read stay at the top right of the screen and take no room from the page */
+  .st-key-lecture_bar { position: fixed; top: 0.4rem; right: 1.5rem; z-index: 999990;
+    width: auto !important; gap: 2rem; padding: 0.1rem 0.8rem; border-radius: 0.5rem;
+    background: rgba(255, 255, 255, 0.92); }
   .st-key-share, .st-key-check, .stExpander:has(.stCode) { display: none !important; }
 </style>
 """
@@ -143,8 +148,8 @@ def lecture_mode_toggle() -> bool:
     # (the sidebar toggle is the same widget on every page, so it survives page switches)
     if on:
         st.html(_LECTURE_CSS)
-        leave, read = st.columns([1, 3], vertical_alignment="center")
-        leave.button(
+        bar = st.container(key="lecture_bar", horizontal=True, vertical_alignment="center")
+        bar.button(
             "Exit lecture mode",
             key="exit_lecture",
             icon=":material/close_fullscreen:",
@@ -152,7 +157,7 @@ def lecture_mode_toggle() -> bool:
             on_click=_leave_lecture,
             help=LECTURE_HELP,
         )
-        read.toggle("Read the explanations", key="read", help=READ_HELP, **urlstate.BOUND)
+        bar.toggle("Read the explanations", key="read", help=READ_HELP, **urlstate.BOUND)
     st.session_state["_link_notes"] = (st.empty(), notes)  # filled by show_link_notes
     hide = urlstate.hidden()
     if hide:

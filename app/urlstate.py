@@ -44,6 +44,7 @@ SHARED = {
     "check": "the check-yourself box",
     "share": "the share box",
     "exit_lecture": "the button that leaves lecture mode",
+    "lecture_bar": "lecture mode's bar at the top (exit, read)",
     "use_untrained": "the button that switches to untrained weights",
 }
 """Widget keys that mean the same thing on every page. Every other key a lab names

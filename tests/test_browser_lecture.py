@@ -155,23 +155,46 @@ def test_overlap_finder_sees_overlaps_and_only_them():
     )
 
 
-def open_lecture(page: Page, app_url: str, url_path: str, lecture: bool = True) -> None:
+# The page has settled when its layout is the same over 30 animation frames in a row:
+# the app idle, every visible Plotly chart drawn, and the page height, the watched
+# element's place and size and the chart text unchanged (charts redraw once they
+# know their width, and elements above may still be growing).
+SETTLED = """selector => {
+  const el = document.querySelector(selector);
+  if (!el || !document.querySelector("[data-testid='stApp'][data-test-script-state='notRunning']"))
+    return false;
+  const charts = [...document.querySelectorAll(".stPlotlyChart")].filter(c => c.offsetParent);
+  if (!charts.every(c => c.querySelector(".main-svg"))) return false;
+  const r = el.getBoundingClientRect();
+  const sig = JSON.stringify([document.body.scrollHeight, r.top + scrollY, r.width, r.height,
+                              el.querySelectorAll("text").length]);
+  const w = (window.__settled = window.__settled || {sig: null, n: 0});
+  if (sig === w.sig) w.n += 1; else { w.sig = sig; w.n = 0; }
+  return w.n >= 30;
+}"""
+
+
+def settled(page: Page, selector: str) -> None:
+    page.evaluate("window.__settled = null")
+    page.wait_for_function(SETTLED, arg=selector, polling="raf", timeout=TIMEOUT_MS)
+
+
+def open_lecture(
+    page: Page, app_url: str, url_path: str, lecture: bool = True, ready: str = ".stMain"
+) -> None:
     page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
     page.goto(f"{app_url}/{url_path}" + ("?lecture=1" if lecture else ""))
     loaded(page)
     if lecture:
         page.wait_for_selector(".st-key-exit_lecture", timeout=TIMEOUT_MS)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
+    page.wait_for_selector(ready, timeout=TIMEOUT_MS)
+    settled(page, ready)
 
 
 @pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.url_path)
 def test_main_chart_on_first_screen_and_no_text_overlaps(page: Page, app_url, lab):
-    open_lecture(page, app_url, lab.url_path)
+    open_lecture(page, app_url, lab.url_path, ready=f".st-key-{lab.main_chart}")
     no_exception(page)
-    main = page.locator(f".st-key-{lab.main_chart}").first
-    main.wait_for(state="visible", timeout=TIMEOUT_MS)
-    if page.locator(f".st-key-{lab.main_chart} .js-plotly-plot").count():
-        page.wait_for_selector(f".st-key-{lab.main_chart} .main-svg", timeout=TIMEOUT_MS)
     top = page.evaluate(
         "key => document.querySelector('.st-key-' + key).getBoundingClientRect().top + scrollY",
         lab.main_chart,
@@ -198,11 +221,9 @@ SIZES = """() => {
 
 def test_equations_and_metrics_are_half_again_as_big_in_lecture_mode(page: Page, app_url):
     # The self-attention page shows both display equations and metrics on its default view.
-    open_lecture(page, app_url, "attention", lecture=False)
-    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=TIMEOUT_MS)
+    open_lecture(page, app_url, "attention", lecture=False, ready='[data-testid="stMetricValue"]')
     normal = page.evaluate(SIZES)
-    open_lecture(page, app_url, "attention", lecture=True)
-    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=TIMEOUT_MS)
+    open_lecture(page, app_url, "attention", lecture=True, ready='[data-testid="stMetricValue"]')
     lecture = page.evaluate(SIZES)
     assert None not in normal.values() and None not in lecture.values(), (normal, lecture)
     for what in ("equation", "metric"):
@@ -210,7 +231,7 @@ def test_equations_and_metrics_are_half_again_as_big_in_lecture_mode(page: Page,
 
 
 def test_slider_values_clear_their_thumbs(page: Page, app_url):
-    open_lecture(page, app_url, "gradients")
+    open_lecture(page, app_url, "gradients", ready='[data-testid="stSliderThumbValue"]')
     thumbs = page.evaluate(
         """() => [...document.querySelectorAll('[data-testid="stSliderThumbValue"]')]
           .filter(v => v.getClientRects().length)
