@@ -62,7 +62,7 @@ _LECTURE_CSS = """
   .stMainBlockContainer input, .stMainBlockContainer textarea {
     font-size: 1.35rem !important; color: #000 !important; }
   .stMainBlockContainer .stCaption p { color: #222 !important; }
-  .stMainBlockContainer h1 { color: #000; }
+  .stMainBlockContainer h1 { font-size: 2.6rem !important; padding-top: 0; color: #000; }
   .stMainBlockContainer h2 { font-size: 2.4rem; color: #000; }
   .stMainBlockContainer h3 { font-size: 1.9rem; color: #000; }
   /* Equations and headline numbers at least 1.5x normal mode (normal: KaTeX 1.21em of
@@ -84,7 +84,6 @@ _LECTURE_CSS = """
   [data-testid="stExpandSidebarButton"], [data-testid="stHeader"], [data-testid="stToolbar"],
   [data-testid="stDecoration"] { display: none !important; }
   .stMainBlockContainer { padding-top: 3.4rem; max-width: 100%; }
-  .stMainBlockContainer h1 { font-size: 2.6rem !important; padding-top: 0; }
   /* Exit and Read stay at the top right of the screen and take no room from the page */
   .st-key-lecture_bar { position: fixed; top: 0.4rem; right: 1.5rem; z-index: 999990;
     width: auto !important; gap: 2rem; padding: 0.1rem 0.8rem; border-radius: 0.5rem;
