@@ -216,6 +216,15 @@ def _scale_fonts(node, factor: float, in_font: bool = False):
     return node
 
 
+def _scale_trace(trace: dict) -> dict:
+    """A trace's text enlarged, except the numbers written inside heatmap cells: the
+    cells do not grow with them (enlarged, neighbouring numbers run into each other)."""
+    if trace.get("type") != "heatmap" or "textfont" not in trace:
+        return _scale_fonts(trace, PROJECTOR_SCALE)
+    cell_text = trace["textfont"]
+    return {**_scale_fonts(trace, PROJECTOR_SCALE), "textfont": cell_text}
+
+
 def projector_figure(fig):
     """A Plotly figure with projector-sized, high-contrast text in lecture mode.
 
@@ -242,7 +251,7 @@ def projector_figure(fig):
         "size": base or 12 * PROJECTOR_SCALE,
         "color": "#000",
     }
-    data = [_scale_fonts(trace, PROJECTOR_SCALE) for trace in spec.get("data", [])]
+    data = [_scale_trace(trace) for trace in spec.get("data", [])]
     big = go.Figure(data=data, layout=layout)
     big.update_xaxes(automargin=True)
     big.update_yaxes(automargin=True)

@@ -102,3 +102,14 @@ def test_a_heatmaps_own_ticks_are_left_alone():
     fig.update_xaxes(tickvals=["x", "z"], ticktext=["X", "Z"])
     label_every_category(fig)
     assert list(fig.layout.xaxis.ticktext) == ["X", "Z"]
+
+
+def test_lecture_scaling_keeps_heatmap_cell_numbers_at_their_size():
+    from app.frame import PROJECTOR_SCALE, _scale_trace
+
+    cells = go.Heatmap(z=[[1.0]], textfont=dict(size=14), colorbar=dict(tickfont=dict(size=16)))
+    scaled = _scale_trace(cells.to_plotly_json())
+    assert scaled["textfont"]["size"] == 14
+    assert scaled["colorbar"]["tickfont"]["size"] == 16 * PROJECTOR_SCALE
+    bars = _scale_trace(go.Bar(y=[1], textfont=dict(size=14)).to_plotly_json())
+    assert bars["textfont"]["size"] == 14 * PROJECTOR_SCALE
