@@ -62,24 +62,56 @@ _LECTURE_CSS = """
   .stMainBlockContainer input, .stMainBlockContainer textarea {
     font-size: 1.35rem !important; color: #000 !important; }
   .stMainBlockContainer .stCaption p { color: #222 !important; }
-  .stMainBlockContainer h1 { font-size: 3.2rem; color: #000; }
+  .stMainBlockContainer h1 { font-size: 2.6rem !important; padding-top: 0; color: #000; }
   .stMainBlockContainer h2 { font-size: 2.4rem; color: #000; }
   .stMainBlockContainer h3 { font-size: 1.9rem; color: #000; }
-  .stMainBlockContainer .katex-display .katex, .stMainBlockContainer .katex { font-size: 1.35em; }
+  /* Equations and headline numbers at least 1.5x normal mode (normal: KaTeX 1.21em of
+     16 px = 19.4 px, metric values 36 px; tests/test_browser_lecture.py measures both). */
+  .stMainBlockContainer .katex { font-size: 1.35em; }
+  .stMainBlockContainer .katex-display > .katex { font-size: 1.875rem !important; }
+  .stMainBlockContainer [data-testid="stMetricValue"],
+  .stMainBlockContainer [data-testid="stMetricValue"] p,
+  .stMainBlockContainer [data-testid="stMetricValue"] div {
+    font-size: 3.4rem !important; line-height: 1.3 !important; height: auto !important; }
+  /* A slider's value sits above its thumb, however big its text (Streamlit places it a
+     fixed 22 px up, which the enlarged text overlaps); the label makes room for it. */
+  .stMainBlockContainer [data-testid="stSliderThumbValue"] {
+    top: auto !important; bottom: calc(100% + 2px) !important; }
+  .stMainBlockContainer [data-testid="stSliderThumbValue"] p { line-height: 1.15 !important; }
+  .stMainBlockContainer .stSlider [data-testid="stWidgetLabel"] { margin-bottom: 1.1rem; }
+  .stMainBlockContainer [data-testid="stCheckbox"] label { align-items: center; }
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
   [data-testid="stExpandSidebarButton"], [data-testid="stHeader"], [data-testid="stToolbar"],
   [data-testid="stDecoration"] { display: none !important; }
-  .stMainBlockContainer { padding-top: 1.5rem; max-width: 100%; }
+  .stMainBlockContainer { padding-top: 3.4rem; max-width: 100%; }
+  /* Exit and Read stay at the top right of the screen and take no room from the page */
+  .st-key-lecture_bar { position: fixed; top: 0.4rem; right: 1.5rem; z-index: 999990;
+    width: auto !important; gap: 2rem; padding: 0.1rem 0.8rem; border-radius: 0.5rem;
+    background: rgba(255, 255, 255, 0.92); }
   .st-key-share, .st-key-check, .stExpander:has(.stCode) { display: none !important; }
 </style>
 """
 
 LECTURE_HELP = (
     "Lecture mode: bigger text, equations and chart labels in high contrast for a projector; "
-    "the sidebar, the share box and the quizzes are hidden. Keys in the step-through: "
+    "the sidebar, the share box and the quizzes are hidden, and the explanations fold away "
+    'behind "Read the explanations". Keys in the step-through: '
     "Right / Left for the next / previous step, Space to play or pause. Add `?lecture=1` to a "
     "link to open it this way."
 )
+
+
+READ_HELP = (
+    'Lecture mode keeps the prose (the intro, "Try this" and the longer explanations) '
+    "folded away so that the chart and its equation fill the projector screen; switch this "
+    "on to show it."
+)
+
+
+def reading() -> bool:
+    """Whether the page's prose is shown: always outside lecture mode; in lecture mode
+    only when the "Read the explanations" toggle at the top of the page is on."""
+    return not lecture_on() or bool(st.session_state.get("read", False))
 
 
 def _leave_lecture() -> None:
@@ -115,7 +147,8 @@ def lecture_mode_toggle() -> bool:
     # (the sidebar toggle is the same widget on every page, so it survives page switches)
     if on:
         st.html(_LECTURE_CSS)
-        st.button(
+        bar = st.container(key="lecture_bar", horizontal=True, vertical_alignment="center")
+        bar.button(
             "Exit lecture mode",
             key="exit_lecture",
             icon=":material/close_fullscreen:",
@@ -123,6 +156,7 @@ def lecture_mode_toggle() -> bool:
             on_click=_leave_lecture,
             help=LECTURE_HELP,
         )
+        bar.toggle("Read the explanations", key="read", help=READ_HELP, **urlstate.BOUND)
     st.session_state["_link_notes"] = (st.empty(), notes)  # filled by show_link_notes
     hide = urlstate.hidden()
     if hide:
@@ -133,15 +167,24 @@ def lecture_mode_toggle() -> bool:
 def stop() -> None:
     """End the page here (st.stop), after the link note: an empty text box ends a page
     early, and the note on the link's other settings must still show."""
-    show_link_notes()
+    finish()
     st.stop()
+
+
+def finish() -> None:
+    """After the page ran (or where it stops early): the link note, and the browser's
+    copy of the exercise scores (:func:`app.quiz.keep_scores`)."""
+    from app import quiz
+
+    show_link_notes()
+    quiz.keep_scores()
 
 
 def show_link_notes() -> None:
     """After the page ran: one note above it on every setting of the link that was
     changed or ignored (by the link check, or by a control that could not take it)."""
     slot, notes = st.session_state.pop("_link_notes", (None, []))
-    notes = notes + urlstate.unapplied_notes()
+    notes = notes + urlstate.more_notes() + urlstate.unapplied_notes()
     if slot is not None and notes:
         slot.info(
             "Some settings in this link could not be used as given:\n\n- " + "\n- ".join(notes),
@@ -173,16 +216,32 @@ def _scale_fonts(node, factor: float, in_font: bool = False):
     return node
 
 
+def _scale_trace(trace: dict) -> dict:
+    """A trace's text enlarged, except the numbers written inside heatmap cells: the
+    cells do not grow with them (enlarged, neighbouring numbers run into each other)."""
+    if trace.get("type") != "heatmap" or "textfont" not in trace:
+        return _scale_fonts(trace, PROJECTOR_SCALE)
+    cell_text = trace["textfont"]
+    return {**_scale_fonts(trace, PROJECTOR_SCALE), "textfont": cell_text}
+
+
 def projector_figure(fig):
     """A Plotly figure with projector-sized, high-contrast text in lecture mode.
 
-    Unchanged outside lecture mode. Meant for ``lesson.chart`` (``fig =
-    frame.projector_figure(fig)`` before drawing); returns a copy, so cached figures
-    stay untouched. Axes get automatic margins so the larger tick labels fit.
+    Outside lecture mode only the heatmap labels below change. Meant for
+    ``lesson.chart`` (``fig = frame.projector_figure(fig)`` before drawing); returns a
+    copy, so cached figures stay untouched. Axes get automatic margins so the larger tick labels fit. In both
+    modes every heatmap row and column label is drawn (never silently every other one:
+    :func:`seqviz.figures.style.label_every_category`).
     """
-    if not lecture_on():
-        return fig
     import plotly.graph_objects as go
+
+    from seqviz.figures.style import label_every_category
+
+    if not lecture_on():
+        if not any(trace.type == "heatmap" for trace in fig.data):
+            return fig
+        return label_every_category(go.Figure(fig))
 
     spec = fig.to_plotly_json()
     layout = _scale_fonts(spec.get("layout", {}), PROJECTOR_SCALE)
@@ -192,8 +251,8 @@ def projector_figure(fig):
         "size": base or 12 * PROJECTOR_SCALE,
         "color": "#000",
     }
-    data = [_scale_fonts(trace, PROJECTOR_SCALE) for trace in spec.get("data", [])]
+    data = [_scale_trace(trace) for trace in spec.get("data", [])]
     big = go.Figure(data=data, layout=layout)
     big.update_xaxes(automargin=True)
     big.update_yaxes(automargin=True)
-    return big
+    return label_every_category(big)

@@ -16,6 +16,8 @@ class Lab:
     lecture: str  # the lecture topic it serves
     summary: str  # what the student sees and does (markdown)
     key_prefix: str  # every widget key of the lab starts with "<key_prefix>_" (see urlstate.SHARED)
+    main_chart: str  # key of the chart (or keyed box) a lecture shows first: in lecture mode
+    # its top is on the first 1280 x 720 screen (tests/test_browser_lecture.py)
 
 
 LABS = (
@@ -30,6 +32,7 @@ LABS = (
         "bigrams and trigrams with fitted exponents; sequential vs random minibatches drawn "
         "slice by slice.",
         key_prefix="text",
+        main_chart="text_zipf",
     ),
     Lab(
         path="views/lm.py",
@@ -41,6 +44,7 @@ LABS = (
         "train an RNN / GRU / LSTM live with curves and samples; generate with temperature "
         "and top-k; teacher forcing vs free running, step by step.",
         key_prefix="lm",
+        main_chart="lm_ppl_bars",
     ),
     Lab(
         path="views/rnn.py",
@@ -53,6 +57,7 @@ LABS = (
         r"$h_t = \tanh(W_{xh} x_t + W_{hh} h_{t-1} + b_h)$ with the real numbers, the hidden "
         "state as a heatmap and a 2-D trajectory, and the next-character prediction.",
         key_prefix="rnn",
+        main_chart="rnn_unrolled",
     ),
     Lab(
         path="views/gates.py",
@@ -65,6 +70,7 @@ LABS = (
         "numbers, cell vs hidden state, gate saturation, and a helper that finds units that "
         "track spaces, vowels or word position — side by side with the plain RNN.",
         key_prefix="gates",
+        main_chart="gates_series",
     ),
     Lab(
         path="views/gradients.py",
@@ -77,6 +83,7 @@ LABS = (
         "by autograd; W_hh's eigenvalues against the unit circle with the Pascanu bound; the BPTT "
         "recursion with its numbers; clipping and truncation; a long-memory task trained live.",
         key_prefix="grad",
+        main_chart="grad_curves",
     ),
     Lab(
         path="views/attention.py",
@@ -90,6 +97,7 @@ LABS = (
         "with its equation and numbers; switch the scaling off to watch the softmax saturate; "
         "sinusoidal encodings and a shuffled sentence that attention cannot tell apart.",
         key_prefix="att",
+        main_chart="att_fig_weights",
     ),
     Lab(
         path="views/transformer.py",
@@ -103,6 +111,7 @@ LABS = (
         "new character's attention; train your own; an LSTM and a Transformer reversing a "
         "sequence, attention next to the LSTM's gradient connectivity.",
         key_prefix="tf",
+        main_chart="tf_model_view",
     ),
     Lab(
         path="views/word2vec.py",
@@ -117,6 +126,7 @@ LABS = (
         "negative sampling; train on The Time Machine live, full softmax vs negative sampling, "
         "with an animated word map, nearest neighbours and analogies.",
         key_prefix="w2v",
+        main_chart="w2v_strip",
     ),
     Lab(
         path="views/exercises.py",
@@ -129,6 +139,7 @@ LABS = (
         "from a seed and the live models, with a hint, a worked solution, a session score and "
         "a downloadable summary.",
         key_prefix="ex",
+        main_chart="ex_exercise",
     ),
 )
 

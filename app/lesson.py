@@ -1,4 +1,10 @@
-"""The parts every lesson page shares: intro, "try this", captions, "show the code"."""
+"""The parts every lesson page shares: intro, "try this", captions, "show the code".
+
+In lecture mode the prose (:func:`intro`, :func:`try_this`, :func:`more`) is folded
+away behind one "Read the explanations" toggle at the top of the page (drawn by the
+frame, :func:`app.frame.lecture_mode_toggle`), so that the chart and its equation fill
+the projector screen; a page's own prose checks :func:`reading` the same way.
+"""
 
 import inspect
 from functools import cache
@@ -18,13 +24,22 @@ def prose(name: str) -> str:
     return (TEXT_DIR / f"{name}.md").read_text(encoding="utf-8")
 
 
+def reading() -> bool:
+    """Whether prose is shown (always, except in lecture mode with "Read" off)."""
+    return frame.reading()
+
+
 def intro(name: str) -> None:
-    """The page's "what you are looking at" paragraph."""
+    """The page's "what you are looking at" paragraph (folded away in lecture mode)."""
+    if not reading():
+        return
     st.markdown("**What you are looking at.** " + prose(name))
 
 
 def try_this(name: str) -> None:
-    """A highlighted box of things to try on this page."""
+    """A highlighted box of things to try on this page (folded away in lecture mode)."""
+    if not reading():
+        return
     with st.container(border=True, key=f"try_{name}"):
         st.markdown(":material/lightbulb: **Try this**")
         st.markdown(prose(name))
@@ -36,7 +51,9 @@ def how_to_read(text: str) -> None:
 
 
 def more(title: str, name: str, expanded: bool = False) -> None:
-    """Longer explanation in an expander."""
+    """Longer explanation in an expander (folded away in lecture mode)."""
+    if not reading():
+        return
     with st.expander(title, expanded=expanded):
         st.markdown(prose(name))
 

@@ -23,17 +23,29 @@ from app.labs import LABS  # noqa: E402
 
 frame.setup_process_once()  # gc.collect(); gc.freeze(); torch.set_num_threads(1)
 
-st.set_page_config(layout="wide", page_title="seqviz", page_icon=":material/timeline:")
+# The tab icon is a file served by the app itself: a `:material/…` page icon makes the
+# browser fetch an SVG from an external font host (a lecture hall may have no internet).
+FAVICON = ROOT / "assets" / "favicon.png"
+st.set_page_config(layout="wide", page_title="seqviz", page_icon=str(FAVICON))
 
 # Paths are relative to this file (Streamlit resolves them from the entry script).
+# The course map is served at / (the default page's address) and, as a hidden second
+# entry for the same script, at /home: a default page's own url_path is not served.
 home = st.Page(
-    "views/home.py", title="Course map", icon=":material/map:", url_path="home", default=True
+    "views/home.py", title="Course map", icon=":material/map:", url_path="map", default=True
 )
-pages = [home] + [
+home_alias = st.Page(
+    "views/home.py",
+    title="Course map",
+    icon=":material/map:",
+    url_path="home",
+    visibility="hidden",
+)
+pages = [home, home_alias] + [
     st.Page(lab.path, title=lab.title, icon=lab.icon, url_path=lab.url_path) for lab in LABS
 ]
 page = st.navigation(pages)
 urlstate.restore_on_page_switch(page)
 frame.lecture_mode_toggle()
 page.run()
-frame.show_link_notes()  # (a page that ends early calls frame.stop(), which shows them)
+frame.finish()  # link note, scores kept by the browser (frame.stop() does it on an early end)

@@ -3,7 +3,9 @@
 The questions, answers and checking live in ``seqviz.exercises``; this module only
 draws them and keeps the session's results (no names, nothing personal):
 ``st.session_state["_ex_results"]`` maps an exercise to its attempts, whether it was
-answered right and whether the solution was revealed.
+answered right and whether the solution was revealed. The browser keeps a copy in its
+own storage (:func:`keep_scores`), so a reload or a new visit from the same browser
+finds the scores again; "Reset scores" on the Exercises page clears both.
 
 A lab adds its box with one line, passing what it shows, so the question is about
 the very numbers on screen::
@@ -58,6 +60,10 @@ def result_of(ex: Exercise) -> dict:
     return results().get(result_key(ex), {})
 
 
+def anything_revealed() -> bool:
+    return any(r.get("revealed") for r in results().values())
+
+
 def session_score() -> tuple[int, int]:
     """(right, answered) over every exercise answered in this session."""
     answered = [r for r in results().values() if r.get("attempts")]
@@ -70,6 +76,89 @@ def cached_make(
 ) -> Exercise:
     """seqviz.exercises.make, shared by every session (exercises are read-only)."""
     return exercises.make(exercise_id, seed, text=text, t=t, unit=unit)
+
+
+# --- scores kept by the browser -------------------------------------------------------
+#
+# The app has no accounts, so the browser keeps the results: a small component writes
+# the session's results to the browser's localStorage after every run and, when a new
+# session starts (a reload, a new tab), sends what it kept back once. Only exercise
+# keys and counts are stored: nothing the student typed.
+
+STORE_KEY = "check_scores_store"  # the component's widget key (a shared module's check_…)
+RESTORED = "_ex_restored"  # the browser's copy has been merged into this session
+_SCORES_JS = """
+export default function (component) {
+  const { data, setStateValue } = component;
+  const NAME = "seqviz.exercise-results";
+  const own = (window.__seqvizScores = window.__seqvizScores || { phase: "start" });
+  let kept = null;
+  try { kept = JSON.parse(window.localStorage.getItem(NAME) || "null"); } catch (e) {}
+  if (own.phase === "start") {
+    const some = kept && typeof kept === "object" && Object.keys(kept).length > 0;
+    own.phase = some && !data.restored ? "restoring" : "ready";
+    if (own.phase === "restoring") setStateValue("kept", kept);
+  }
+  if (own.phase === "restoring" && data.restored) own.phase = "ready";
+  if (own.phase === "ready") {
+    try { window.localStorage.setItem(NAME, JSON.stringify(data.results)); } catch (e) {}
+  }
+};
+"""
+_store = st.components.v2.component("seqviz_exercise_scores", js=_SCORES_JS)
+
+_FIELDS = {"attempts": int, "correct": bool, "revealed": bool}
+MAX_KEPT = 2000  # results taken back from a browser (a hand-edited store cannot flood)
+
+
+def merge_kept(session: dict[str, dict], kept) -> dict[str, dict]:
+    """The session's results joined with what the browser kept (pure): per exercise the
+    larger number of attempts, and right / revealed if either says so. Anything
+    malformed in the browser's copy is skipped."""
+    merged = {key: dict(record) for key, record in session.items()}
+    if not isinstance(kept, dict):
+        return merged
+    for key, record in list(kept.items())[:MAX_KEPT]:
+        if not isinstance(key, str) or len(key) > 200 or not isinstance(record, dict):
+            continue
+        clean = {
+            field: kind(record[field])
+            for field, kind in _FIELDS.items()
+            if isinstance(record.get(field), int | bool)
+        }
+        if not clean:
+            continue
+        own = merged.setdefault(key, {})
+        if "attempts" in clean:
+            own["attempts"] = max(own.get("attempts", 0), clean["attempts"])
+        for flag in ("correct", "revealed"):
+            if flag in clean:
+                own[flag] = own.get(flag, False) or clean[flag]
+    return merged
+
+
+def _restore() -> None:
+    kept = (st.session_state.get(STORE_KEY) or {}).get("kept")
+    st.session_state[RESULTS] = merge_kept(results(), kept)
+    st.session_state[RESTORED] = True
+
+
+def keep_scores() -> None:
+    """Mount the browser's copy of the results (once per run, at the end of the page)."""
+    _store(
+        key=STORE_KEY,
+        data={"results": results(), "restored": bool(st.session_state.get(RESTORED))},
+        on_kept_change=_restore,
+        height=0,
+    )
+
+
+def reset_scores() -> None:
+    """Forget every result, in this session and in the browser's copy (a callback)."""
+    st.session_state[RESULTS] = {}
+    st.session_state[RESTORED] = True  # nothing to take back: the copy is emptied next
+    for key in [k for k in st.session_state if str(k).endswith("_verdict")]:
+        del st.session_state[key]
 
 
 def cached_set(set_id: str, seed: int) -> list[Exercise]:

@@ -4,7 +4,9 @@ Clicking a step reruns only the fragment (the controls and everything drawn by
 ``render``), never the page above it; the expensive trace is computed once per
 (model, text) outside. The step, as shown (``first`` .. ``first + T - 1``; the
 recurrent labs count x_1 … x_T, after the initial state h_0), lives in
-``st.session_state[key]`` and in the URL; ``render`` gets it as 0 .. T-1.
+``st.session_state[key]`` and in the URL; ``render`` gets it as 0 .. T-1. Keys: → and ←
+step (counted in the browser, so fast or held presses land on the right step: see
+``_KEYS_JS``), Space plays / pauses (the Play button's shortcut).
 """
 
 from collections.abc import Callable
@@ -14,6 +16,47 @@ import streamlit as st
 from app.urlstate import BOUND
 
 PLAY_INTERVAL = 0.8  # seconds between steps while playing
+
+
+# The arrow keys, counted in the browser. A key press does not click a button (a click
+# made while a rerun is in flight can be lost, and a held key clicks faster than the
+# app reruns); the browser keeps its own count and sends the absolute step it wants,
+# numbered by a sequence number. Presses made before the app has answered build on the
+# step last asked for, so N presses land on step + N, however many reruns they span;
+# once the app reports it has applied the last request (``seq``), the app's step is
+# the base again (a slider drag or a button click in between is respected).
+_KEYS_JS = """
+export default function (component) {
+  const { data, setStateValue } = component;
+  const all = (window.__seqvizStepKeys = window.__seqvizStepKeys || {});
+  const own = (all[data.key] = all[data.key] || { seq: 0, asked: null });
+  if (data.seq >= own.seq) own.asked = null;  // the app has applied every request
+  const typing = (el) =>
+    el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  const onKey = (event) => {
+    const delta = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+    if (!delta || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (event.defaultPrevented || typing(event.target) || typing(document.activeElement)) return;
+    event.preventDefault();
+    const from = own.asked === null ? data.step : own.asked;
+    const to = Math.min(Math.max(from + delta, data.first), data.first + data.n - 1);
+    if (to === from) return;
+    own.asked = to;
+    own.seq += 1;
+    setStateValue("target", { step: to, seq: own.seq });
+  };
+  // Streamlit calls this function again on every new `data` without unmounting: the
+  // listener of the previous call (and its older `data`) goes, this one takes its place.
+  if (own.onKey) document.removeEventListener("keydown", own.onKey);
+  own.onKey = onKey;
+  document.addEventListener("keydown", onKey);
+  return () => {
+    document.removeEventListener("keydown", onKey);
+    if (own.onKey === onKey) own.onKey = null;
+  };
+};
+"""
+_keys = st.components.v2.component("seqviz_step_keys", js=_KEYS_JS)
 
 
 def _playing_key(key: str) -> str:
@@ -44,6 +87,22 @@ def _int_or_zero(value) -> int:
 
 def _stop(key: str) -> None:
     st.session_state[_playing_key(key)] = False
+
+
+def _seq_key(key: str) -> str:
+    return f"_{key}_seq"
+
+
+def _jump(key: str, n_steps: int, first: int = 0) -> None:
+    """A key press from the browser: go to the absolute step it asked for (and stop)."""
+    asked = (st.session_state.get(f"{key}_keys") or {}).get("target") or {}
+    try:
+        step, seq = int(asked["step"]), int(asked["seq"])
+    except (KeyError, TypeError, ValueError):
+        return
+    st.session_state[_playing_key(key)] = False
+    st.session_state[key] = min(max(step, first), first + n_steps - 1)
+    st.session_state[_seq_key(key)] = seq
 
 
 def step_through(
@@ -111,7 +170,6 @@ def _step_fragment(
         on_click=_move,
         args=(key, -1, n_steps, first),
         disabled=st.session_state[key] <= first,
-        shortcut="Left",
         help=f"Step back one {item} (← Left arrow).",
     )
     next_col.button(
@@ -122,7 +180,6 @@ def _step_fragment(
         on_click=_move,
         args=(key, +1, n_steps, first),
         disabled=st.session_state[key] >= last,
-        shortcut="Right",
         help=f"Go to the next {item} (→ Right arrow).",
     )
     if play_col.button(
@@ -137,6 +194,19 @@ def _step_fragment(
         help="Play / pause (Space).",
     ):
         st.rerun(scope="app")  # (re)declare the fragment with / without its timer
+    with play_col:
+        _keys(
+            key=f"{key}_keys",
+            data={
+                "key": key,
+                "step": st.session_state[key],
+                "first": first,
+                "n": n_steps,
+                "seq": st.session_state.get(_seq_key(key), 0),
+            },
+            on_target_change=lambda: _jump(key, n_steps, first),
+            height=0,
+        )
     if n_steps > 1:
         slider_col.slider(
             f"{axis} {symbol}",

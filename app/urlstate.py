@@ -35,6 +35,7 @@ SHARED = {
     "step": "the step t on screen (the shared step control)",
     "unit": "the hidden unit j on screen",
     "lecture": "lecture mode (projector layout)",
+    "read": 'lecture mode: show the prose (the "Read the explanations" toggle)',
     "hide": "controls a tutor's link hides",
     "seed": "the exercise seed (every quiz box and the exercises page)",
     "set": "the exercise set",
@@ -43,6 +44,7 @@ SHARED = {
     "check": "the check-yourself box",
     "share": "the share box",
     "exit_lecture": "the button that leaves lecture mode",
+    "lecture_bar": "lecture mode's bar at the top (exit, read)",
     "use_untrained": "the button that switches to untrained weights",
 }
 """Widget keys that mean the same thing on every page. Every other key a lab names
@@ -117,12 +119,49 @@ def clamp(key: str, low: float, high: float) -> None:
 
     A link made for a longer text (or a bigger model) may carry a step or unit
     the current view does not have; clamping beats an exception. Integer bounds
-    give an integer, float bounds a float (a slider keeps its type).
+    give an integer, float bounds a float (a slider keeps its type). A value that
+    came with the link is clamped the same way (``?grad_radius=7`` gives the largest
+    radius, not the widget's first value) and the page's link note says so.
     """
     value = st.session_state.get(key)
-    if isinstance(value, int | float) and not low <= value <= high:
-        kind = float if isinstance(low, float) or isinstance(high, float) else int
-        st.session_state[key] = kind(min(max(value, low), high))
+    link = st.session_state.get("_link", {})
+    from_link = value is None and key in link
+    if from_link:
+        value = _number(link[key])
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    if low <= value <= high:
+        return
+    kind = float if isinstance(low, float) or isinstance(high, float) else int
+    fixed = kind(min(max(value, low), high))
+    st.session_state[key] = fixed
+    if not from_link:
+        return  # the view changed under a value of this session (a shorter text)
+    link[key] = str(fixed)  # (so the check after the page run does not note it twice)
+    try:
+        st.query_params[key] = str(fixed)
+        _reseed_widgets_from_url()
+    except StreamlitAPIException:
+        pass  # bound already: the session's value stands
+    note(f"**{key}**: out of range {low}–{high} — set to {fixed}.")
+
+
+def _number(text: str) -> float | None:
+    try:
+        number = float(text)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def note(text: str) -> None:
+    """Add a line to this run's link note (shown above the page once it has run)."""
+    st.session_state.setdefault("_link_more_notes", []).append(text)
+
+
+def more_notes() -> list[str]:
+    """The lines :func:`note` added during this run (once)."""
+    return st.session_state.pop("_link_more_notes", [])
 
 
 # --- links from outside: sanitising, hide flags --------------------------------------
@@ -163,6 +202,7 @@ PARAMS: dict[str, Param] = {
     "rnn_units": Param("choice", choices=("32 most active", "all by change", "all as numbered")),
     "gates_cell": Param("choice", choices=("lstm", "gru")),
     "lecture": Param("bool"),
+    "read": Param("bool"),
     "hide": Param("keys"),
     "set": Param("choice", choices=SET_IDS),
     "seed": Param("int", 0, MAX_SEED),

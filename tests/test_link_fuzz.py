@@ -94,3 +94,47 @@ def test_unapplied_names_each_control_that_refused_its_value():
     notes = urlstate.unapplied(asked, state, url={"grad_act": "tanh"})
     assert len(notes) == 1 and notes[0].startswith("**grad_radius**") and "`3.0`" in notes[0]
     assert "7" not in notes[0].replace("3.0", "")  # the link's raw value is never echoed
+
+
+def numeric_ranges(at) -> dict[str, tuple[float, float]]:
+    """Every URL-bound slider / number box with both bounds: key -> (min, max)."""
+    ranges = {}
+    for key, w in bound_widgets(at).items():
+        kind = w.proto.DESCRIPTOR.name
+        if kind == "Slider" and len(w.proto.default) == 1:
+            ranges[key] = (w.proto.min, w.proto.max)
+        elif kind == "NumberInput" and w.proto.has_min and w.proto.has_max:
+            ranges[key] = (w.proto.min, w.proto.max)
+    return ranges
+
+
+@pytest.mark.parametrize("end", ["above", "below"])
+@pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.url_path)
+def test_out_of_range_numbers_are_named_in_the_note(lab, end, app_caches):
+    """Each numeric control given a number past its range: taken as is, or noted by name."""
+    ranges = numeric_ranges(open_with(lab.path, {}))
+    if not ranges:
+        pytest.skip(f"{lab.url_path} has no bounded number controls")
+    query = {}
+    for key, (low, high) in ranges.items():
+        past = high + (high - low) + 1 if end == "above" else low - (high - low) - 1
+        query[key] = str(int(past)) if float(past).is_integer() else f"{past:g}"
+    at = open_with(lab.path, query)
+    assert not at.exception, [e.value for e in at.exception]
+    text, widgets = shown(at), bound_widgets(at)
+    silent = [
+        f"{key}={widgets[key].value!r}"
+        for key in ranges
+        if key in widgets
+        and not urlstate.matches(query[key], widgets[key].value)
+        and f"**{key}**" not in text
+    ]
+    assert not silent, f"changed without a note: {silent}"
+
+
+def test_a_clamped_link_value_goes_to_the_nearest_end_and_says_so(app_caches):
+    at = open_with("views/gradients.py", {"grad_radius": "7", "grad_init": "scaled"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.slider(key="grad_radius").value == 3.0
+    assert "**grad_radius**: out of range 0.1–3.0 — set to 3.0." in shown(at)
+    assert at.query_params["grad_radius"] == "3.0"

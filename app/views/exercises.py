@@ -111,8 +111,17 @@ right, total = exercises.score(rows)
 right_all, answered_all = quiz.session_score()
 c_set_score, c_all_score = st.columns(2)
 c_set_score.metric(f"This set ({chosen.title})", f"{right} / {total} right")
-c_all_score.metric("This session, all sets", f"{right_all} / {answered_all} answered right")
+c_all_score.metric("All sets, this browser", f"{right_all} / {answered_all} answered right")
 st.progress(right / total if total else 0.0)
+st.button(
+    "Reset scores",
+    key="ex_reset_scores",
+    icon=":material/restart_alt:",
+    on_click=quiz.reset_scores,
+    disabled=not quiz.session_score()[1] and not quiz.anything_revealed(),
+    help="Forget every answer in this browser (scores are kept across reloads, in this "
+    "browser only).",
+)
 st.dataframe(rows, hide_index=True, key="ex_summary")
 c_csv, c_json, _ = st.columns([1, 1, 3])
 c_csv.download_button(
@@ -133,7 +142,10 @@ c_json.download_button(
     icon=":material/download:",
     on_click="ignore",
 )
-st.caption("No login and nothing personal: the summary lists exercises, seed and results only.")
+st.caption(
+    "No login and nothing personal: the summary lists exercises, seed and results only; "
+    "this browser keeps the scores (not your answers) until you reset them."
+)
 
 lesson.more("How the exercises work", "ex_howto")
 lesson.more("For tutors: hand out a focused exercise", "ex_tutor")

@@ -230,3 +230,68 @@ def apply_layout(fig: go.Figure, title: str | None = None, height: int | None = 
     fig.update_xaxes(tickfont=dict(size=TICK_SIZE), title_font=dict(size=FONT_SIZE))
     fig.update_yaxes(tickfont=dict(size=TICK_SIZE), title_font=dict(size=FONT_SIZE))
     return fig
+
+
+MAX_FIGURE_HEIGHT = 1400  # px: a heatmap grows to fit its row labels up to here, then thins
+LINE_HEIGHT = 1.3  # a tick label's height, in multiples of its font size
+
+
+def _axis_names(fig: go.Figure, trace, letter: str) -> str:
+    """The layout key of a trace's x or y axis ("x2" -> "xaxis2")."""
+    ref = getattr(trace, f"{letter}axis", None) or letter
+    return f"{letter}axis{ref[1:]}"
+
+
+def _tick_size(fig: go.Figure, axis) -> float:
+    font = (axis.tickfont.size if axis.tickfont else None) or fig.layout.font.size
+    return float(font or 12)
+
+
+def label_every_category(fig: go.Figure) -> go.Figure:
+    """Every row and column label of every heatmap drawn, none overlapping (in place).
+
+    Plotly labels a categorical axis automatically and, when the labels are big for
+    the space (a projector's fonts, a long sentence), silently skips every other one.
+    Here a heatmap's categorical axis without tick settings of its own gets one tick
+    per category; x labels that do not fit are rotated by Plotly; row labels that do
+    not fit make the figure taller (up to :data:`MAX_FIGURE_HEIGHT`), and past that
+    only every k-th row is labelled, which the axis title then says.
+    """
+    margin = fig.layout.margin
+    vertical = (margin.t if margin.t is not None else 100) + (
+        margin.b if margin.b is not None else 80
+    )
+    for trace in fig.data:
+        if trace.type != "heatmap":
+            continue
+        for letter in "xy":
+            name = _axis_names(fig, trace, letter)
+            axis = fig.layout[name]
+            values = getattr(trace, letter)
+            categorical = (
+                values is not None and len(values) > 0 and all(isinstance(v, str) for v in values)
+            )
+            if categorical and axis.tickvals is None and axis.dtick is None:
+                if axis.tickmode in (None, "auto"):
+                    axis.update(tickmode="array", tickvals=list(values), ticktext=list(values))
+            if letter != "y" or axis.tickvals is None or axis.showticklabels is False:
+                continue
+            n = len(axis.tickvals)
+            domain = axis.domain or (0, 1)
+            share = max(domain[1] - domain[0], 0.05)
+            need = n * _tick_size(fig, axis) * LINE_HEIGHT / share + vertical
+            height = fig.layout.height or 450
+            if need <= height:
+                continue
+            if need <= MAX_FIGURE_HEIGHT:
+                fig.layout.height = int(need) + 1
+                continue
+            fig.layout.height = MAX_FIGURE_HEIGHT
+            room = (MAX_FIGURE_HEIGHT - vertical) * share
+            fits = max(1, int(room / (_tick_size(fig, axis) * LINE_HEIGHT)))
+            stride = -(-n // fits)
+            text = list(axis.ticktext) if axis.ticktext is not None else list(axis.tickvals)
+            axis.update(tickvals=list(axis.tickvals)[::stride], ticktext=text[::stride])
+            title = axis.title.text or ""
+            axis.title.text = f"{title} (one row in {stride} labelled)".strip()
+    return fig
