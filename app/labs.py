@@ -32,7 +32,7 @@ LABS = (
         "bigrams and trigrams with fitted exponents; sequential vs random minibatches drawn "
         "slice by slice.",
         key_prefix="text",
-        main_chart="text_zipf",
+        main_chart="text_bpe_curve",
     ),
     Lab(
         path="views/lm.py",
@@ -70,7 +70,7 @@ LABS = (
         "numbers, cell vs hidden state, gate saturation, and a helper that finds units that "
         "track spaces, vowels or word position — side by side with the plain RNN.",
         key_prefix="gates",
-        main_chart="gates_series",
+        main_chart="gates_diagram",
     ),
     Lab(
         path="views/gradients.py",

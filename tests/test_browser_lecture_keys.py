@@ -14,11 +14,13 @@ pytestmark = pytest.mark.browser
 SLIDER = ".st-key-step input[type=range]"
 
 
-def open_rnn(page: Page, app_url: str) -> None:
+def open_rnn(page: Page, app_url: str) -> int:
+    """Open the RNN page, focus it (not the text box); the first step's number (x_1: 1)."""
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{app_url}/rnn")
     loaded(page, ".st-key-step_next button")
-    page.locator("h1").first.click()  # focus the page, not the text box
+    page.locator("h1").first.click()
+    return int(page.locator(SLIDER).get_attribute("min"))
 
 
 def settled_step(page: Page) -> int:
@@ -36,28 +38,29 @@ def settled_step(page: Page) -> int:
 
 
 def test_fast_presses_land_on_the_step_they_count(page: Page, app_url):
-    open_rnn(page, app_url)
+    first = open_rnn(page, app_url)
+    assert first == 1  # the slides' x_1 … x_T
     for _ in range(17):
         page.keyboard.press("ArrowRight")
-    assert settled_step(page) == 17
-    expect(page.locator(SLIDER)).to_have_attribute("aria-valuetext", "t = 17")
+    assert settled_step(page) == first + 17
+    expect(page.locator(SLIDER)).to_have_attribute("aria-valuetext", f"t = {first + 17}")
     for _ in range(5):
         page.keyboard.press("ArrowLeft")
-    assert settled_step(page) == 12
+    assert settled_step(page) == first + 12
     no_exception(page)
 
 
 def test_a_held_key_lands_on_the_right_step(page: Page, app_url):
     # holding a key: one keydown, then auto-repeated keydowns (repeat = true), one keyup
-    open_rnn(page, app_url)
+    first = open_rnn(page, app_url)
     for _ in range(40):
         page.keyboard.down("ArrowRight")
     page.keyboard.up("ArrowRight")
-    assert settled_step(page) == 40
+    assert settled_step(page) == first + 40
 
 
 def test_keys_build_on_a_click_made_in_between(page: Page, app_url):
-    open_rnn(page, app_url)
+    first = open_rnn(page, app_url)
     with rerun(page):
         page.keyboard.press("ArrowRight")
     with rerun(page):
@@ -65,16 +68,16 @@ def test_keys_build_on_a_click_made_in_between(page: Page, app_url):
     page.locator("h1").first.click()
     for _ in range(3):
         page.keyboard.press("ArrowRight")
-    assert settled_step(page) == 5
+    assert settled_step(page) == first + 5
 
 
 def test_presses_past_the_end_stop_at_the_last_step(page: Page, app_url):
-    open_rnn(page, app_url)
+    first = open_rnn(page, app_url)
     last = int(page.locator(SLIDER).get_attribute("max"))
     for _ in range(3):
         page.keyboard.press("ArrowLeft")  # already at the first step
     page.keyboard.press("ArrowRight")
-    assert settled_step(page) == 1
+    assert settled_step(page) == first + 1
     with rerun(page):
         page.locator(SLIDER).focus()
         page.keyboard.press("End")  # the slider's own key: jump to the end
@@ -86,11 +89,11 @@ def test_presses_past_the_end_stop_at_the_last_step(page: Page, app_url):
 
 
 def test_arrows_typed_in_the_text_box_do_not_step(page: Page, app_url):
-    open_rnn(page, app_url)
+    first = open_rnn(page, app_url)
     box = page.locator(".st-key-text textarea")
     box.click()
     for _ in range(3):
         box.press("ArrowRight")
     page.locator("h1").first.click()
     page.keyboard.press("ArrowRight")
-    assert settled_step(page) == 1
+    assert settled_step(page) == first + 1

@@ -159,8 +159,9 @@ def norm_curves(
         title=y_title,
         exponentformat="power",
         dtick=max(1, math.ceil((hi - lo) / 9)),
+        ticklabelstandoff=8,  # the lowest power clears the first step's tick at the corner
     )
-    fig.update_xaxes(title="time step t")
+    fig.update_xaxes(title="time step t", ticklabelstandoff=6)
     apply_layout(fig, title, height)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     return fig
