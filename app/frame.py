@@ -253,6 +253,7 @@ def projector_figure(fig):
     }
     data = [_scale_trace(trace) for trace in spec.get("data", [])]
     big = go.Figure(data=data, layout=layout)
-    big.update_xaxes(automargin=True)
-    big.update_yaxes(automargin=True)
+    # a set title standoff makes automargin push the margin for the (larger) axis title too
+    big.update_xaxes(automargin=True, title_standoff=8)
+    big.update_yaxes(automargin=True, title_standoff=8)
     return label_every_category(big)

@@ -216,7 +216,12 @@ def test_lecture_mode_puts_the_diagram_and_its_equation_first(open_page):
     assert_ok(at)
     assert "Your text" in [e.label for e in at.expander]  # the text box is folded away
     assert "cell, unit 0, step t = 1" in chart_titles(at)[0]  # the first chart: the diagram
-    # the intro comes after the step section, the equation beside the diagram
+    # the prose waits behind "Read the explanations"; once read, it comes after the step
+    intro_shown = [m.value for m in at.markdown if m.value.startswith("**What you are")]
+    assert intro_shown == []
+    at.session_state["read"] = True
+    at.run()
+    assert_ok(at)
     page = [m.value for m in at.markdown]
     intro = next(i for i, m in enumerate(page) if m.startswith("**What you are looking at.**"))
     step = next(i for i, m in enumerate(page) if m.startswith("**t = 1**"))

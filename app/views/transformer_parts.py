@@ -142,9 +142,11 @@ def head_row(weights, tokens: list[str], pos: int, layer: int, head: int, dh: in
     items = r",\ ".join(
         rf"\alpha_{{{pos},{j}}} = {num(weights[j])}\ ({char_tex(tokens[j])})" for j in top
     )
+    # two lines, so the row fits a half-width column even at lecture size
     return (
-        rf"\text{{layer {layer + 1}, head {head + 1}:}}\ \alpha_{{{pos},:}} = "
-        rf"\operatorname{{softmax}}\!\Big(\frac{{q_{{{pos}}} K^\top}}{{\sqrt{{{dh}}}}}\Big),\quad {items}"
+        rf"\begin{{gathered}}\text{{layer {layer + 1}, head {head + 1}:}}\ \alpha_{{{pos},:}} = "
+        rf"\operatorname{{softmax}}\!\Big(\frac{{q_{{{pos}}} K^\top}}{{\sqrt{{{dh}}}}}\Big)"
+        rf"\\ {items}\end{{gathered}}"
     )
 
 
