@@ -30,7 +30,8 @@ def test_home_lists_the_labs(page: Page, app_url):
 
 
 @pytest.mark.parametrize(
-    "slug,heatmap,first", [("rnn", "rnn_heat_0", 1)]  # gates: test_browser_gates
+    "slug,heatmap,first",
+    [("rnn", "rnn_heat_0", 1)],  # gates: test_browser_gates
 )
 def test_next_moves_the_step_marker(page: Page, app_url, slug, heatmap, first):
     # the RNN page counts x_1 … x_T (first = 1)

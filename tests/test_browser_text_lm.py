@@ -21,7 +21,9 @@ def test_text_lab_renders_and_switches_level(page: Page, app_url):
     with rerun(page):
         page.locator(".st-key-text_level button").filter(has_text="char").click()
     expect(page).to_have_url(re.compile(r"text_level=char"))
-    expect(page.get_by_text("Frequency vs rank (char level: every character, space included)")).to_be_visible()
+    expect(
+        page.get_by_text("Frequency vs rank (char level: every character, space included)")
+    ).to_be_visible()
     with rerun(page):
         page.locator(".st-key-text_part_mode button").filter(has_text="random").click()
     expect(page.get_by_text("Random partitioning", exact=False)).to_be_visible()
@@ -57,7 +59,9 @@ def test_text_lab_survives_clearing_the_text_and_typing_again(page: Page, app_ur
             box.fill(text)
             box.press("Control+Enter")
         no_exception(page)
-    expect(page.get_by_text("Frequency vs rank (word level: words only, punctuation marks left out)")).to_be_visible()
+    expect(
+        page.get_by_text("Frequency vs rank (word level: words only, punctuation marks left out)")
+    ).to_be_visible()
     thumb = page.locator(".st-key-text_n_tokens [data-testid='stSliderThumbValue']")
     expect(thumb).to_have_text("120")  # where it was, not the slider's minimum
 

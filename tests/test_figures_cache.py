@@ -11,13 +11,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 
+import numpy as np
 import plotly.graph_objects as go
 import pytest
 import streamlit as st
 from streamlit.runtime.caching import cache_resource_api
 
-from app import figcache
-from app.views import attention_parts, gates_parts, transformer_parts
+from app.views import attention_parts, gates_parts, rnn_parts, transformer_parts
 
 TEXT = "the time machine"
 # source, text, D, d_k, seed, positions, scale, causal, head
@@ -53,11 +53,11 @@ def assert_fresh(read) -> None:
 @pytest.mark.parametrize(
     "read",
     [
-        lambda: figcache.hidden_heatmap("rnn", True, TEXT, step=2),
+        lambda: rnn_parts.heatmap("rnn", True, TEXT, 2)[0],
         lambda: gates_parts.gate_heatmap("lstm", True, TEXT, "forget"),
-        lambda: figcache.unrolled("rnn", True, TEXT, 3, 1, False),
-        lambda: figcache.topk("rnn", True, TEXT, 3, None),
-        lambda: figcache.trajectory("rnn", True, TEXT, 3),
+        lambda: rnn_parts.unrolled("rnn", True, TEXT, 3, 1, False),
+        lambda: rnn_parts.topk("rnn", True, TEXT, 3),
+        lambda: rnn_parts.trajectory("rnn", True, TEXT, 3),
         lambda: gates_parts.unit_figures("lstm", True, TEXT, 0, 2)[0],
         lambda: gates_parts.unit_figures("lstm", True, TEXT, 0, 2)[1],
         lambda: gates_parts.unit_figures("lstm", True, TEXT, 0, 2)[2],
@@ -114,9 +114,12 @@ def is_frozen_figure(value) -> bool:
 
 
 def immutable(value) -> bool:
-    """None, numbers, strings, frozen figures, and tuples / frozen dataclasses of them."""
+    """None, numbers, strings, frozen figures, read-only arrays, and tuples / frozen
+    dataclasses of them."""
     if value is None or isinstance(value, int | float | str) or is_frozen_figure(value):
         return True
+    if isinstance(value, np.ndarray):
+        return not value.flags.writeable
     if isinstance(value, tuple):
         return all(immutable(item) for item in value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -127,12 +130,12 @@ def immutable(value) -> bool:
 
 
 def test_every_value_the_step_through_figures_cache_is_immutable():
-    """Every function of app/figcache.py and the Gates lab's caches, read once; then what
-    st.cache_resource holds."""
-    figcache.hidden_heatmap("rnn", True, TEXT, step=2)
-    figcache.unrolled("rnn", True, TEXT, 3, 1, False)
-    figcache.topk("rnn", True, TEXT, 3, None)
-    figcache.trajectory("rnn", True, TEXT, 3)
+    """Every cache of the RNN and Gates labs (app/views/rnn_parts.py, gates_parts.py),
+    read once; then what st.cache_resource holds."""
+    rnn_parts.heatmap("rnn", True, TEXT, 2)
+    rnn_parts.unrolled("rnn", True, TEXT, 3, 1, False)
+    rnn_parts.topk("rnn", True, TEXT, 3)
+    rnn_parts.trajectory("rnn", True, TEXT, 3)
     gates_parts.gate_heatmap("lstm", True, TEXT, "forget")
     gates_parts.unit_figures("gru", True, TEXT, 0, 2)  # a GRU: no cell-state figure (None)
     gates_parts.saturation("lstm", True, TEXT, "forget", "saturation")
@@ -144,7 +147,7 @@ def test_every_value_the_step_through_figures_cache_is_immutable():
     held = {}
     for by_function in caches.values():
         for cache in by_function.values():
-            if cache.display_name.startswith(("app.figcache.", "app.views.gates_parts.")):
+            if cache.display_name.startswith(("app.views.rnn_parts.", "app.views.gates_parts.")):
                 with cache._mem_cache_lock:
                     held[cache.display_name] = [r.value for r in cache._mem_cache.values()]
     assert len(held) == 11, sorted(held)

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from app import controls, equations, frame, lesson, loaders, quiz, share, stepper, tour
+from app import controls, frame, lesson, loaders, quiz, share, stepper, tour
 from app.urlstate import BOUND
 from app.views import gates_parts as parts
 from app.views.gates_parts import CELLS, FIRST
-from seqviz import cell_step, recurrent, units
+from seqviz import cell_step, gates_tex, recurrent, units
 from seqviz.figures.style import GATE_LABELS, GATE_NAMES
 
 FEATURES = list(units.text_features(["a"]))  # "is a space", "is a vowel", ...
@@ -94,7 +94,7 @@ def show_step(t: int) -> None:
     with st.expander(
         f"Every gate equation for unit {s.unit} at t = {s.shown_t}", expanded=not lecture
     ):
-        for line in equations.gate_lines(cell, layer, t, int(unit)):
+        for line in gates_tex.gate_lines(cell, layer, t, int(unit)):
             st.latex(line)
         lesson.how_to_read(
             "each gate adds its input part, recurrent part and two biases, then σ squashes "
@@ -194,7 +194,7 @@ for col, gate in zip(st.columns(len(sigmoid_gates)), sigmoid_gates, strict=True)
 if cell == "gru":
     lesson.more("PyTorch's GRU vs the textbook GRU", "gru_pytorch", expanded=True)
 with st.expander("The equations PyTorch uses"):
-    for line in equations.GATE_FORMULAS[cell]:
+    for line in gates_tex.GATE_FORMULAS[cell]:
         st.latex(line)
 lesson.show_code(
     recurrent._run_direction,

@@ -6,7 +6,7 @@ t = i + 1 (``rnn_parts.FIRST``).
 
 import streamlit as st
 
-from app import controls, figcache, frame, lesson, loaders, quiz, share, stepper, tour
+from app import controls, frame, lesson, loaders, quiz, share, stepper, tour
 from app.urlstate import BOUND
 from app.views import rnn_parts as parts
 from seqviz import recurrent
@@ -171,7 +171,7 @@ def show_prediction(i: int) -> None:
     if bidirectional:
         st.subheader("Fill in the blank at t")
         lesson.chart(
-            figcache.topk(name, trained, text, i, title=None),
+            parts.topk(name, trained, text, i),
             key="rnn_topk",
             how=r"the model guesses $x_t$ from $\overrightarrow{h}_{t-1}$ (everything left of it) "
             r"and $\overleftarrow{h}_{t+1}$ (everything right of it): neither has read $x_t$; "
@@ -181,7 +181,7 @@ def show_prediction(i: int) -> None:
     st.subheader("What comes next?")
     st.latex(parts.next_char(reading.probs, vocab, i))
     lesson.chart(
-        figcache.topk(name, trained, text, i, title=None),
+        parts.topk(name, trained, text, i),
         key="rnn_topk",
         how="bar length is the probability the model gives each character $x_{t+1}$ after "
         "reading $x_1 … x_t$; the accent bar is the character that really comes next.",

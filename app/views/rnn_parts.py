@@ -14,7 +14,7 @@ import torch
 
 from app import loaders, share
 from seqviz import unit_order
-from seqviz.figures import projection, unrolling
+from seqviz.figures import predictions, projection, unrolling
 from seqviz.figures import recurrent as rfigs
 from seqviz.figures.overlay import freeze
 from seqviz.latex import char as char_tex
@@ -94,6 +94,24 @@ def _trajectory(name: str, trained: bool, text: str, i: int) -> dict:
 def trajectory(name: str, trained: bool, text: str, i: int) -> go.Figure:
     """The PCA path of h_1 … h_{i+1}, older points fading, the newest labelled."""
     return go.Figure(_trajectory(name, trained, text, i), _validate=False)
+
+
+@st.cache_resource(**_STEP_CACHE)
+def _topk(name: str, trained: bool, text: str, i: int) -> dict:
+    reading = loaders.read(name, trained, text)
+    tokens = reading.encoded.tokens
+    if reading.model.config.objective == "blank":
+        actual = tokens[i]
+    else:
+        actual = tokens[i + 1] if i + 1 < len(tokens) else None
+    return freeze(
+        predictions.topk_bar(reading.probs[i], reading.model.vocab.idx_to_token, k=5, actual=actual)
+    )
+
+
+def topk(name: str, trained: bool, text: str, i: int) -> go.Figure:
+    """Top-5 guesses after row i; the accent bar is the true next (or blanked) character."""
+    return go.Figure(_topk(name, trained, text, i), _validate=False)
 
 
 UNROLLED_TITLE = "The RNN unrolled over time"
