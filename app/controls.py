@@ -60,20 +60,24 @@ def choose(where, widget: str, label: str, options, *, key: str, default, **kwar
 
 
 def _refuse_unknown_choice(key: str, options, format_func, default) -> None:
-    """A link's value that is none of the options (nor their labels) gives way to the
-    default before the widget reads it, instead of a control with nothing selected.
-    (The frame's link note then names the control.)"""
+    """Settle a link's value before the widget reads it. The URL of a bound choice holds
+    its label; a value or label spelled otherwise (``?tf_weights=untrained``, ``CHAR``) is
+    that option, set directly. A value that is none of them gives way to the default,
+    instead of a control with nothing selected (the frame's link note then names it)."""
     asked = st.query_params.get(key)
     if asked is None or key in st.session_state:
         return  # no link value, or the widget already holds its own
-    spellings = {str(o).lower() for o in options} | {str(format_func(o)).lower() for o in options}
-    if asked.strip().lower() in spellings:
-        return
+    spelled = {str(o).lower(): o for o in options} | {
+        str(format_func(o)).lower(): o for o in options
+    }
+    option = spelled.get(asked.strip().lower(), default)
+    if option in options and asked == str(format_func(option)):
+        return  # the label itself: the widget takes it from the URL
     try:
         del st.query_params[key]
     except StreamlitAPIException:
         return  # bound already: the widget keeps its value
-    st.session_state[key] = default
+    st.session_state[key] = option  # the option asked for, or the default (then noted)
 
 
 def _set(key: str, value) -> None:
@@ -87,16 +91,16 @@ def set_text(text: str, key: str = "text") -> None:
 
 def model_choice(key: str = "model") -> bool:
     """Trained or untrained weights; returns True for the trained ones."""
-    start_value(key, "trained")
-    choice = st.segmented_control(
+    choice = choose(
+        st,
+        "segmented_control",
         "Weights",
-        options=MODELS,
-        format_func=str.capitalize,  # the URL holds the label: ?model=Untrained
-        required=True,
+        MODELS,
         key=key,
+        default="trained",
+        format_func=str.capitalize,  # the URL holds the label: ?model=Untrained
         help="Trained: weights learned from The Time Machine. Untrained: the same network with "
         "random initial weights. Compare them on the same text.",
-        **BOUND,
     )
     remember(key, choice)
     return choice == "trained"

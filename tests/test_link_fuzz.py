@@ -138,3 +138,21 @@ def test_a_clamped_link_value_goes_to_the_nearest_end_and_says_so(app_caches):
     assert at.slider(key="grad_radius").value == 3.0
     assert "**grad_radius**: out of range 0.1–3.0 — set to 3.0." in shown(at)
     assert at.query_params["grad_radius"] == "3.0"
+
+
+@pytest.mark.parametrize(
+    "page,key,asked,value",
+    [
+        ("views/transformer.py", "tf_weights", "untrained", "untrained"),
+        ("views/transformer.py", "tf_weights", "UNTRAINED", "untrained"),
+        ("views/rnn.py", "model", "UNTRAINED", "untrained"),
+        ("views/text.py", "text_level", "CHAR", "char"),
+    ],
+)
+def test_a_choice_spelled_in_another_case_is_taken_without_a_note(
+    page, key, asked, value, app_caches
+):
+    at = open_with(page, {key: asked})
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state[key] == value
+    assert "could not be used as given" not in shown(at)
