@@ -191,8 +191,33 @@ def open_lecture(
     settled(page, ready)
 
 
+# On the first screen: chart text (tick labels, axis titles) that falls outside its
+# chart's box is cut off, and a display equation wider than its column is cut off too
+# (KaTeX scrolls it sideways; the back rows of a lecture hall see half a formula).
+CUT_OFF = """(height) => {
+  const cut = [];
+  for (const chart of document.querySelectorAll(".stMainBlockContainer .stPlotlyChart")) {
+    const c = chart.getBoundingClientRect();
+    if (!chart.offsetParent || c.top >= height) continue;
+    for (const el of chart.querySelectorAll(".xtick text, .ytick text, .g-xtitle text, .g-ytitle text")) {
+      const r = el.getBoundingClientRect();
+      if (!r.width || r.top >= height) continue;
+      if (r.left < c.left - 1 || r.right > c.right + 1)
+        cut.push("chart text '" + el.textContent + "' outside its chart");
+    }
+  }
+  for (const eq of document.querySelectorAll(".stMainBlockContainer .katex-display")) {
+    const r = eq.getBoundingClientRect();
+    if (!eq.offsetParent || r.top >= height) continue;
+    if (eq.scrollWidth > eq.clientWidth + 2)
+      cut.push("equation wider than its column: " + eq.textContent.slice(0, 40));
+  }
+  return cut;
+}"""
+
+
 @pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.url_path)
-def test_main_chart_on_first_screen_and_no_text_overlaps(page: Page, app_url, lab):
+def test_main_chart_on_first_screen_no_text_overlaps_or_cut_off(page: Page, app_url, lab):
     open_lecture(page, app_url, lab.url_path, ready=f".st-key-{lab.main_chart}")
     no_exception(page)
     top = page.evaluate(
@@ -205,6 +230,7 @@ def test_main_chart_on_first_screen_and_no_text_overlaps(page: Page, app_url, la
         f"main chart {lab.main_chart!r} starts at y = {top:.0f} px (first screen: < {HEIGHT}); "
         f"overlapping text: {overlaps[:8]}"
     )
+    assert page.evaluate(CUT_OFF, HEIGHT) == []  # nothing on the first screen is cut off
 
 
 SIZES = """() => {
@@ -241,34 +267,3 @@ def test_slider_values_clear_their_thumbs(page: Page, app_url):
     assert thumbs
     for text_bottom, thumb_top in thumbs:
         assert text_bottom <= thumb_top + SLACK
-
-
-# On the first screen: chart text (tick labels, axis titles) that falls outside its
-# chart's box is cut off, and a display equation wider than its column is cut off too
-# (KaTeX scrolls it sideways; the back rows of a lecture hall see half a formula).
-CUT_OFF = """(height) => {
-  const cut = [];
-  for (const chart of document.querySelectorAll(".stMainBlockContainer .stPlotlyChart")) {
-    const c = chart.getBoundingClientRect();
-    if (!chart.offsetParent || c.top >= height) continue;
-    for (const el of chart.querySelectorAll(".xtick text, .ytick text, .g-xtitle text, .g-ytitle text")) {
-      const r = el.getBoundingClientRect();
-      if (!r.width || r.top >= height) continue;
-      if (r.left < c.left - 1 || r.right > c.right + 1)
-        cut.push("chart text '" + el.textContent + "' outside its chart");
-    }
-  }
-  for (const eq of document.querySelectorAll(".stMainBlockContainer .katex-display")) {
-    const r = eq.getBoundingClientRect();
-    if (!eq.offsetParent || r.top >= height) continue;
-    if (eq.scrollWidth > eq.clientWidth + 2)
-      cut.push("equation wider than its column: " + eq.textContent.slice(0, 40));
-  }
-  return cut;
-}"""
-
-
-@pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.url_path)
-def test_nothing_on_the_first_screen_is_cut_off(page: Page, app_url, lab):
-    open_lecture(page, app_url, lab.url_path, ready=f".st-key-{lab.main_chart}")
-    assert page.evaluate(CUT_OFF, HEIGHT) == []
