@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import urlstate
+from app import stepview, urlstate
 
 DEFAULT_HIDEABLE = ("text", "model", "unit", "step", "sidebar")
 
@@ -30,6 +30,7 @@ DEFAULT_HIDEABLE = ("text", "model", "unit", "step", "sidebar")
 def link_to_view(hide: Sequence[str] = ()) -> str:
     """The URL of this page with the current view's query parameters (and hide flags)."""
     params = {k: st.query_params.get(k) for k in st.query_params}
+    params.update({k: str(t) for k, t in stepview.current_steps().items()})
     params.pop("hide", None)
     names = [k for k in hide if urlstate.KEY_PATTERN.match(k)]
     if names:

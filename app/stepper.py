@@ -159,8 +159,9 @@ def _step_fragment(
             st.rerun(scope="app")
         st.session_state[key] = st.session_state.get(key, first - 1) + 1
 
+    # Play is the widest: it also shows its "Space" key
     prev_col, next_col, play_col, slider_col = st.columns(
-        [2, 2, 1.4, 4], vertical_alignment="bottom"
+        [2, 1.7, 2.3, 4], vertical_alignment="bottom"
     )
     prev_col.button(
         "Previous",
@@ -182,19 +183,7 @@ def _step_fragment(
         disabled=st.session_state[key] >= last,
         help=f"Go to the next {item} (→ Right arrow).",
     )
-    if play_col.button(
-        "Pause" if playing else "Play",
-        key=f"{key}_play",
-        width="stretch",
-        icon=":material/pause:" if playing else ":material/play_arrow:",
-        type="primary" if playing else "secondary",
-        on_click=_set_playing,
-        args=(key, n_steps, not playing, first),
-        shortcut="Space",
-        help="Play / pause (Space).",
-    ):
-        st.rerun(scope="app")  # (re)declare the fragment with / without its timer
-    with play_col:
+    with play_col:  # above the Play button: the columns align at the bottom
         _keys(
             key=f"{key}_keys",
             data={
@@ -207,6 +196,18 @@ def _step_fragment(
             on_target_change=lambda: _jump(key, n_steps, first),
             height=0,
         )
+    if play_col.button(
+        "Pause" if playing else "Play",
+        key=f"{key}_play",
+        width="stretch",
+        icon=":material/pause:" if playing else ":material/play_arrow:",
+        type="primary" if playing else "secondary",
+        on_click=_set_playing,
+        args=(key, n_steps, not playing, first),
+        shortcut="Space",
+        help="Play / pause (Space).",
+    ):
+        st.rerun(scope="app")  # (re)declare the fragment with / without its timer
     if n_steps > 1:
         slider_col.slider(
             f"{axis} {symbol}",

@@ -52,7 +52,9 @@ def rss_mib(pid: int) -> float:
         p = pids.pop()
         try:
             status = Path(f"/proc/{p}/status").read_text()
-            total += int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1])
+            total += int(
+                next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]
+            )
             children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
         except (FileNotFoundError, ProcessLookupError, StopIteration):
             continue
@@ -63,9 +65,10 @@ def rss_mib(pid: int) -> float:
 def server_pid(port: int) -> int:
     """The process listening on the app's port (the streamlit server)."""
     inode = None
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:] + Path(
-        "/proc/net/tcp6"
-    ).read_text().splitlines()[1:]:
+    for line in (
+        Path("/proc/net/tcp").read_text().splitlines()[1:]
+        + Path("/proc/net/tcp6").read_text().splitlines()[1:]
+    ):
         fields = line.split()
         if int(fields[1].split(":")[1], 16) == port and fields[3] == "0A":  # LISTEN
             inode = fields[9]

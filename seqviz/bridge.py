@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from seqviz import gradients, training
+from seqviz import gradients, resume, training
 from seqviz.transformer import TinyTransformer, TransformerConfig
 
 SYMBOLS = "abcdefgh"
@@ -142,9 +142,12 @@ def _answer_logits(model: nn.Module, inputs: Tensor, n: int) -> Tensor:
     return model(inputs)[:, n - 1 : 2 * n - 1]
 
 
-def _problems(config: BridgeConfig) -> Iterator[tuple[Tensor, Tensor]]:
+def _problems(
+    config: BridgeConfig, gen: torch.Generator | None = None
+) -> Iterator[tuple[Tensor, Tensor]]:
     """Fresh random problems for every step, from a generator seeded with the config."""
-    gen = torch.Generator().manual_seed(config.seed + 1)
+    if gen is None:
+        gen = torch.Generator().manual_seed(config.seed + 1)
     while True:
         yield make_batch(config, config.batch_size, gen)
 
@@ -159,15 +162,21 @@ def _answer_loss(config: BridgeConfig):
     return loss_fn
 
 
-def trainer(model: nn.Module, config: BridgeConfig, label: str = "") -> training.Trainer:
+def trainer(
+    model: nn.Module,
+    config: BridgeConfig,
+    label: str = "",
+    generator: torch.Generator | None = None,
+) -> training.Trainer:
     """A resumable run for one solver: Adam on fresh random problems every step, the
     loss on the answer only. ``trainer.run(...)`` trains in pieces (the model is left in
-    eval mode after each); gradients stay on until the caller turns them off."""
+    eval mode after each); gradients stay on until the caller turns them off.
+    ``generator`` draws the problems (default: one seeded with ``config.seed + 1``)."""
     model.requires_grad_(True)
     return training.Trainer(
         model,
         _answer_loss(config),
-        _problems(config),
+        _problems(config, generator),
         torch.optim.Adam(model.parameters(), lr=config.lr),
         clip=config.clip,
         total=config.steps,
@@ -231,6 +240,52 @@ def train_pair(config: BridgeConfig, callback: training.Callback | None = None) 
     pair = untrained_pair(config)
     for label, model in (("LSTM", pair.lstm), ("Transformer", pair.transformer)):
         train_model(model.requires_grad_(True), config, callback, label)
+    return pair
+
+
+SOLVERS = (("lstm", "LSTM"), ("transformer", "Transformer"))  # state key, label; training order
+
+
+def fit(
+    config: BridgeConfig,
+    state: dict | None,
+    *,
+    max_seconds: float,
+    stop: training.StopWhen | None = None,
+    callback: training.Callback | None = None,
+) -> dict:
+    """Train the pair as :func:`train_pair` does (the LSTM, then the Transformer), for at
+    most ``max_seconds`` of training in this call, continuing ``state`` (None: start).
+
+    Returns:
+        ``{"lstm": ..., "transformer": ...}`` (each :func:`seqviz.resume.trainer_state`
+        with its problem generator), ``"step"`` (both models' steps) and ``"done"``.
+    """
+    pair = untrained_pair(config)
+    runs = {}
+    for name, label in SOLVERS:
+        gen = torch.Generator().manual_seed(config.seed + 1)
+        runs[name] = (trainer(getattr(pair, name), config, label, gen), gen)
+        if state is not None:
+            resume.load_trainer_state(runs[name][0], state[name], gen)
+    spent = lambda: sum(t.history.seconds for t, _ in runs.values())  # noqa: E731
+    at_start = spent()
+    for t, _ in runs.values():
+        left = max_seconds - (spent() - at_start)
+        if t.done:
+            continue
+        if left <= 0 or t.run(max_seconds=left, callback=callback, stop=stop) == "stopped":
+            break
+    done = all(t.done for t, _ in runs.values())
+    result = {name: resume.trainer_state(t, gen) for name, (t, gen) in runs.items()}
+    return result | {"step": sum(t.history.step for t, _ in runs.values()), "done": done}
+
+
+def pair_of(config: BridgeConfig, state: dict) -> Pair:
+    """The pair a :func:`fit` state holds (eval mode, gradients off)."""
+    pair = untrained_pair(config)
+    for name, _ in SOLVERS:
+        getattr(pair, name).load_state_dict(state[name]["model"])
     return pair
 
 

@@ -31,11 +31,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from seqviz import training
+from seqviz import lm, resume, training
 from seqviz.batching import MODES, batches, partition, random_windows, sequential_batches
 from seqviz.charlm import CharConfig, CharModel, State
 from seqviz.lm import perplexity
-from seqviz.text import Vocab, heldout_split, tokenize
+from seqviz.text import Vocab, heldout_split, load_time_machine, tokenize
+
+STARTS = ("scratch", "pretrained")
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,14 @@ class LMConfig:
     clip: float = 1.0  # θ, max global gradient norm
     mode: str = "sequential"  # "sequential" (state carried) | "random" (state reset)
     seed: int = 0  # initialisation, offsets and shuffles
+    start: str = "scratch"  # "scratch" | "pretrained" (the checkpoint of this kind, H = 128)
+    eval_every: int = 250  # steps between held-out perplexities and samples (:func:`fit`)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
+        if self.start not in STARTS:
+            raise ValueError(f"start must be one of {STARTS}, not {self.start!r}")
 
     def char_config(self) -> CharConfig:
         return CharConfig(
@@ -105,6 +111,7 @@ class Trainer:
         if partition(len(self.corpus), B, T, config.mode).num_batches == 0:
             raise ValueError(f"the text is too short for one minibatch of {B} x {T} characters")
         self.epoch = 0  # epochs started
+        self.index = 0  # minibatches read in the current epoch
         self.batch: tuple[Tensor, Tensor] | None = None  # the last minibatch read, X and Y (B, T)
         self.state: State | None = None  # the state carried to the next minibatch
         self.loop = training.Trainer(
@@ -131,14 +138,25 @@ class Trainer:
         return list(batches(self.corpus, part))
 
     def _minibatches(self) -> Iterator[tuple[Tensor, Tensor]]:
-        """Epoch after epoch of minibatches; every epoch starts from a zero state."""
+        """Epoch after epoch of minibatches; every epoch starts from a zero state.
+
+        Reads on from ``(self.epoch, self.index)``, so a trainer whose position was
+        restored (:meth:`load_state_dict`) continues inside the same epoch."""
+        epoch = None
         while True:
-            epoch = self._epoch_batches()
-            if not epoch:
-                raise ValueError("the text is too short for one minibatch at this epoch's offset")
-            self.epoch += 1
-            self.state = None
-            yield from epoch
+            if epoch is None and self.epoch > 0:  # restored mid-epoch: rebuild that epoch
+                self.epoch -= 1
+                epoch = self._epoch_batches()
+                self.epoch += 1
+            if epoch is None or self.index >= len(epoch):
+                epoch = self._epoch_batches()
+                if not epoch:
+                    raise ValueError(
+                        "the text is too short for one minibatch at this epoch's offset"
+                    )
+                self.epoch, self.index, self.state = self.epoch + 1, 0, None
+            self.index += 1
+            yield epoch[self.index - 1]
 
     def loss(self, model: CharModel, batch: tuple[Tensor, Tensor]) -> Tensor:
         """The mean cross-entropy of one minibatch, reading on from the carried state."""
@@ -176,6 +194,17 @@ class Trainer:
     def evaluate(self) -> float:
         """Held-out perplexity now (recorded in the history)."""
         return self.loop.evaluate()
+
+    def state_dict(self) -> dict:
+        """Everything the next step depends on, as picklable data (see :mod:`seqviz.resume`)."""
+        state = resume.trainer_state(self.loop)
+        state.update(epoch=self.epoch, index=self.index, carried=detach(self.state))
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        """Continue from a :meth:`state_dict` (of a trainer built with the same config)."""
+        resume.load_trainer_state(self.loop, state)
+        self.epoch, self.index, self.state = state["epoch"], state["index"], state["carried"]
 
     def snapshot(self) -> CharModel:
         """A frozen copy of the model as it is now (eval mode, no gradients)."""
@@ -229,3 +258,70 @@ def train(
     )
     trainer.run(callback=callback, eval_every=eval_every)
     return model, trainer.history
+
+
+# --- the lab's live training, as a job: fit(config, state) -> state ---------------------
+
+SAMPLE_PROMPT = "the "  # every sample of :func:`fit` continues this prompt
+
+
+def fit(
+    config: LMConfig,
+    state: dict | None,
+    *,
+    max_seconds: float,
+    stop: training.StopWhen | None = None,
+    callback: training.Callback | None = None,
+) -> dict:
+    """Train the Language-model lab's model on The Time Machine for ``max_seconds``.
+
+    Continues ``state`` (what the last call returned; None starts from scratch or from
+    the pretrained checkpoint of ``config.kind``, as ``config.start`` says). Held-out
+    perplexity and a sample (100 characters after "the ", τ = 0.8, seed = the step)
+    every ``config.eval_every`` steps and where the call ends. Open-ended: never "done".
+
+    Returns:
+        The run as data: the :meth:`Trainer.state_dict` plus ``"samples"`` [(step,
+        text)], ``"step"`` and ``"done"`` (False).
+    """
+    from seqviz import checkpoints  # it imports this module
+
+    text = load_time_machine()
+    start = checkpoints.load(config.kind) if config.start == "pretrained" else None
+    trainer = Trainer(config, text, start_from=start)
+    samples = []
+    if state is not None:
+        trainer.load_state_dict(state)
+        samples = list(state["samples"])
+    h = trainer.history
+    at_start = h.seconds
+
+    def measure() -> None:
+        trainer.evaluate()
+        sample = lm.generate(trainer.model, SAMPLE_PROMPT, 100, temperature=0.8, seed=h.step)
+        samples.append((h.step, sample))
+
+    while (left := resume.seconds_left(at_start, h, max_seconds)) > 0:
+        to_eval = config.eval_every - h.step % config.eval_every
+        outcome = trainer.loop.run(to_eval, left, callback, stop)
+        if outcome == "max_steps":
+            measure()
+        else:
+            break
+    if h.step and (not h.eval_steps or h.eval_steps[-1] != h.step):
+        measure()
+    trainer.model.eval()
+    return trainer.state_dict() | {"samples": samples, "step": h.step, "done": False}
+
+
+def model_of(config: LMConfig, state: dict) -> CharModel:
+    """The model a :func:`fit` state holds (eval mode, gradients off)."""
+    from seqviz import checkpoints  # it imports this module
+
+    vocab = Vocab(tokenize(load_time_machine(), "char"))
+    if config.start == "pretrained":
+        model = copy.deepcopy(checkpoints.load(config.kind))
+    else:
+        model = CharModel(config.char_config(), vocab)
+    model.load_state_dict(state["model"])
+    return model.eval().requires_grad_(False)

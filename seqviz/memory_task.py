@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from seqviz import training
+from seqviz import resume, training
 from seqviz.gradients import backprop
 from seqviz.initialisation import build
 
@@ -132,9 +132,12 @@ def accuracy(model: MemoryModel, x: Tensor, y: Tensor) -> float:
     return float((model(x).argmax(-1) == y).float().mean())
 
 
-def _batches(config: MemoryConfig) -> Iterator[tuple[Tensor, Tensor]]:
+def _batches(
+    config: MemoryConfig, data: torch.Generator | None = None
+) -> Iterator[tuple[Tensor, Tensor]]:
     """Fresh sequences for every step: the same stream for every kind of model."""
-    data = torch.Generator().manual_seed(config.seed + 1)
+    if data is None:
+        data = torch.Generator().manual_seed(config.seed + 1)
     while True:
         yield make_batch(config, config.batch_size, data)
 
@@ -145,9 +148,11 @@ def _loss(model: MemoryModel, batch: tuple[Tensor, Tensor]) -> Tensor:
     return F.cross_entropy(model(x), y)
 
 
-def _trainer(kind: str, config: MemoryConfig) -> training.Trainer:
-    """A fresh model of this kind and its trainer: Adam on fresh batches, the same data
-    for every kind, held-out accuracy as the evaluation."""
+def _trainer(
+    kind: str, config: MemoryConfig, data: torch.Generator | None = None
+) -> training.Trainer:
+    """A fresh model of this kind and its trainer: Adam on fresh batches (drawn from
+    ``data``), the same data for every kind, held-out accuracy as the evaluation."""
     model = MemoryModel(kind, config)
     x_eval, y_eval = make_batch(
         config, config.eval_size, torch.Generator().manual_seed(config.seed + 2)
@@ -155,7 +160,7 @@ def _trainer(kind: str, config: MemoryConfig) -> training.Trainer:
     return training.Trainer(
         model,
         _loss,
-        _batches(config),
+        _batches(config, data),
         torch.optim.Adam(model.parameters(), lr=config.lr),
         clip=config.clip,
         evaluate=lambda m: accuracy(m, x_eval, y_eval),
@@ -200,8 +205,21 @@ class SideBySide:
 
     def __init__(self, config: MemoryConfig, kinds: tuple[str, ...] = KINDS) -> None:
         self.config = config
-        self.trainers = {kind: _trainer(kind, config) for kind in kinds}
+        # each model's own stream of batches (the same seed: the same data for every kind)
+        self.generators = {k: torch.Generator().manual_seed(config.seed + 1) for k in kinds}
+        self.trainers = {k: _trainer(k, config, self.generators[k]) for k in kinds}
         self.rounds = training.History()  # one entry per round (its time, the mean loss)
+
+    def state_dict(self) -> dict:
+        """Every model's run (:mod:`seqviz.resume`) and the rounds, as picklable data."""
+        state = {k: resume.trainer_state(t, self.generators[k]) for k, t in self.trainers.items()}
+        return state | {"rounds": self.rounds.copy()}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Continue from a :meth:`state_dict` of the same config and kinds."""
+        for kind, trainer in self.trainers.items():
+            resume.load_trainer_state(trainer, state[kind], self.generators[kind])
+        self.rounds = state["rounds"].copy()
 
     @property
     def step(self) -> int:
@@ -250,6 +268,34 @@ class SideBySide:
             kind: MemoryRun(kind=kind, history=t.history.copy(), model=t.model)
             for kind, t in self.trainers.items()
         }
+
+
+def fit(
+    config: MemoryConfig,
+    state: dict | None,
+    *,
+    max_seconds: float,
+    stop: training.StopWhen | None = None,
+    callback: training.Callback | None = None,
+) -> dict:
+    """The RNN, GRU and LSTM trained side by side (:class:`SideBySide`) for at most
+    ``max_seconds`` of training, continuing ``state`` (None: start).
+
+    Returns:
+        :meth:`SideBySide.state_dict` plus ``"step"`` (rounds) and ``"done"``.
+    """
+    together = SideBySide(config)
+    if state is not None:
+        together.load_state_dict(state)
+    together.run(max_seconds=max_seconds, stop=stop, callback=callback)
+    return together.state_dict() | {"step": together.step, "done": together.done}
+
+
+def side_by_side(config: MemoryConfig, state: dict) -> SideBySide:
+    """The models a :func:`fit` state holds, to look at (and to train on in-process)."""
+    together = SideBySide(config)
+    together.load_state_dict(state)
+    return together
 
 
 def example(config: MemoryConfig, seed: int | None = None) -> tuple[Tensor, int]:

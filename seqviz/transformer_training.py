@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import torch
 
-from seqviz import training
+from seqviz import resume, training
 from seqviz.batching import random_windows
 from seqviz.lm import perplexity
-from seqviz.text import Vocab, heldout_split, tokenize
+from seqviz.text import Vocab, heldout_split, load_time_machine, tokenize
 from seqviz.transformer import TinyTransformer, TransformerConfig
 from seqviz.transformer_lm import CharLM
 
@@ -63,14 +63,17 @@ def untrained(config: TrainConfig, vocab: Vocab) -> CharLM:
     return CharLM(model, vocab, config)
 
 
-def trainer(config: TrainConfig, text: str) -> tuple[CharLM, training.Trainer]:
+def trainer(
+    config: TrainConfig, text: str, generator: torch.Generator | None = None
+) -> tuple[CharLM, training.Trainer]:
     """A resumable training run: the model and its :class:`~seqviz.training.Trainer`.
 
     AdamW on random windows of the first 90% of ``text``, cosine learning rate with
     warm-up, held-out perplexity on the last 10%. Reproducible: the initialisation and
     the windows come from generators seeded with ``config.seed``. Run it in pieces
     (``trainer.run(max_seconds=...)``) to draw progress or stop between them; the model
-    is left in eval mode after each piece.
+    is left in eval mode after each piece. ``generator`` draws the windows (default: a new
+    one seeded with ``config.seed + 1``; pass one to save and restore its state).
     """
     vocab = Vocab(tokenize(text, "char"))
     lm = untrained(config, vocab)
@@ -86,7 +89,8 @@ def trainer(config: TrainConfig, text: str) -> tuple[CharLM, training.Trainer]:
         ],
         lr=config.lr,
     )
-    generator = torch.Generator().manual_seed(config.seed + 1)
+    if generator is None:
+        generator = torch.Generator().manual_seed(config.seed + 1)
     run = training.Trainer(
         model,
         lambda _model, windows: lm.loss(windows),  # windows (B, T + 1)
@@ -120,3 +124,42 @@ def train(
     run.run(callback=callback, eval_every=eval_every)
     lm.model.requires_grad_(False)
     return lm, run.history
+
+
+def fit(
+    config: TrainConfig,
+    state: dict | None,
+    *,
+    max_seconds: float,
+    stop: training.StopWhen | None = None,
+    callback: training.Callback | None = None,
+) -> dict:
+    """The Transformer lab's live training on The Time Machine, resumable in pieces.
+
+    Continues ``state`` (what the last call returned; None: a new model from
+    ``config.seed``) for at most ``max_seconds`` of training, up to ``config.steps`` in
+    all. Held-out perplexity every ``config.steps // 4`` steps, at the end, and where the
+    call stops. Pieces end with the weights of one uninterrupted run (one thread).
+
+    Returns:
+        The run as data (:func:`seqviz.resume.trainer_state` plus ``"step"`` and
+        ``"done"``).
+    """
+    generator = torch.Generator().manual_seed(config.seed + 1)
+    lm, run = trainer(config, load_time_machine(), generator)
+    if state is not None:
+        resume.load_trainer_state(run, state, generator)
+    h = run.history
+    run.run(
+        max_seconds=max_seconds, callback=callback, stop=stop, eval_every=max(1, config.steps // 4)
+    )
+    if h.step and (not h.eval_steps or h.eval_steps[-1] != h.step):
+        run.evaluate()  # held-out perplexity where this piece stopped
+    return resume.trainer_state(run, generator) | {"step": h.step, "done": run.done}
+
+
+def model_of(config: TrainConfig, state: dict) -> CharLM:
+    """The model a :func:`fit` state holds (eval mode, gradients off)."""
+    lm = untrained(config, Vocab(tokenize(load_time_machine(), "char")))
+    lm.model.load_state_dict(state["model"])
+    return lm

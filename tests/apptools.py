@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+
+import numpy as np
 
 from seqviz.latex import num
 
@@ -19,6 +22,25 @@ def widget(at, kind: str, key: str):
 def charts(at) -> list[dict]:
     """Every Plotly figure on the page as its JSON dict."""
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def chart(at, key: str) -> dict:
+    """The Plotly figure whose element key is `key`, as its JSON dict."""
+    for c in at.get("plotly_chart"):
+        if c.proto.id.endswith(key) or f"-{key}" in c.proto.id:
+            return json.loads(c.proto.spec)
+    raise KeyError(key)
+
+
+def array(value) -> np.ndarray:
+    """A Plotly array from the figure JSON: a list, or a base64 typed array."""
+    if isinstance(value, dict) and "bdata" in value:
+        data = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        if shape:
+            data = data.reshape([int(s) for s in str(shape).split(",")])
+        return data.astype(np.float64)
+    return np.array(value, dtype=np.float64)
 
 
 def chart_titles(at) -> list[str]:

@@ -145,6 +145,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def streamlit_command(port: int) -> list[str]:
+    """The command that serves the app on 127.0.0.1:``port``, headless."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ENTRY),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+
+
 @contextmanager
 def serve_app(log_path: Path) -> Iterator[str]:
     """Run `streamlit run app/main.py` on a free local port; yields its URL once it answers."""
@@ -152,21 +171,7 @@ def serve_app(log_path: Path) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     with open(log_path, "w") as log:
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ENTRY),
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
+            streamlit_command(port),
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 import pytest
+import torch
 from browsertools import (
     CHROMIUM_ARGS,
     ENTRY,
@@ -19,10 +20,24 @@ from browsertools import (
     count_runs,
     serve_app,
 )
+from hypothesis import settings
 from playwright.sync_api import expect
 
 # Assertions on the page retry until their content appears, for as long as a run may take.
 expect.set_options(timeout=TIMEOUT_MS)
+
+# One thread per test process, as in the app's processes (app/frame.py) and the pool's
+# workers (seqviz/jobs.py): the suite runs one process per core, and a second thread per
+# process only contends for a core already busy (a small fit takes ~10x as long then).
+# The checkpoint records promise their bits on one thread too.
+torch.set_num_threads(1)
+
+# Property tests that name no example count try 30 inputs (Hypothesis's default is 100),
+# with no per-example deadline (a loaded machine is slow, not wrong). A test that sets
+# max_examples keeps its own; HYPOTHESIS_PROFILE=thorough tries 500 where none is named.
+settings.register_profile("ci", max_examples=30, deadline=None)
+settings.register_profile("thorough", max_examples=500, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="module")

@@ -242,21 +242,29 @@ def test_long_memory_trains_in_the_session(open_page):
 
 def test_a_stopped_memory_run_shows_the_models_as_far_as_they_got(open_page):
     """What the page shows after Stop (the browser test presses Stop during a real run):
-    a run left "running" by an interrupted page run is reported as stopped, and Train
-    continues it."""
+    the state the stopped job sent back, and Train continues it."""
     at = open_page(PAGE)
     open_tab(at, "Long memory (train)")
     at.slider(key="grad_lag").set_value(3).run()
     at.selectbox(key="grad_steps").set_value(100).run()
     together = memory_task.SideBySide(memory_task.MemoryConfig(lag=3, steps=100))
     together.run(max_rounds=7)
-    at.session_state["grad_memory"] = {"together": together, "outcome": "running"}
+    state = together.state_dict() | {"step": 7, "done": False}
+    at.session_state["grad_memory"] = {
+        "config": together.config,
+        "state": state,
+        "outcome": "stopped",
+    }
     at.run()
     assert_ok(at)
     assert "Stopped at step 7 of 100" in shown(at)
     assert len(charts(at)[-1]["data"]) >= 3  # the partly trained models' gradients
     at.button(key="grad_train").click().run()
-    assert together.done and "Finished" in shown(at)
+    memory = at.session_state["grad_memory"]
+    assert memory["state"]["done"] and "Finished" in shown(at)
+    # continued from step 7: the same models as one uninterrupted run
+    alone = memory_task.train_one("lstm", together.config)
+    assert memory["together"].runs()["lstm"].accuracies == alone.accuracies
 
 
 def test_bad_links_fall_back_to_defaults(open_page):

@@ -19,6 +19,13 @@ def counts():
     return ngram.count(tokenize(TRAIN, "char"), 6, checkpoints.load("lstm").vocab)
 
 
+@pytest.fixture(autouse=True)
+def inline_jobs(monkeypatch):
+    """Training runs inside the click's own run (the pool's inline mode): AppTest does not
+    run the polling fragment's timer. tests/test_jobs.py covers the worker processes."""
+    monkeypatch.setenv("SEQVIZ_JOBS", "inline")
+
+
 def metric(at, label):
     return next(m.value for m in at.metric if m.label.startswith(label))
 
@@ -125,13 +132,14 @@ def test_live_training_then_generation_with_my_model(open_page):
     at.button(key="lm_train").click().run()
     assert_ok(at)
     run = at.session_state["lm_run"]
-    h = run["trainer"].history
+    h = run["state"]["history"]
     assert (
         run["config"].kind == "gru"
         and run["config"].hidden_size == 32
         and run["config"].mode == "random"
     )
-    assert len(h.steps) > 10 and h.heldout and run["samples"]
+    assert len(h.steps) > 10 and h.heldout and run["state"]["samples"]
+    assert run["outcome"] == "paused"  # the seconds chosen ran out
     L = sum(h.losses[-50:]) / len(h.losses[-50:])
     assert f"\\exp({L:.4f}) = {math.exp(L):.3f}" in latex(at)
     assert "Stopped after" in shown(at) or at.get("progress")
@@ -157,7 +165,7 @@ def test_training_from_the_pretrained_checkpoint(open_page):
     run = at.session_state["lm_run"]
     assert run["config"].hidden_size == 128 and run["config"].kind == "rnn"
     # a pretrained start is already good: held-out perplexity far below the untrained ~28
-    assert run["trainer"].history.heldout[-1] < 10
+    assert run["state"]["history"].heldout[-1] < 10
 
 
 def test_check_yourself_and_share_box(open_page):

@@ -2,6 +2,11 @@
 
 The page counts steps as the lecture does, t = 1 … T (h_0 = 0 the initial state); the
 trace's row i is step t = i + 1, so ``tr.hidden[i]`` is h_{i+1}.
+
+The page steps in the browser by default (app/stepview.py): the tests named ``*browser*``
+open that default and read the step view's data (every step's numbers, sent once); the
+others run the server's stepping (``SEQVIZ_STEPPING=server``, the ``?stepping=server``
+fallback), whose step buttons, slider, KaTeX and charts AppTest can press and read.
 """
 
 import numpy as np
@@ -9,10 +14,20 @@ import pytest
 import torch
 from apptools import assert_ok, chart_titles, charts, latex, num, shown, step_marks, widget
 
+from app import stepview
 from app.controls import DEFAULT_TEXT, MAX_CHARS
 from seqviz import checkpoints, recurrent
 
 PAGE = "views/rnn.py"
+
+
+@pytest.fixture(autouse=True)
+def stepping(request, monkeypatch):
+    """The server's stepping for the server-stepper tests, the default for the others."""
+    if "browser" in request.node.name:
+        monkeypatch.delenv("SEQVIZ_STEPPING", raising=False)
+    else:
+        monkeypatch.setenv("SEQVIZ_STEPPING", "server")
 
 
 def reference(name: str, text: str, trained: bool = True) -> recurrent.Trace:
@@ -253,3 +268,95 @@ def test_lecture_mode_puts_the_equation_before_the_diagram(open_page):
     assert any(e.label == "Text, model and unit" for e in at.expander)
     tr = reference("rnn", DEFAULT_TEXT)
     assert num(tr.hidden[0, 0]) in latex(at)
+
+
+# --- client-side stepping (?stepping=browser, app/stepview.py) ------------------------------
+
+
+def step_view_data(at) -> dict:
+    """The data the browser's step view holds: every step, sent once."""
+
+    views = [e for e in at.get("bidi_component") if e.proto.component_name == "seqviz_step_view"]
+    assert len(views) == 1
+    return stepview.read(views[0].proto)
+
+
+def test_browser_stepping_sends_every_steps_numbers_from_the_core(open_page):
+    at = open_page(PAGE, query={"stepping": "browser", "step": "5", "unit": "3"}, direct=True)
+    assert_ok(at)
+    assert not at.get("slider") or all(s.key != "step" for s in at.slider)  # no server stepper
+    data = step_view_data(at)
+    tr = reference("rnn", DEFAULT_TEXT)
+    run = tr.layers[0].directions[0]
+    T = len(DEFAULT_TEXT)
+    assert data["step"] == 4 and data["first"] == 1 and len(data["tokens"]) == T  # t = 5
+    assert len(data["eq"]) == 1 and len(data["eq"][0]) == T
+    w = run.weights["hidden"]
+    for i in (0, 4, T - 1):  # the numbers of unit j = 3's equation, as num() writes them
+        eq = data["eq"][0][i]
+        assert eq["x"] == num(run.x_part["hidden"][i, 3])
+        assert eq["h"] == num(run.h_part["hidden"][i, 3])
+        assert eq["b"] == num(w.b_x[3] + w.b_h[3])
+        assert eq["pre"] == num(run.pre["hidden"][i, 3])
+        assert eq["h_t"] == num(run.h[i, 3])
+    assert data["eq"][0][0]["h"] == num(0.0)  # h_0 = 0: no memory term at t = 1
+    # the heatmap rows hold h_t of the units drawn, every column
+    heat = data["heat"][0]
+    assert len(heat["z"]) == 32 and len(heat["z"][0]) == T
+    u = heat["units"][0]
+    np.testing.assert_allclose([row for row in heat["z"][0]], run.h[:, u].numpy(), atol=5e-4)
+    # the top-5 guesses after x_5 are the model's five most likely next characters
+    model = checkpoints.load("rnn")
+    probs = model.probs(tr.hidden)  # (T, V)
+    tokens = model.encode(DEFAULT_TEXT).tokens
+    top5 = torch.topk(probs[4], 5).indices.tolist()
+    assert [c for c, _, _ in data["pred"][4]["top"]] == [model.vocab.idx_to_token[k] for k in top5]
+    assert data["pred"][4]["top"][0][2] == num(probs[4, top5[0]])
+    assert data["pred"][4]["actual"] == tokens[5]
+
+
+def test_browser_stepping_bidirectional_and_stacked(open_page):
+    at = open_page(PAGE, query={"stepping": "browser", "rnn_bidirectional": "true"}, direct=True)
+    assert_ok(at)
+    data = step_view_data(at)
+    assert len(data["eq"]) == 2 and data["pred_kind"] == "blank" and data["onehot"] is None
+    assert [h["title"][:8] for h in data["heat"]] == ["Forward ", "Backward"]
+    at = open_page(PAGE, query={"stepping": "browser", "rnn_stacked": "true"}, direct=True)
+    assert_ok(at)
+    assert [h["title"] for h in step_view_data(at)["heat"]] == ["Layer 1", "Layer 2"]
+
+
+def test_browser_stepping_follows_the_unit_order_and_an_unknown_mode_falls_back(open_page):
+    at = open_page(PAGE, query={"stepping": "browser", "rnn_units": "all as numbered"}, direct=True)
+    assert_ok(at)
+    assert step_view_data(at)["heat"][0]["units"] == list(range(128))
+    at = open_page(PAGE, query={"stepping": "nonsense"}, direct=True)
+    assert_ok(at)
+    assert step_view_data(at)["step"] == 0  # the default: the browser's step view
+    at = open_page(PAGE, query={"stepping": "server"}, direct=True)
+    assert_ok(at)
+    assert at.slider(key="step").value == 1  # the fallback: the server stepper
+    assert not [e for e in at.get("bidi_component") if e.proto.component_name == "seqviz_step_view"]
+
+
+def test_browser_stepping_is_the_default_with_the_how_to_read_sentences(open_page):
+    at = open_page(PAGE)  # no ?stepping=, no SEQVIZ_STEPPING
+    assert_ok(at)
+    assert all(s.key != "step" for s in at.slider)  # nothing stepped on the server
+    data = step_view_data(at)
+    assert data["step"] == 0 and not data["lecture"]
+    run = reference("rnn", DEFAULT_TEXT).layers[0].directions[0]
+    assert data["eq"][0][0]["h_t"] == num(run.h[0, 0])  # h_{1,0}, unit 0
+    how = data["how"]  # the server page's captions, as plain text
+    assert "every column uses the same W_xh, W_hh and W_hq" in how["unrolled"]
+    assert "each character xₜ₊₁ after reading x₁ … xₜ" in how["pred"]
+    assert "rows are the 32 units with the largest mean |hₜ|" in how["heat"]
+    assert "(128 numbers)" in how["traj"] and "tanh squashes" in how["equation"]
+
+
+def test_browser_lecture_mode_keeps_the_equation_first(open_page):
+    at = open_page(PAGE, query={"lecture": "1"})
+    assert_ok(at)
+    assert step_view_data(at)["lecture"] is True  # the view puts the equation on top
+    assert at.get("plotly_chart") == []  # every chart drawn by the browser
+    assert any(e.label == "Text, model and unit" for e in at.expander)

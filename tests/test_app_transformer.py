@@ -74,7 +74,8 @@ def test_live_training_runs_in_the_session_and_is_selectable(open_page):
     assert_ok(at)
     assert "held-out perplexity" in shown(at)
     assert "finished all 100 steps" in at.success[0].value
-    assert at.session_state["tf_run"]["trainer"].history.step == 100
+    assert at.session_state["tf_run"]["state"]["history"].step == 100
+    assert at.session_state["tf_run"]["lm"].model.config.positions == "learned"
     assert widget(at, "button_group", "tf_weights").value == "mine"
     assert checkpoints.load("transformer").model.training is False  # the shared model is untouched
 

@@ -3,7 +3,13 @@
 A lecturer holds → or taps it quickly: presses made while a rerun is in flight must be
 neither lost nor doubled, so N presses from step s land on step s + N (clamped at the
 ends). The presses go out back to back, without waiting for the app between them.
+
+The RNN page steps in the browser by default (no rerun per press: the last test); the
+server's stepper (``?stepping=server``, and the other step-through labs) is tested here
+on the RNN page with ``?stepping=server``.
 """
+
+import re
 
 import pytest
 from browsertools import TIMEOUT_MS, idle, loaded, no_exception, rerun
@@ -17,7 +23,7 @@ SLIDER = ".st-key-step input[type=range]"
 def open_rnn(page: Page, app_url: str) -> int:
     """Open the RNN page, focus it (not the text box); the first step's number (x_1: 1)."""
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{app_url}/rnn")
+    page.goto(f"{app_url}/rnn?stepping=server")  # the server's stepper (the gates lab's too)
     loaded(page, ".st-key-step_next button")
     page.locator("h1").first.click()
     return int(page.locator(SLIDER).get_attribute("min"))
@@ -97,3 +103,18 @@ def test_arrows_typed_in_the_text_box_do_not_step(page: Page, app_url):
     page.locator("h1").first.click()
     page.keyboard.press("ArrowRight")
     assert settled_step(page) == first + 1
+
+
+def test_fast_presses_in_the_browsers_step_view(page: Page, app_url):
+    # the default: each press is drawn by the browser at once, none reaches the server
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{app_url}/rnn")
+    loaded(page, ".sv-next")
+    page.locator("h1").first.click()
+    for _ in range(17):
+        page.keyboard.press("ArrowRight")
+    for _ in range(5):
+        page.keyboard.press("ArrowLeft")
+    expect(page.locator(".sv").first).to_have_attribute("data-step", "13")
+    expect(page).to_have_url(re.compile(r"step=13"))  # synced once, after the last press
+    no_exception(page)

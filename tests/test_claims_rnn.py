@@ -3,7 +3,10 @@
 Each test computes the claim from the same core calls on the same defaults the page uses
 (``app.controls.DEFAULT_TEXT``, the trained checkpoints, ``seqviz.recurrent.trace``), and
 asserts the sentence is still in the page's source or prose: changing a caption without its
-claim, or a default without its caption, fails here.
+claim, or a default without its caption, fails here. The page steps in the browser by
+default: the tests read the step view's data (``rnn_parts.step_data``, built from the same
+trace; the "how to read this" sentences travel with it) — tests/test_browser_stepping.py
+checks that the browser draws exactly those numbers.
 
 Claim (where) -> test
 
@@ -43,18 +46,16 @@ Claim (where) -> test
 from __future__ import annotations
 
 import ast
-import base64
-import json
 import math
 import re
 from functools import cache
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
-from apptools import assert_ok, latex, num
+from apptools import assert_ok, num
 
+from app import stepview, stepview_js
 from app.controls import DEFAULT_TEXT
 from seqviz import checkpoints, projection, recurrent, unit_order
 
@@ -101,22 +102,11 @@ def reading(name: str = "rnn", text: str = DEFAULT_TEXT, trained: bool = True):
     return model, enc, tr
 
 
-def chart(at, key: str) -> dict:
-    for c in at.get("plotly_chart"):
-        if c.proto.id.endswith(key) or f"-{key}" in c.proto.id:
-            return json.loads(c.proto.spec)
-    raise KeyError(key)
-
-
-def array(value) -> np.ndarray:
-    """A Plotly array from the browser's JSON: a list, or a base64 typed array."""
-    if isinstance(value, dict) and "bdata" in value:
-        data = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        shape = value.get("shape")
-        if shape:
-            data = data.reshape([int(s) for s in str(shape).split(",")])
-        return data.astype(np.float64)
-    return np.array(value, dtype=np.float64)
+def step_view(at) -> dict:
+    """What the browser's step view (the page's default) draws: every step's numbers."""
+    views = [e for e in at.get("bidi_component") if e.proto.component_name == "seqviz_step_view"]
+    assert len(views) == 1
+    return stepview.read(views[0].proto)
 
 
 # --- the claims ----------------------------------------------------------------------
@@ -138,8 +128,11 @@ def test_the_first_memory_term_is_zero(open_page):
         assert torch.all(run.h_prev[0] == 0) and torch.all(run.h_part["hidden"][0] == 0)
     at = open_page(PAGE)
     assert_ok(at)
-    assert r"\underbrace{0.000}_{(W_{hh} h_{0})_{0}}" in latex(at)
-    assert any("memory term W_hh h_0 is 0" in c.value for c in at.caption)
+    data = step_view(at)
+    assert data["step"] == 0 and data["eq"][0][0]["h"] == num(0.0)  # (W_hh h_0)_0 at t = 1
+    assert data["norms"][0]["h"] == num(0.0)  # ‖W_hh h_0‖
+    # the browser's caption at t = 1 says the same (app/stepview_js.py)
+    assert "h₀ = 0 is the initial state, so the memory term W_hh h₀ is 0." in stepview_js.JS
 
 
 def test_every_step_uses_the_same_weights():
@@ -184,16 +177,16 @@ def test_the_bars_are_the_next_character_probabilities(open_page):
     model, enc, tr = reading()
     at = open_page(PAGE, query={"step": "5"})  # t = 5: the model has read x_1 … x_5
     assert_ok(at)
-    fig = chart(at, "rnn_topk")
+    data = step_view(at)
+    assert "each character xₜ₊₁ after reading x₁ … xₜ; the accent bar" in data["how"]["pred"]
     probs = model.probs(tr.hidden[4]).detach()  # row 4 is h_5: P(x_6 | x_1 … x_5)
     top = torch.topk(probs, 5)
-    lengths = array(fig["data"][0]["x"])
-    np.testing.assert_allclose(lengths[:5], 100 * top.values.numpy(), rtol=1e-4)
-    ticks = fig["layout"]["yaxis"]["ticktext"]
-    actual = [i for i, tick in enumerate(ticks) if "actual" in tick]
-    assert len(actual) == 1  # the character that really comes next: x_6
-    k = model.vocab[enc.tokens[5]]
-    assert lengths[actual[0]] == pytest.approx(100 * float(probs[k]), rel=1e-4)
+    shown = data["pred"][4]["top"]  # [character, bar length (probability), its label]
+    assert [c for c, _, _ in shown] == [model.vocab.idx_to_token[k] for k in top.indices]
+    np.testing.assert_allclose([p for _, p, _ in shown], top.values.numpy(), atol=1e-6)
+    assert [label for _, _, label in shown] == [num(p) for p in top.values]
+    # the accent bar: the character that really comes next, x_6
+    assert data["pred"][4]["actual"] == enc.tokens[5]
 
 
 def test_the_trajectory_shows_the_states_so_far(open_page):
@@ -206,17 +199,14 @@ def test_the_trajectory_shows_the_states_so_far(open_page):
     assert tr.hidden.shape[1] == 128
     at = open_page(PAGE, query={"step": "20"})
     assert_ok(at)
-    fig = chart(at, "rnn_trajectory")
-    steps = next(d for d in fig["data"] if d.get("name") == "steps")
-    current = next(d for d in fig["data"] if d.get("name") == "current step")
+    data = step_view(at)
+    assert "each dot is one state h₁ … hₜ (128 numbers) flattened" in data["how"]["traj"]
     P = projection.pca(tr.hidden, k=2).points  # fitted on the whole text
-    xy = np.stack([array(steps["x"]), array(steps["y"])], axis=1)
-    np.testing.assert_allclose(xy, P[:20], atol=1e-6)  # h_1 … h_20, nothing later
-    opacity = array(steps["marker"]["opacity"])
-    assert np.all(np.diff(opacity) > 0)  # older dots fade
-    labelled = [i for i, s in enumerate(steps["text"]) if s]
-    assert labelled == list(range(8, 20))  # the last 12
-    assert array(current["x"])[0] == pytest.approx(P[19, 0]) and "t = 20" in current["text"][0]
+    # every state's point, h_1 … h_T; the browser shows those up to t (tests/test_browser_stepping)
+    np.testing.assert_allclose(data["traj"], P[:, :2], atol=5e-4)
+    assert data["step"] == 19 and len(data["traj"]) == len(enc.tokens)
+    # older dots fade, the last 12 carry their character: the browser's rule
+    assert "i - k < 12" in stepview_js.JS and "1 - (i - k) / 30" in stepview_js.JS
 
 
 def test_the_default_heatmap_rows_and_columns(open_page):
@@ -229,14 +219,17 @@ def test_the_default_heatmap_rows_and_columns(open_page):
     _, enc, tr = reading()
     at = open_page(PAGE, query={"step": "30"})
     assert_ok(at)
-    heat = chart(at, "rnn_heat_0")["data"][0]
-    rows = [int(r) for r in heat["y"]]
+    data = step_view(at)
+    assert "rows are the 32 units with the largest mean |hₜ| over the text" in data["how"]["heat"]
+    assert "one column per character read so far (grey: not read yet)" in data["how"]["heat"]
+    heat = data["heat"][0]
+    rows = heat["units"]
     activity = tr.hidden.abs().mean(0)
     assert rows == torch.argsort(activity, descending=True)[:32].tolist()
     assert rows == unit_order.order_units(tr.hidden, "active", 32)
-    z = array(heat["z"]).reshape(32, len(enc.tokens))
-    np.testing.assert_allclose(z[:, :30], tr.hidden[:30, rows].T.numpy(), atol=1e-6)
-    assert np.isnan(z[:, 30:]).all()  # h_31 … h_T not read yet
+    z = np.array(heat["z"])  # every column; the browser greys out those after t = 30
+    assert z.shape == (32, len(enc.tokens)) and data["step"] == 29
+    np.testing.assert_allclose(z, tr.hidden[:, rows].T.numpy(), atol=5e-4)
     assert tr.hidden.abs().max() <= 1
 
 
@@ -297,9 +290,11 @@ def test_stacked_output_reads_the_top_layer_and_the_equation_layer_1(open_page):
     torch.testing.assert_close(torch.softmax(logits, -1), model.probs(tr.layers[-1].hidden))
     at = open_page(PAGE, query={"rnn_stacked": "true", "step": "3"})
     assert_ok(at)
-    eq = latex(at)
-    assert num(tr.layers[0].hidden[2, 0]) in eq  # layer 1's h_3, unit 0
-    assert rf"\mathbf{{{num(tr.layers[0].hidden[2, 0])}}}" in eq
+    data = step_view(at)
+    assert data["eq"][0][2]["h_t"] == num(tr.layers[0].hidden[2, 0])  # layer 1's h_3, unit 0
+    top = torch.topk(model.probs(tr.layers[-1].hidden[2]), 5).indices  # from the top layer
+    assert [c for c, _, _ in data["pred"][2]["top"]] == [model.vocab.idx_to_token[k] for k in top]
+    assert [h["title"] for h in data["heat"]] == ["Layer 1", "Layer 2"]
 
 
 def test_the_blank_is_guessed_from_the_neighbours_only():

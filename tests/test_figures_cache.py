@@ -219,8 +219,9 @@ def figures_in(value, depth: int = 0):
             yield from figures_in(item, depth + 1)
 
 
-def test_no_page_keeps_a_live_figure_in_a_shared_cache(open_page):
+def test_no_page_keeps_a_live_figure_in_a_shared_cache(open_page, monkeypatch):
     """Open every lab that draws Plotly figures, then look at what st.cache_resource holds."""
+    monkeypatch.setenv("SEQVIZ_STEPPING", "server")  # the RNN page's Plotly stepper
     at = open_page("views/rnn.py")
     at.slider(key="step").set_value(4).run()
     for page in (

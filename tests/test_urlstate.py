@@ -12,12 +12,9 @@ KNOWN = frozenset(urlstate.PARAMS) | {"grad_seed", "gates_feature"}
 
 
 @pytest.fixture
-def open_direct():
-    import streamlit as st
+def open_direct(app_caches):
+    """Open a page the way a link does (the module's tests share the app's caches)."""
     from conftest import ENTRY
-
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
     def _open(page: str, query: dict[str, str]) -> AppTest:
         at = AppTest.from_file(str(ENTRY), default_timeout=120)
@@ -128,7 +125,8 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("page", ["views/rnn.py", "views/gates.py"])
-def test_hostile_link_on_a_lab(open_direct, page):
+def test_hostile_link_on_a_lab(open_direct, page, monkeypatch):
+    monkeypatch.setenv("SEQVIZ_STEPPING", "server")  # the step slider is the server's stepper
     at = open_direct(page, HOSTILE)
     assert_ok(at)
     note = "\n".join(i.value for i in at.info)

@@ -36,6 +36,7 @@ LOSSES = {"last": "last step: L = Σⱼ h_T,j", "all": "every step: L = Σₜ Σ
 # "Make it explode": a ReLU RNN whose gradient grows ×1.5 per step back over 300 steps
 EXPLODE = dict(grad_input="random", grad_len=300, grad_act="relu", grad_init="orthogonal")
 EXPLODE_RADIUS = 1.5
+LIVE_CURVES = 1.0  # seconds between two states the worker sends back: the curves' refresh
 MAX_SECONDS = 120  # one press of Train never holds the server longer (press it to continue)
 
 
@@ -350,14 +351,21 @@ def memory_tab(run: Run) -> None:
     train = c_go.button(
         "Train all three", key="grad_train", icon=":material/play_arrow:", type="primary"
     )
-    live.stop_button(c_stop, key="grad_stop")
-    # in this user's session only (never a shared cache): the models and how their run ended
+    # in this user's session only (never a shared cache): the run's last state and its job
     memory = st.session_state.get("grad_memory")
-    if memory is not None and memory["together"].config != config:
-        memory = None  # trained with other settings: not shown
     if train:
-        memory = train_memory(memory, config)
-    if memory is None or memory["together"].step == 0:
+        if memory is None or memory["config"] != config or (memory["state"] or {}).get("done"):
+            memory = st.session_state["grad_memory"] = {"config": config, "state": None}
+        live.start(memory, memory_task.fit, config, MAX_SECONDS, chunk_seconds=LIVE_CURVES)
+    live.job_button(c_stop, key="grad_stop", record=memory)
+    if live.running(memory):
+        live.follow(memory, lambda status: draw_memory(memory, status))
+        return
+    if memory is not None:
+        live.ended_note(memory)
+        if memory["config"] != config:
+            memory = None  # trained with other settings: not shown
+    if memory is None or not memory["state"] or memory["state"]["step"] == 0:
         st.info(
             f"Press **Train all three** to train an RNN, a GRU and an LSTM (H = {config.hidden_size}) "
             f"side by side for {config.steps} steps each on lag {config.lag}; the default takes about "
@@ -368,41 +376,41 @@ def memory_tab(run: Run) -> None:
     show_memory(memory)
 
 
-def train_memory(memory: dict | None, config: memory_task.MemoryConfig) -> dict:
-    """Continue the session's training (or start it), redrawing the curves between slices."""
-    if memory is None or memory["together"].done:
-        memory = {"together": memory_task.SideBySide(config)}
-        st.session_state["grad_memory"] = memory
-    together = memory["together"]
-    bar = st.progress(together.step / config.steps, text="Starting…")
-    with st.container(key="grad_live"):
-        curves = st.empty()
-
-    def draw() -> None:
-        accuracies = ", ".join(
-            f"{NAMES[k]} {t.history.last_heldout:.0%}" for k, t in together.trainers.items()
-        )
-        text = (
-            f"Step {together.step} of {config.steps} for each model; held-out accuracy {accuracies}"
-        )
-        bar.progress(together.step / config.steps, text=text)
-        # the curves so far, redrawn after every slice of training (no key: one element, replaced)
+def draw_memory(memory: dict, status) -> None:
+    """The running job: its place in the queue or its step, and the curves of the last
+    state the worker sent back (inside the polling fragment)."""
+    config = memory["config"]
+    wait = live.waiting_text(status)
+    last = status.records[-1] if status.records else None
+    step = last.step if last else (memory["state"] or {}).get("step", 0)
+    text = wait or f"Step {step} of {config.steps} for each model; mean loss " + (
+        f"{last.loss:.3f}" if last else "—"
+    )
+    st.progress(step / config.steps, text=text)
+    state = status.state or memory["state"]
+    if state and state["step"]:
+        if memory.get("live_step") != state["step"]:  # rebuilt once per state sent back
+            memory["live_runs"] = memory_task.side_by_side(config, state).runs()
+            memory["live_step"] = state["step"]
+        runs = memory["live_runs"]
         fig = gfigs.training_curves(
-            {k: (r.losses, r.accuracies) for k, r in together.runs().items()},
-            1 / config.num_signal,
+            {k: (r.losses, r.accuracies) for k, r in runs.items()}, 1 / config.num_signal
         )
-        curves.plotly_chart(frame.projector_figure(fig), width="stretch", theme=None)
+        with st.container(key="grad_live"):
+            st.plotly_chart(frame.projector_figure(fig), width="stretch", theme=None)
 
-    run_for = lambda s: together.run(max_seconds=s)  # noqa: E731
-    live.train(memory, run_for, lambda: together.done, draw, MAX_SECONDS)
-    bar.empty()
-    curves.empty()
-    return memory
+
+def together_of(memory: dict) -> memory_task.SideBySide:
+    """The three models of the session's last state (built once per state)."""
+    if memory.get("together_step") != memory["state"]["step"]:
+        memory["together"] = memory_task.side_by_side(memory["config"], memory["state"])
+        memory["together_step"] = memory["state"]["step"]
+    return memory["together"]
 
 
 def show_memory(memory: dict) -> None:
     """The three models as trained so far: curves, accuracies, their gradients through time."""
-    together = memory["together"]
+    together = together_of(memory)
     config, runs = together.config, together.runs()
     status = {
         "finished": f"Finished: {config.steps} steps for each model.",

@@ -4,7 +4,7 @@ import math
 
 import streamlit as st
 
-from app import controls, frame, lesson, loaders, quiz, share, urlstate
+from app import controls, frame, lesson, live, loaders, quiz, share, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from app.views import lm_parts
@@ -175,12 +175,13 @@ st.header("2 · Train your own character model, live")
 lesson.more("What one training step does", "lm_training")
 # Stop lives outside the fragment on purpose: a click inside a fragment waits for the
 # running fragment to finish, a click outside it interrupts the run at once.
-st.button(
+if st.button(
     "Stop training",
     key="lm_stop",
     icon=":material/stop:",
-    help="Stops the run at once; the model keeps what it has learned.",
-)
+    help="Stops the run between two steps; the model keeps what it has learned.",
+):
+    live.stop(st.session_state.get("lm_run") or {})
 lm_parts.training_area()
 lesson.how_to_read(
     "left: the loss of every minibatch (grey) and its running mean; right: perplexity = exp(loss), training (blue) and held-out (red). A growing gap means overfitting. Samples are printed every few hundred steps."
@@ -188,14 +189,14 @@ lesson.how_to_read(
 
 # === 3. generation ======================================================================
 st.header("3 · Generate: greedy, temperature, top-k")
-run = st.session_state.get("lm_run")
-choices = ("pretrained LSTM", "my model") if run else ("pretrained LSTM",)
+mine = lm_parts.my_model(st.session_state.get("lm_run"))
+choices = ("pretrained LSTM", "my model") if mine is not None else ("pretrained LSTM",)
 urlstate.start_value("lm_gen_model", choices[0])
 if st.session_state.get("lm_gen_model") not in choices:
     st.session_state["lm_gen_model"] = choices[0]
 who = st.segmented_control("Model", choices, required=True, key="lm_gen_model")
-model = run["trainer"].model if who == "my model" else rnn_model
-if not run:
+model = mine if who == "my model" else rnn_model
+if mine is None:
     st.caption(
         "Train a model above to generate with it; until then the pretrained LSTM (H = 128) answers."
     )
@@ -288,7 +289,9 @@ else:
         )
 
 lesson.try_this("lm_try")
-lesson.show_code(lm_training.Trainer.loss, training.Trainer.step, lm.rollout, ngram.NGram.terms)
+lesson.show_code(
+    lm_training.Trainer.loss, training.Trainer.step, lm_training.fit, lm.rollout, ngram.NGram.terms
+)
 quiz.check_yourself("lm")
 share.share_box(
     hideable=("lm_n", "lm_k", "lm_method", "lm_sentence", "lm_pos", "lm_gen_model", "sidebar")

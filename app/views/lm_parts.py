@@ -6,13 +6,12 @@ Only read-only results are cached and shared; a student's run lives in
 """
 
 import math
-import time
 
 import streamlit as st
 
-from app import controls, loaders, urlstate
+from app import controls, live, loaders, urlstate
 from app.urlstate import BOUND
-from seqviz import latex, lm, lm_training, ngram
+from seqviz import jobs, latex, lm, lm_training, ngram
 from seqviz.figures import lm as lfigs
 from seqviz.text import heldout_split, load_time_machine, tokenize
 
@@ -74,11 +73,19 @@ def window_equations(model: ngram.NGram, context: list[str], w: str) -> tuple[st
     )
 
 
-# --- live training (the session's own run) ---------------------------------------
-def draw_run(run, slots) -> None:
-    """Progress, metrics, curves and samples of the session's run (pure display)."""
-    h = run["trainer"].history
-    progress, metrics, curves, samples = slots
+# --- live training (the session's own run, trained in the pool of worker processes) ----
+def my_model(run: dict | None):
+    """The session's own trained model (built once from its last state), or None."""
+    if not run or not run.get("state"):
+        return None
+    if "model" not in run:
+        run["model"] = lm_training.model_of(run["config"], run["state"])
+    return run["model"]
+
+
+def draw_run(h, samples, slots) -> None:
+    """Metrics, curves and samples of the session's run (pure display)."""
+    _, metrics, curves, box = slots
     ppl = h.recent_perplexity(50)
     with metrics.container():
         a, b, c, d = st.columns(4)
@@ -98,14 +105,15 @@ def draw_run(run, slots) -> None:
             theme=None,
             config={"displayModeBar": False},
         )
-    with samples.container():
-        for step, s in run["samples"][-4:]:
+    with box.container():
+        for step, s in samples[-4:]:
             st.markdown(f"**step {step}:**")
             st.code(s, language=None, wrap_lines=True)
 
 
 @st.fragment
 def training_area() -> None:
+    live.pool()  # the training workers start while the student reads
     for key, value in (
         ("lm_hidden", 256),
         ("lm_lr", 0.01),
@@ -119,7 +127,7 @@ def training_area() -> None:
         c1,
         "segmented_control",
         "Start from",
-        ("scratch", "pretrained"),
+        lm_training.STARTS,
         key="lm_init",
         default="scratch",
         help="Pretrained: continue from the checked-in checkpoint (H = 128).",
@@ -155,63 +163,50 @@ def training_area() -> None:
         num_steps=bptt,
         lr=lr,
         mode=mode,
+        start=init,
+        eval_every=EVAL_EVERY,
     )
     b1, b3, _ = st.columns([1.3, 1, 4])
     train = b1.button("Train", key="lm_train", type="primary", icon=":material/play_arrow:")
     reset = b3.button("Reset", key="lm_reset", icon=":material/restart_alt:")
-    if reset:
-        st.session_state.pop("lm_run", None)
     run = st.session_state.get("lm_run")
-    if run is not None and (run["config"], run["init"]) != (config, init):
+    if reset and run is not None:
+        live.stop(run)
+        st.session_state.pop("lm_run")
+        run = None
+    if train:
+        if run is None or run["config"] != config:  # new settings: a new run
+            run = st.session_state["lm_run"] = {"config": config}
+        run["budget"] = budget
+        live.start(run, lm_training.fit, config, budget)
+    elif run is not None and run["config"] != config:
         st.caption("The settings changed: the next **Train** starts a new run.")
-    slots = (st.empty(), st.empty(), st.empty(), st.empty())
-    if not train:
-        if run is None:
-            st.info(
-                "Press **Train**: the curves, perplexity and samples update as it learns. It stops by itself after the seconds chosen, or press **Stop training**.",
-                icon=":material/model_training:",
-            )
-        else:
-            slots[0].progress(
-                1.0,
-                text=f"Stopped after {len(run['trainer'].history.steps):,} steps. Press Train to continue.",
-            )
-            draw_run(run, slots)
+    if live.running(run):
+
+        def draw(status) -> None:  # inside the polling fragment: its own elements
+            slots = (st.empty(), st.empty(), st.empty(), st.empty())
+            h = jobs.history_of(status, (run.get("base") or {}).get("history"))
+            wait = live.waiting_text(status)
+            base = (run.get("base") or {}).get("history")
+            spent = h.seconds - (base.seconds if base else 0.0)
+            done = min(1.0, spent / run["budget"])
+            text = wait or f"Training… step {h.step:,}, {spent:.0f} of {run['budget']} s"
+            slots[0].progress(0.0 if wait else done, text=text)
+            samples = (status.state or run.get("base") or {}).get("samples", [])
+            draw_run(h, samples, slots)
+
+        live.follow(run, draw)
         return
-    if run is None or (run["config"], run["init"]) != (config, init):
-        start = loaders.trained_model(kind) if init == "pretrained" else None
-        run = {
-            "config": config,
-            "init": init,
-            "trainer": lm_training.Trainer(config, TEXT, start_from=start),
-            "samples": [],
-            "next_eval": EVAL_EVERY,
-        }
-        st.session_state["lm_run"] = run
-    trainer = run["trainer"]
-    t0 = time.perf_counter()
-    last_draw = 0.0
-    while (elapsed := time.perf_counter() - t0) < budget:
-        trainer.run(max_seconds=min(0.5, budget - elapsed))
-        steps = len(trainer.history.steps)
-        if steps >= run["next_eval"]:  # held-out perplexity and a sample, >= 2 s apart
-            steps_per_s = trainer.history.tokens_per_second / (config.batch_size * config.num_steps)
-            run["next_eval"] = steps + max(EVAL_EVERY, int(2 * steps_per_s))
-            trainer.evaluate()
-            run["samples"].append(
-                (steps, lm.generate(trainer.model, "the ", 100, temperature=0.8, seed=steps))
-            )
-        if time.perf_counter() - last_draw > 0.8:
-            slots[0].progress(
-                min(1.0, elapsed / budget), text=f"Training… {elapsed:.0f} / {budget} s"
-            )
-            draw_run(run, slots)
-            last_draw = time.perf_counter()
-    trainer.evaluate()
-    run["samples"].append(
-        (
-            len(trainer.history.steps),
-            lm.generate(trainer.model, "the ", 100, temperature=0.8, seed=0),
+    if run is None or not run.get("state"):
+        if run is not None:
+            live.ended_note(run)
+        st.info(
+            "Press **Train**: the curves, perplexity and samples update as it learns. It stops by itself after the seconds chosen, or press **Stop training**.",
+            icon=":material/model_training:",
         )
-    )
-    st.rerun(scope="app")  # the sections below can now use the trained model
+        return
+    live.ended_note(run)
+    slots = (st.empty(), st.empty(), st.empty(), st.empty())
+    h = run["state"]["history"]
+    slots[0].progress(1.0, text=f"Stopped after {h.step:,} steps. Press Train to continue.")
+    draw_run(h, run["state"]["samples"], slots)

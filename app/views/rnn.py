@@ -6,7 +6,7 @@ t = i + 1 (``rnn_parts.FIRST``).
 
 import streamlit as st
 
-from app import controls, frame, lesson, loaders, quiz, share, stepper, tour
+from app import controls, frame, lesson, loaders, quiz, share, stepper, stepview, tour
 from app.urlstate import BOUND
 from app.views import rnn_parts as parts
 from seqviz import recurrent
@@ -93,6 +93,32 @@ with settings:
         tour.guided_tour("rnn")
 
 
+# "How to read this" under each part: the same sentences under the server's charts and in
+# the browser's step view (parts.plain_how turns their markdown into plain text)
+HOW = {
+    "unrolled": "each column is one time step; every column uses the *same* W_xh, W_hh and "
+    "W_hq (shared weights); the highlighted column is step t; h_0 = 0 is the initial state.",
+    "equation": "the braces are the three terms for unit j; they add up to the pre-activation, "
+    "and tanh squashes it into (−1, 1)."
+    + (
+        " The last line is the guess for the blank at t."
+        if bidirectional
+        else " The norms compare the whole vectors: new character vs memory vs bias."
+    ),
+    "pred": (
+        r"the model guesses $x_t$ from $\overrightarrow{h}_{t-1}$ (everything left of it) "
+        r"and $\overleftarrow{h}_{t+1}$ (everything right of it): neither has read $x_t$; "
+        r"the accent bar is the true $x_t$."
+        if bidirectional
+        else "bar length is the probability the model gives each character $x_{t+1}$ after "
+        "reading $x_1 … x_t$; the accent bar is the character that really comes next."
+    ),
+    "traj": f"each dot is one state h_1 … h_t ({H * model.num_directions} numbers) "
+    "flattened to 2-D by PCA fitted on the whole text; older dots fade, the last 12 "
+    "carry their character, the big marker is h_t.",
+}
+
+
 def show_step(i: int) -> None:
     """Everything that depends on the step t = i + 1 (redrawn by the step control alone)."""
     if lecture:  # on a projector the live equation and the diagram share the first screen
@@ -108,8 +134,7 @@ def show_step(i: int) -> None:
             title=None if lecture else parts.UNROLLED_TITLE,
         ),
         key="rnn_unrolled",
-        how="each column is one time step; every column uses the *same* W_xh, W_hh and "
-        "W_hq (shared weights); the highlighted column is step t; h_0 = 0 is the initial state.",
+        how=HOW["unrolled"],
     )
     if lecture:
         show_details(i)
@@ -125,9 +150,7 @@ def show_step(i: int) -> None:
         lesson.chart(
             parts.trajectory(name, trained, text, i),
             key="rnn_trajectory",
-            how=f"each dot is one state h_1 … h_t ({H * model.num_directions} numbers) "
-            "flattened to 2-D by PCA fitted on the whole text; older dots fade, the last 12 "
-            "carry their character, the big marker is h_t.",
+            how=HOW["traj"],
         )
     show_states(i)
     quiz.check_yourself("rnn", text=text, t=i, unit=int(unit))
@@ -156,15 +179,7 @@ def show_details(i: int) -> None:
             "At t = 1 nothing was read before x_1: h_0 = 0 is the initial state, so the "
             "memory term W_hh h_0 is 0."
         )
-    lesson.how_to_read(
-        "the braces are the three terms for unit j; they add up to the pre-activation, "
-        "and tanh squashes it into (−1, 1)."
-        + (
-            " The last line is the guess for the blank at t."
-            if bidirectional
-            else " The norms compare the whole vectors: new character vs memory vs bias."
-        )
-    )
+    lesson.how_to_read(HOW["equation"])
 
 
 def show_prediction(i: int) -> None:
@@ -173,9 +188,7 @@ def show_prediction(i: int) -> None:
         lesson.chart(
             parts.topk(name, trained, text, i),
             key="rnn_topk",
-            how=r"the model guesses $x_t$ from $\overrightarrow{h}_{t-1}$ (everything left of it) "
-            r"and $\overleftarrow{h}_{t+1}$ (everything right of it): neither has read $x_t$; "
-            r"the accent bar is the true $x_t$.",
+            how=HOW["pred"],
         )
         return
     st.subheader("What comes next?")
@@ -183,8 +196,7 @@ def show_prediction(i: int) -> None:
     lesson.chart(
         parts.topk(name, trained, text, i),
         key="rnn_topk",
-        how="bar length is the probability the model gives each character $x_{t+1}$ after "
-        "reading $x_1 … x_t$; the accent bar is the character that really comes next.",
+        how=HOW["pred"],
     )
 
 
@@ -196,8 +208,8 @@ HEAT_HOW = {
 }
 
 
-def show_states(i: int) -> None:
-    st.subheader("The hidden state so far")
+def units_shown() -> str:
+    """The unit-order control; returns seqviz.unit_order's name for the choice."""
     order = controls.choose(
         st,
         "segmented_control",
@@ -209,7 +221,12 @@ def show_states(i: int) -> None:
         "are largest on average, all units sorted by the step at which each jumps most, or "
         "all units as numbered.",
     )
-    order = parts.ORDERS[order]
+    return parts.ORDERS[order]
+
+
+def show_states(i: int) -> None:
+    st.subheader("The hidden state so far")
+    order = units_shown()
     how = (
         f"{HEAT_HOW[order]}; one column per character read so far (grey: not read yet); "
         "red is positive, blue negative (tanh keeps every value in −1..1); the outlined "
@@ -234,12 +251,31 @@ def show_states(i: int) -> None:
 
 
 with stage:
-    stepper.step_through(
-        T,
-        show_step,
-        label=lambda i: parts.step_label(enc.tokens, enc.unknown, i, controls.token_md),
-        first=parts.FIRST,
-    )
+    if stepview.mode() == "browser":  # every step drawn by the browser from data sent once
+        order = units_shown()
+        view = (name, trained, text, int(unit), order, lecture)
+        heat_how = (
+            f"{HEAT_HOW[order]}; one column per character read so far (grey: not read yet); "
+            "red is positive, blue negative (tanh keeps every value in −1..1); the outlined "
+            "column is step t."
+        )
+        with st.container(key="rnn_step_view"):  # Lab.main_chart: the unrolled diagram inside
+            stepview.step_view(
+                T,
+                parts.step_payload(*view, how=parts.plain_how({**HOW, "heat": heat_how})),
+                repr(view),
+                first=parts.FIRST,
+                # asked about the step on screen: the browser sends it when the student
+                # turns to the question, and the question is redrawn for it
+                after=lambda i: quiz.check_yourself("rnn", text=text, t=i, unit=int(unit)),
+            )
+    else:  # a fragment rerun on the server per step
+        stepper.step_through(
+            T,
+            show_step,
+            label=lambda i: parts.step_label(enc.tokens, enc.unknown, i, controls.token_md),
+            first=parts.FIRST,
+        )
 
 # --- the rest of the lesson ----------------------------------------------------------
 if lecture:

@@ -6,13 +6,15 @@ is row ``i = t - 1`` of the trace: every function here takes the row ``i`` and s
 ``t = i + 1``.
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from app import loaders, share
+from app import loaders, share, stepview
 from seqviz import unit_order
 from seqviz.figures import predictions, projection, unrolling
 from seqviz.figures import recurrent as rfigs
@@ -263,3 +265,171 @@ def probability_table(reading: loaders.Reading) -> pd.DataFrame:
     )
     frame["t"] += FIRST
     return frame.rename(columns={"read": "x_t"})
+
+
+# --- the client-side step view's data (app/stepview.py) --------------------------------
+
+
+def plain(v: float) -> str:
+    """A number as the equations show it (``seqviz.latex.num``), as plain text."""
+    return num(v).replace(r"\text{NaN}", "NaN").replace(r"-\infty", "−∞").replace(r"\infty", "∞")
+
+
+_SUB = dict(
+    zip("0123456789+-−aehijklmnoprstuvx()", "₀₁₂₃₄₅₆₇₈₉₊₋₋ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ₍₎", strict=True)
+)
+
+
+def _subscript(s: str) -> str:
+    """``t-1`` as ``ₜ₋₁``; left as ``_s`` if a character has no subscript form."""
+    return "".join(_SUB[c] for c in s) if all(c in _SUB for c in s) else f"_{s}"
+
+
+def plain_how(how: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    r"""The pages' "how to read this" sentences (markdown, $…$ maths) as plain text for the
+    browser's step view: ``$x_{t+1}$`` → ``xₜ₊₁``, ``*same*`` → ``same``,
+    ``\overrightarrow{h}`` → ``h→``. A tuple of pairs (hashable: a cache key)."""
+    out = []
+    for k, text in how.items():
+        text = re.sub(
+            r"\\over(right|left)arrow\{(\w)\}",
+            lambda g: g[2] + ("→" if g[1] == "right" else "←"),
+            text,
+        )
+        text = text.replace("$", "").replace("*", "")
+        text = re.sub(r"_\{([^}]*)\}", lambda g: _subscript(g[1]), text)
+        text = re.sub(
+            r"(?<=[A-Za-z→←])_([a-z0-9])(?![A-Za-z0-9])", lambda g: _subscript(g[1]), text
+        )
+        out.append((k, text))
+    return tuple(out)
+
+
+def _rounded(a) -> list:
+    """Colours and positions only: 3 decimals, non-finite as 0."""
+    a = np.nan_to_num(np.asarray(a, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    return np.round(a, 3).tolist()
+
+
+@st.cache_resource(**_TEXT_CACHE)
+def step_payload(
+    name: str,
+    trained: bool,
+    text: str,
+    unit: int,
+    order: str,
+    lecture: bool,
+    how: tuple[tuple[str, str], ...] = (),
+) -> bytes:
+    """``step_data`` serialised once (``stepview.payload``): every student opening the same
+    view is sent the same bytes."""
+    return stepview.payload(step_data(name, trained, text, unit, order, lecture, how))
+
+
+def step_data(
+    name: str,
+    trained: bool,
+    text: str,
+    unit: int,
+    order: str,
+    lecture: bool,
+    how: tuple[tuple[str, str], ...] = (),
+) -> dict:
+    """Every step's numbers for the browser's step view, from the same trace the page shows.
+
+    Per step i (t = i + 1): the live equation's terms for unit j in each direction of
+    layer 1 (``unit_line``'s numbers), the one-hot pick and the norms (``one_hot_column``,
+    ``norms``; one direction only), the top-5 guesses (``topk``); per text: the heatmaps'
+    values in ``order`` (``heatmap``), the PCA path (``trajectory``).
+    """
+    reading = loaders.read(name, trained, text)
+    tr, enc = reading.trace, reading.encoded
+    tokens, T, j = enc.tokens, len(enc.tokens), unit
+    layer0 = tr.layers[0]
+    bidirectional = len(layer0.directions) == 2
+    eq = []
+    for d in layer0.directions:
+        w = d.weights["hidden"]
+        bias = plain(w.b_x[j] + w.b_h[j])
+        eq.append(
+            [
+                {
+                    "x": plain(d.x_part["hidden"][i, j]),
+                    "h": plain(d.h_part["hidden"][i, j]),
+                    "b": bias,
+                    "pre": plain(d.pre["hidden"][i, j]),
+                    "h_t": plain(d.h[i, j]),
+                }
+                for i in range(T)
+            ]
+        )
+    onehot = norms_ = None
+    if not bidirectional:
+        d = layer0.directions[0]
+        w = d.weights["hidden"]
+        onehot = [{"id": int(enc.ids[i]), "w": plain(w.W_x[j, int(enc.ids[i])])} for i in range(T)]
+        b_norm = plain(torch.linalg.vector_norm(w.b_x + w.b_h))
+        norms_ = [
+            {
+                "x": plain(torch.linalg.vector_norm(d.x_part["hidden"][i])),
+                "h": plain(torch.linalg.vector_norm(d.h_part["hidden"][i])),
+                "b": b_norm,
+                "out": plain(torch.linalg.vector_norm(d.h[i])),
+            }
+            for i in range(T)
+        ]
+    vocab = reading.model.vocab.idx_to_token
+    blank_task = reading.model.config.objective == "blank"
+    pred = []
+    for i in range(T):
+        p = reading.probs[i]
+        top = torch.topk(p, min(5, len(vocab)))
+        best = int(p.argmax())
+        actual = tokens[i] if blank_task else (tokens[i + 1] if i + 1 < T else None)
+        pred.append(
+            {
+                "best": vocab[best],
+                "best_p": plain(p[best]),
+                "top": [
+                    [vocab[int(c)], float(q), plain(q)]
+                    for q, c in zip(top.values, top.indices, strict=True)
+                ],
+                "actual": actual,
+            }
+        )
+    if bidirectional:
+        panels = [
+            (0, dd, "Forward h→ (left to right)" if dd == 0 else "Backward h← (right to left)")
+            for dd in (0, 1)
+        ]
+    else:
+        L = len(tr.layers)
+        panels = [(l, None, f"Layer {l + 1}" if L > 1 else "") for l in range(L)]
+    heat = []
+    for l, dd, title in panels:
+        h = states(reading, l, dd)  # (T, H)
+        units = unit_order.order_units(h, order, k=TOP_K)
+        heat.append(
+            {"title": title, "units": list(units), "z": _rounded(h.detach().numpy()[:, units].T)}
+        )
+    L = len(tr.layers)
+    rows = (
+        ["h→", "h←"] if bidirectional else ([f"h({l + 1})" for l in range(L)] if L > 1 else ["h"])
+    )
+    return {
+        "tokens": list(tokens),
+        "unknown": [bool(u) for u in enc.unknown],
+        "unit": j,
+        "nonlinearity": "tanh" if tr.nonlinearity == "tanh" else "relu",
+        "bidirectional": bidirectional,
+        "eq": eq,
+        "onehot": onehot,
+        "norms": norms_,
+        "pred_kind": "blank" if blank_task else "next",
+        "pred": pred,
+        "heat": heat,
+        "traj": _rounded(reading.pca.points[:, :2]),
+        "rows": rows,
+        "lecture": lecture,
+        "how": dict(how),
+    }

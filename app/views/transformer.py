@@ -22,7 +22,7 @@ main = st.container(key="tf_main") if lecture else None  # lecture: model view +
 lesson.intro("attn_tf_intro")
 
 # --- which weights -------------------------------------------------------------------
-run = st.session_state.get("tf_run")  # the user's own model, if they trained one below
+run = parts.my_run()  # the user's own model, if they trained one below
 which = parts.choose_weights(run)
 lm = parts.model(which, run)
 cfg = lm.model.config
@@ -137,10 +137,8 @@ config = parts.training_controls()
 c_train, c_stop, _ = st.columns([1, 1, 4])
 if c_train.button("Train", key="tf_train", type="primary", icon=":material/play_arrow:"):
     parts.train_live(config)
-    st.rerun()
-live.stop_button(c_stop, key="tf_stop")
-if run is not None:
-    parts.show_run(run)
+live.job_button(c_stop, key="tf_stop", record=st.session_state.get("tf_run"))
+parts.training_status()
 
 # === 4. RNN vs attention ====================================================================
 st.header("4 · RNN vs attention: reverse a sequence")

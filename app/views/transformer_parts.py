@@ -25,7 +25,6 @@ from seqviz.figures.overlay import freeze, overlay
 from seqviz.figures.predictions import topk_bar
 from seqviz.latex import char as char_tex
 from seqviz.latex import num
-from seqviz.text import load_time_machine
 
 _CACHE = dict(max_entries=64, ttl=1800, show_spinner=False)
 
@@ -285,43 +284,52 @@ def training_controls() -> transformer_training.TrainConfig:
 MAX_SECONDS = 60  # training per press of Train; press again to continue
 
 
-def train_live(config: transformer_training.TrainConfig) -> None:
-    """Train (or continue) the session's own model in slices, drawing progress between
-    them; Stop (:func:`app.live.stop_button`) ends it at once and keeps what it learned.
-
-    The run lives in ``st.session_state["tf_run"]`` only; new settings start a new run,
-    the same settings continue the last one until it has all its steps.
-    """
+def my_run() -> dict | None:
+    """The session's own run, ``st.session_state["tf_run"]``; once a training has ended,
+    its model is built from the last state as ``run["lm"]`` (a CharLM, eval mode)."""
     run = st.session_state.get("tf_run")
-    if run is None or run["config"] != config or run["trainer"].done:
-        lm, trainer = transformer_training.trainer(config, load_time_machine())
-        run = {"lm": lm, "trainer": trainer, "config": config}
-        st.session_state["tf_run"] = run
-    st.session_state["_tf_show_mine"] = True  # the Weights widget switches on the next run
-    trainer = run["trainer"]
-    eval_every = max(1, config.steps // 4)
-    bar = st.progress(0.0, text="Training…")
+    if run is not None and run.get("state") and run.get("lm_step") != run["state"]["step"]:
+        run["lm"] = transformer_training.model_of(run["config"], run["state"])
+        run["lm_step"] = run["state"]["step"]
+        st.session_state["_tf_show_mine"] = True  # the Weights widget switches to it
+    return run if run is not None and "lm" in run else None
 
-    def draw() -> None:
-        h = trainer.history
-        loss = f" · loss {h.losses[-1]:.3f}" if h.losses else ""
-        bar.progress(h.step / config.steps, text=f"step {h.step}/{config.steps}{loss}")
 
-    run["lm"].model.requires_grad_(True)
-    live.train(
-        run,
-        lambda seconds: trainer.run(max_seconds=seconds, eval_every=eval_every),
-        lambda: trainer.done,
-        draw,
-        MAX_SECONDS,
-    )
-    run["lm"].model.requires_grad_(False)
-    bar.empty()
+def train_live(config: transformer_training.TrainConfig) -> None:
+    """Start (or continue) the session's training in the pool of worker processes: new
+    settings start a new run, the same settings continue the last one until it has all
+    its steps. :func:`training_status` draws it while it trains."""
+    run = st.session_state.get("tf_run")
+    if run is None or run["config"] != config or (run.get("state") or {}).get("done"):
+        run = st.session_state["tf_run"] = {"config": config}
+    live.start(run, transformer_training.fit, config, MAX_SECONDS)
+
+
+def training_status() -> None:
+    """The running job (queue place, step, loss), or how the last run ended."""
+    run = st.session_state.get("tf_run")
+    if live.running(run):
+        config = run["config"]
+
+        def draw(status) -> None:
+            wait = live.waiting_text(status)
+            last = status.records[-1] if status.records else None
+            start = (run.get("base") or {}).get("step", 0)
+            step = last.step if last else start
+            loss = f" · loss {last.loss:.3f}" if last else ""
+            st.progress(step / config.steps, text=wait or f"step {step}/{config.steps}{loss}")
+
+        live.follow(run, draw)
+        return
+    if run is not None:
+        live.ended_note(run)
+        if run.get("state"):
+            show_run(run)
 
 
 def run_status(run: dict) -> str:
     """How the session's run ended, in words."""
-    steps, total = run["trainer"].history.step, run["config"].steps
+    steps, total = run["state"]["step"], run["config"].steps
     ended = live.outcome(run)
     if ended == "finished":
         return f"finished all {total} steps"
@@ -331,14 +339,10 @@ def run_status(run: dict) -> str:
 
 
 def show_run(run: dict) -> None:
-    trainer, config = run["trainer"], run["config"]
-    run["lm"].model.requires_grad_(False)  # also after a Stop cut the last press short
-    h = trainer.history
+    config, h = run["config"], run["state"]["history"]
     if h.step == 0:
         st.info("Stopped before the first step: press **Train** to start.", icon=":material/stop:")
         return
-    if not h.eval_steps or h.eval_steps[-1] != h.step:
-        trainer.evaluate()  # held-out perplexity where it stopped
     pretrained = checkpoints.info("transformer")["metrics"]["heldout_perplexity"]
     st.success(
         f"Your model ({run_status(run)}; d_model = {config.d_model}, {config.positions} "
@@ -364,14 +368,39 @@ def _shared_bridge_pair(task: str) -> bridge.Pair:
 
 
 def bridge_pair(task: str, seed: int) -> bridge.Pair | None:
-    """Seed 0: the pretrained pair (shared). Other seeds: trained in this session on
-    request, the LSTM then the Transformer, in slices that Stop can end (Train continues)."""
+    """Seed 0: the pretrained pair (shared). Other seeds: trained for this session on
+    request in the pool of worker processes, the LSTM then the Transformer; Stop ends it
+    between two steps and Train continues."""
     if seed == 0 and f"transformer-bridge-{task}" in checkpoints.available():
         return _shared_bridge_pair(task)
     runs = st.session_state.setdefault("tf_bridge_runs", {})
     run = runs.get((task, seed))
-    if run is not None and all(t.done for t in run["trainers"]):
+    if run is not None and (run.get("state") or {}).get("done"):
+        if "pair" not in run:
+            run["pair"] = bridge.pair_of(run["config"], run["state"])
         return run["pair"]
+    c_train, c_stop, _ = st.columns([1, 1, 4])
+    if c_train.button("Train both", key="tf_bridge_train", icon=":material/play_arrow:"):
+        if run is None:
+            config = bridge.BridgeConfig(task=task, seed=seed)
+            run = runs[(task, seed)] = {"config": config, "state": None}
+        live.start(run, bridge.fit, run["config"], MAX_SECONDS)
+    live.job_button(c_stop, key="tf_bridge_stop", record=run)
+    if live.running(run):
+        total = 2 * run["config"].steps
+
+        def draw(status) -> None:
+            wait = live.waiting_text(status)
+            last = status.records[-1] if status.records else None
+            if last is None:  # nothing streamed yet: where the run stood
+                done = (run.get("base") or {}).get("step", 0)
+            else:  # the LSTM trains all its steps first, then the Transformer
+                done = last.step + (run["config"].steps if last.label != "LSTM" else 0)
+            who = last.label if last is not None else "LSTM"
+            st.progress(done / total, text=wait or f"{who}: step {done} of {total} (both models)")
+
+        live.follow(run, draw)
+        return None
     if run is None:
         st.info(
             f"No models for seed {seed} yet. Training an LSTM and a Transformer on “{task}” takes "
@@ -379,39 +408,14 @@ def bridge_pair(task: str, seed: int) -> bridge.Pair | None:
             icon=":material/model_training:",
         )
     else:
-        done = sum(t.history.step for t in run["trainers"])
+        live.ended_note(run)
+        done = (run.get("state") or {}).get("step", 0)
         st.info(
-            f"Training {live.outcome(run)} at step {done} of {2 * run['pair'].config.steps} — "
+            f"Training {live.outcome(run)} at step {done} of {2 * run['config'].steps} — "
             "press **Train both** to continue.",
             icon=":material/pause:",
         )
-    c_train, c_stop, _ = st.columns([1, 1, 4])
-    live.stop_button(c_stop, key="tf_bridge_stop")
-    if not c_train.button("Train both", key="tf_bridge_train", icon=":material/play_arrow:"):
-        return None
-    if run is None:
-        pair = bridge.untrained_pair(bridge.BridgeConfig(task=task, seed=seed))
-        trainers = [bridge.trainer(pair.lstm, pair.config, "LSTM")]
-        trainers.append(bridge.trainer(pair.transformer, pair.config, "Transformer"))
-        run = runs[(task, seed)] = {"pair": pair, "trainers": trainers}
-    bar = st.progress(0.0, text="Training…")
-    total = 2 * run["pair"].config.steps
-
-    def draw() -> None:
-        done = sum(t.history.step for t in run["trainers"])
-        who = next((t.label for t in run["trainers"] if not t.done), "Transformer")
-        bar.progress(done / total, text=f"{who}: step {done} of {total} (both models)")
-
-    def run_for(seconds: float) -> None:
-        next(t for t in run["trainers"] if not t.done).run(max_seconds=seconds)
-
-    live.train(run, run_for, lambda: all(t.done for t in run["trainers"]), draw, MAX_SECONDS)
-    bar.empty()
-    if not all(t.done for t in run["trainers"]):
-        st.rerun()  # paused at the time limit: show where it got to
-    for t in run["trainers"]:
-        t.model.requires_grad_(False)
-    return run["pair"]
+    return None
 
 
 def _bridge_view(pair: bridge.Pair, symbols: str):
