@@ -8,6 +8,12 @@ topic mixed in. Words of one cluster therefore share their contexts and only
 them, so the right nearest neighbours of every word are known: the other words
 of its cluster. Within a cluster word frequencies follow Zipf's law (weight
 1 / rank), so frequent and rare words both occur and subsampling matters.
+
+Designs (``design=``): ``"zipf"`` as above; ``"uniform"`` every word of a cluster
+equally frequent; ``"shared"`` each cluster also uses ``shared`` words that belong
+to two clusters (they are left out of the scored clusters: their right neighbours
+are ambiguous); ``"filler"`` ``n_filler`` filler words, uniform and frequent, mixed
+into every topic (instead of the six function words).
 """
 
 from __future__ import annotations
@@ -45,6 +51,9 @@ def planted_corpus(
     sentence_length: int = 12,
     function_rate: float = 0.3,
     seed: int = 0,
+    design: str = "zipf",
+    shared: int = 20,
+    n_filler: int = 50,
 ) -> Planted:
     """Sentences drawn from ``n_clusters`` topics of ``words_per_cluster`` words each.
 
@@ -55,23 +64,42 @@ def planted_corpus(
 
     Word ``w`` of cluster ``c`` is written ``c{c}w{w}`` (e.g. ``c3w07``).
     """
+    if design not in ("zipf", "uniform", "shared", "filler"):
+        raise ValueError(f"unknown design {design!r}")
     rng = np.random.default_rng(seed)
     width = len(str(words_per_cluster - 1))
     clusters = tuple(
         tuple(f"c{c}w{w:0{width}d}" for w in range(words_per_cluster)) for c in range(n_clusters)
     )
-    # Zipf within a cluster: P(rank r) ∝ 1 / (r + 1)
-    zipf = 1.0 / np.arange(1, words_per_cluster + 1)
-    zipf /= zipf.sum()
+    glue_words = FUNCTION_WORDS
+    if design == "filler":
+        glue_words = tuple(f"f{i:02d}" for i in range(n_filler))
+    # each topic's vocabulary: its own words, plus (design "shared") the shared words
+    # s0..s{shared-1}, word s_i used by the topics i mod n and (i + 1) mod n
+    topic_vocab = [list(c) for c in clusters]
+    if design == "shared":
+        for i in range(shared):
+            for c in (i % n_clusters, (i + 1) % n_clusters):
+                topic_vocab[c].append(f"s{i:02d}")
+    sizes = [len(v) for v in topic_vocab]
     topics = rng.integers(0, n_clusters, size=n_sentences)
     function = rng.random((n_sentences, sentence_length)) < function_rate
-    topic_word = rng.choice(words_per_cluster, size=(n_sentences, sentence_length), p=zipf)
-    glue = rng.integers(0, len(FUNCTION_WORDS), size=(n_sentences, sentence_length))
+    glue = rng.integers(0, len(glue_words), size=(n_sentences, sentence_length))
+    draws = rng.random((n_sentences, sentence_length))
+    tables = []
+    for n in sizes:
+        # Zipf within a cluster: P(rank r) ∝ 1 / (r + 1); or uniform
+        p = np.ones(n) if design == "uniform" else 1.0 / np.arange(1, n + 1)
+        tables.append(np.cumsum(p / p.sum()))
     sentences = tuple(
         tuple(
-            FUNCTION_WORDS[glue[s, t]] if function[s, t] else clusters[topics[s]][topic_word[s, t]]
+            glue_words[glue[s, t]]
+            if function[s, t]
+            else topic_vocab[topics[s]][
+                min(int(np.searchsorted(tables[topics[s]], draws[s, t])), sizes[topics[s]] - 1)
+            ]
             for t in range(sentence_length)
         )
         for s in range(n_sentences)
     )
-    return Planted(sentences, clusters, FUNCTION_WORDS)
+    return Planted(sentences, clusters, glue_words)

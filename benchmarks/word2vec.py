@@ -12,8 +12,15 @@ Neighbour quality is measured on a corpus with planted structure (sentences
 drawn from word clusters, ``benchmarks/planted.py``): precision@5 = the share of
 each word's 5 nearest neighbours (cosine) that are in its own cluster. A small
 version of that corpus (where the task is not trivially solved) is trained with
-several seeds and the mean is reported; so is a tiny one (3,600 words) where
-neither has converged. seqviz starts W as gensim does (U(-1/E, 1/E)) here.
+several seeds and the mean is reported; so is a tiny one (3,600 words).
+seqviz starts W as gensim does (U(-1/E, 1/E)) here. The full quality comparison,
+~2k to ~500k words in four planted designs and on real text, is
+``benchmarks/w2v_quality.py``.
+
+Speed: seqviz with one thread against gensim with one worker
+(``ratio_vs_gensim``) and with gensim's default 3 workers
+(``ratio_vs_gensim_default_workers``), on the planted corpus (480k words) and on
+The Time Machine, in one run.
 
 words/s is wall-clock; words per CPU-second (all threads of the process) is
 also reported because on a shared machine wall-clock rates swing widely.
@@ -27,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -39,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.planted import planted_corpus  # noqa: E402
+from seqviz import w2v_kernel  # noqa: E402
 from seqviz.embeddings import neighbour_precision  # noqa: E402
 from seqviz.text import load_time_machine  # noqa: E402
 from seqviz.w2v_training import Corpus, TrainConfig, Trainer, build_corpus, chunks  # noqa: E402
@@ -48,7 +57,11 @@ RESULTS = Path(__file__).resolve().parent / "results" / "word2vec.json"
 SETTINGS = dict(E=100, window=5, negatives=5, sample=1e-3, min_count=5, lr=0.025)
 
 
-def gensim_model(sentences, epochs: int, seed: int):
+GENSIM_DEFAULT_WORKERS = 3
+"""gensim's default number of worker threads (``Word2Vec(workers=3)``)."""
+
+
+def gensim_model(sentences, epochs: int, seed: int, workers: int = 1):
     """A gensim Word2Vec with the shared settings and its vocabulary built (not trained)."""
     from gensim.models import Word2Vec
 
@@ -62,7 +75,7 @@ def gensim_model(sentences, epochs: int, seed: int):
         min_alpha=SETTINGS["lr"] * 1e-4,
         sg=1,
         hs=0,
-        workers=1,
+        workers=workers,
         epochs=epochs,
         seed=seed,
     )
@@ -70,15 +83,20 @@ def gensim_model(sentences, epochs: int, seed: int):
     return model
 
 
-def time_gensim(sentences, epochs: int, seed: int):
+def time_gensim(sentences, epochs: int, seed: int, workers: int = 1):
     """Wall-clock and CPU seconds (all threads of the process) of gensim's training."""
-    model = gensim_model(sentences, epochs, seed)
+    model = gensim_model(sentences, epochs, seed, workers)
     start, cpu = time.perf_counter(), time.process_time()
     model.train(sentences, total_examples=len(sentences), epochs=epochs)
     return (time.perf_counter() - start, time.process_time() - cpu), model
 
 
+OVERRIDES: dict = {}
+"""TrainConfig fields to change in every seqviz run (for experiments; empty: defaults)."""
+
+
 def time_seqviz(corpus: Corpus, epochs: int, seed: int):
+    w2v_kernel.compile_loops()  # gensim's loop is compiled ahead of time: so is this one
     config = TrainConfig(
         objective="negative",
         embedding_size=SETTINGS["E"],
@@ -89,6 +107,7 @@ def time_seqviz(corpus: Corpus, epochs: int, seed: int):
         epochs=epochs,
         seed=seed,
         init="gensim",
+        **OVERRIDES,
     )
     start, cpu = time.perf_counter(), time.process_time()
     trainer = Trainer(corpus, config)
@@ -106,40 +125,46 @@ def gensim_matrix(model, corpus: Corpus) -> torch.Tensor:
 
 
 def speed(name: str, sentences, epochs: int, rounds: int) -> dict:
-    """Alternate gensim and seqviz ``rounds`` times on the same sentences."""
+    """Alternate gensim (one worker, then its default workers) and seqviz ``rounds`` times
+    on the same sentences; each round changes who goes first."""
     corpus = build_corpus(sentences, min_count=SETTINGS["min_count"])
     words = corpus.n_words * epochs
-    rates = {"gensim": [], "seqviz": []}
-    cpu_rates = {"gensim": [], "seqviz": []}
+    who_all = ("gensim", "gensim_default", "seqviz")
+    rates: dict[str, list[float]] = {w: [] for w in who_all}
+    cpu_rates: dict[str, list[float]] = {w: [] for w in who_all}
     for r in range(rounds):
-        order = ("gensim", "seqviz") if r % 2 == 0 else ("seqviz", "gensim")
+        order = who_all[r % 3 :] + who_all[: r % 3]
         for who in order:
-            if who == "gensim":
-                (seconds, cpu), _ = time_gensim(sentences, epochs, seed=r)
-            else:
+            if who == "seqviz":
                 (seconds, cpu), _ = time_seqviz(corpus, epochs, seed=r)
+            else:
+                workers = 1 if who == "gensim" else GENSIM_DEFAULT_WORKERS
+                (seconds, cpu), _ = time_gensim(sentences, epochs, seed=r, workers=workers)
             rates[who].append(words / seconds)
             cpu_rates[who].append(words / cpu)
             print(
-                f"  {name} round {r}: {who:6s} {words / seconds:12,.0f} words/s "
-                f"({words / cpu:,.0f} per CPU-second)"
+                f"  {name} round {r}: {who:14s} {words / seconds:12,.0f} words/s "
+                f"({words / cpu:,.0f} per CPU-second)",
+                flush=True,
             )
-    g, s = statistics.median(rates["gensim"]), statistics.median(rates["seqviz"])
-    gc, sc = statistics.median(cpu_rates["gensim"]), statistics.median(cpu_rates["seqviz"])
+    med = {w: statistics.median(v) for w, v in rates.items()}
+    cpu = {w: statistics.median(v) for w, v in cpu_rates.items()}
     return {
         "corpus": name,
         "words": corpus.n_words,
         "vocabulary": len(corpus.vocab) - 1,  # without <unk>
         "epochs": epochs,
-        "gensim_words_per_s": round(g),
-        "seqviz_words_per_s": round(s),
-        "ratio_vs_gensim": round(s / g, 3),
+        "gensim_words_per_s": round(med["gensim"]),
+        "gensim_default_workers_words_per_s": round(med["gensim_default"]),
+        "seqviz_words_per_s": round(med["seqviz"]),
+        "ratio_vs_gensim": round(med["seqviz"] / med["gensim"], 3),
+        "ratio_vs_gensim_default_workers": round(med["seqviz"] / med["gensim_default"], 3),
         "round_ratios": [
             round(a / b, 3) for a, b in zip(rates["seqviz"], rates["gensim"], strict=True)
         ],
-        "gensim_words_per_cpu_s": round(gc),
-        "seqviz_words_per_cpu_s": round(sc),
-        "ratio_vs_gensim_cpu": round(sc / gc, 3),
+        "gensim_words_per_cpu_s": round(cpu["gensim"]),
+        "seqviz_words_per_cpu_s": round(cpu["seqviz"]),
+        "ratio_vs_gensim_cpu": round(cpu["seqviz"] / cpu["gensim"], 3),
     }
 
 
@@ -193,9 +218,13 @@ def main() -> None:
     tiny_quality = quality(tiny, 5, args.seeds)
 
     result = {
-        "what": "skip-gram negative sampling, seqviz vs gensim, same settings, 1 thread each",
+        "what": "skip-gram negative sampling, seqviz (1 thread) vs gensim with 1 worker and "
+        f"with its default {GENSIM_DEFAULT_WORKERS} workers, same settings",
+        "command": f"python benchmarks/word2vec.py --rounds {args.rounds} --seeds {args.seeds}",
+        "load_average": os.getloadavg()[0],
         "settings": SETTINGS,
         "ratio_vs_gensim": planted_speed["ratio_vs_gensim"],  # wall-clock words/s, medians
+        "ratio_vs_gensim_default_workers": planted_speed["ratio_vs_gensim_default_workers"],
         "ratio_vs_gensim_cpu": planted_speed["ratio_vs_gensim_cpu"],  # words per CPU-second
         "speed": [planted_speed, tm_speed],
         "quality": {
@@ -208,11 +237,12 @@ def main() -> None:
             "torch": torch.__version__,
             "gensim": gensim.__version__,
         },
-        "machine": {"cpus": __import__("os").cpu_count(), "torch_threads": 1},
+        "machine": {"cpus": os.cpu_count(), "torch_threads": 1},
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps({k: result[k] for k in ("ratio_vs_gensim", "ratio_vs_gensim_cpu")}, indent=2))
+    keys = ("ratio_vs_gensim", "ratio_vs_gensim_default_workers", "ratio_vs_gensim_cpu")
+    print(json.dumps({k: result[k] for k in keys}, indent=2))
     print(f"written to {RESULTS}")
 
 

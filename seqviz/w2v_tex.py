@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from seqviz.latex import num, pnum
 from seqviz.latex import word as word_tex
-from seqviz.word2vec import NegSamplingStep, SoftmaxStep
+from seqviz.word2vec import CbowStep, NegSamplingStep, SoftmaxStep
 
 __all__ = [
     "vec",
@@ -24,6 +24,7 @@ __all__ = [
     "cross_entropy",
     "softmax_gradient",
     "negative_loss",
+    "cbow",
     "analogy",
 ]
 
@@ -95,6 +96,35 @@ def negative_loss(step: NegSamplingStep, words: Sequence[str]) -> list[str]:
         rf"- \sum_{{k=1}}^{{{K}}} \log \sigma(-v'_{{n_k}} \cdot h_j)",
         rf"= -\log \sigma({num(step.pos_dot[0])}) {negs} = {num(step.losses[0])}",
         rf"L = \sum_{{c \in C}} L_c = {' + '.join(num(v) for v in step.losses)} = {num(step.loss)}",
+    ]
+
+
+def cbow(step: CbowStep, words: Sequence[str]) -> list[str]:
+    """CBOW on one window: the mean of the context rows, the loss of predicting the centre
+    (negative sampling: in symbols, then with its dot products) and the share of the
+    gradient each context row gets (three or four lines)."""
+    C = len(step.contexts)
+    rows = " + ".join(rf"W[{word_tex(words[c])}]" for c in step.contexts)
+    centre = word_tex(words[step.center])
+    if step.objective == "softmax":
+        loss = [
+            rf"H = -\log \hat y_j[{centre}] = -\log \operatorname{{softmax}}(h_j W')[{centre}] "
+            rf"= -\log {num(step.score[0])} = {num(step.loss)}"
+        ]
+    else:
+        negs = " ".join(rf"- \log \sigma(-{pnum(u)})" for u in step.u[1:])
+        loss = [
+            rf"L = -\log \sigma(v'_{{{centre}}} \cdot h_j) "
+            rf"- \sum_{{k=1}}^{{{len(step.u) - 1}}} \log \sigma(-v'_{{n_k}} \cdot h_j)",
+            rf"= -\log \sigma({num(step.u[0])}) {negs} = {num(step.loss)}",
+        ]
+    return [
+        rf"h_j = \frac{{1}}{{|C|}} \sum_{{c \in C}} W[w_c] = \frac{{1}}{{{C}}}({rows}) = "
+        + vec(step.h),
+        *loss,
+        rf"\frac{{\partial L}}{{\partial W[w_c]}} = \frac{{1}}{{{C}}} \frac{{\partial L}}{{\partial h_j}} = "
+        + vec(step.grad_h / C)
+        + r" \quad \text{for each context word}",
     ]
 
 

@@ -1,14 +1,89 @@
-"""Training a skip-gram model fast: batched, vectorised SGD with the word2vec schedule.
+"""Training word2vec fast: word2vec.c's pair-by-pair SGD, or minibatches, on its schedule.
 
 Dimension letters: ``N`` tokens in the corpus, ``P`` pairs in an epoch, ``B``
 pairs in a minibatch, ``K`` negatives per pair, ``V`` vocabulary, ``E`` embedding.
 
 One epoch = every (centre, context) pair of the corpus (with a fresh dynamic
-window and subsampling draw, as word2vec does), shuffled, cut into minibatches
-of B pairs. Each minibatch is one plain SGD step whose gradients come from the
-formulas in :mod:`seqviz.word2vec` (no autograd: the updates touch only the
-rows that were used, like word2vec.c). The learning rate falls linearly from
-``lr`` to ``lr * 1e-4`` over the whole run, as in word2vec.c and gensim.
+window and subsampling draw, as word2vec does). Skip-gram with negative sampling, the
+lab's main run, then goes through the pairs one at a time in corpus order, each pair its
+own SGD step, in a loop compiled by Numba (:mod:`seqviz.w2v_kernel`): exactly word2vec.c's
+and gensim's algorithm, at gensim's speed. The full softmax and CBOW take minibatches of
+B pairs (windows), shuffled, one summed SGD step each, in PyTorch; that path can also
+train skip-gram (``TrainConfig.update="minibatch"``). Either way the gradients come from
+the formulas in :mod:`seqviz.word2vec` (no autograd: the updates touch only the rows that
+were used, like word2vec.c). The learning rate falls linearly from ``lr`` to
+``lr * 1e-4`` over the whole run, updated every 10,000 words, as in word2vec.c and
+gensim. A negative that happens to be the context word itself is skipped, as in
+word2vec.c and gensim. As in word2vec.c and gensim, the *context* word's row of W is h
+and predicts the centre (``TrainConfig.h_from``): the slides' skip-gram has the centre
+predict each context word; both see the same pairs, up to the dynamic window's draw.
+
+Why real text used to agree less with gensim (and what fixed it)
+-----------------------------------------------------------------
+On stemmed Wikipedia (297k words, gensim's test data; top-10 neighbour lists of the 500
+most frequent words) this trainer's lists agreed with gensim's 0.467, while two gensim
+seeds agreed 0.702 (``benchmarks/w2v_quality.py``). Experiments (one seed each):
+
+- one pair per SGD step in the same *shuffled* order: 0.463. Summed minibatch updates
+  were not the cause;
+- one pair per step in corpus order: 0.690. Shuffling was: gensim and word2vec.c go
+  through the text in order, and on Wikipedia, whose articles come one topic at a time,
+  that order shapes the neighbours as much as a seed does;
+- and with the context word's row as h (gensim's direction): 0.702 and 0.707.
+
+So skip-gram now trains pair by pair, in corpus order, the context predicting the
+centre; pair by pair also made it as fast as gensim (the minibatch step in PyTorch took
+~1 µs a pair against gensim's ~0.65 µs; the compiled loop ~0.5 µs).
+
+Why a small corpus used to learn less than gensim (and what fixed it)
+---------------------------------------------------------------------
+On a planted corpus of 3,600 words (10 clusters of 10 words, Zipf frequencies,
+``benchmarks/planted.py`` with 300 sentences; E = 100, window 5, K = 5, t = 1e-3,
+5 epochs; precision@5, mean of seeds 0-4) gensim scored 0.905 and this trainer
+0.571. Experiments (the per-pair reference is a NumPy loop that copies gensim's
+``train_batch_sg`` and can switch each of its choices off; seeds 0-2):
+
+- minibatches are not the cause: one pair per SGD step gave 0.61;
+- initialisation is not: both start W ~ U(-1/E, 1/E), W' = 0 (word2vec.c's
+  narrower U(-0.5/E, 0.5/E) gave 0.51); neither are subsampling's keep
+  probabilities (both keep 1,370 of the 3,596 words per epoch on average) nor the
+  direction of a pair (gensim predicts the centre from the context: 0.888 against
+  0.886 the other way round);
+- the corpus is *under*-trained, so the total amount of learning decides: without
+  subsampling this trainer reached 0.988, with lr = 0.05 0.992, with 10 epochs
+  0.995;
+- **the learning-rate schedule is the cause.** word2vec.c and gensim update alpha
+  only every 10,000 words (gensim: once per job of 10,000 words, and a job never
+  spans two epochs). A corpus shorter than that trains each epoch at the rate of
+  its start: alpha, 0.8 alpha, ..., 0.2 alpha, an average of 0.6 alpha instead of
+  the 0.5 alpha of a rate that falls word by word. The reference scored 0.888 with
+  gensim's schedule and 0.648 with a per-pair linear one;
+- skipping a negative equal to the context word (V is only ~100 here) adds a
+  little: 0.888 with, 0.859 without;
+- with both, minibatches in corpus order scored 0.874: a minibatch held all pairs
+  of a few neighbouring centres, whose summed updates all point the same way.
+  Shuffling the pairs of each epoch gave 0.895, the per-pair reference's score.
+
+So this trainer uses gensim's blocks of 10,000 words (``TrainConfig.lr_block``), skips
+negatives equal to the context, and shuffles minibatches (one pair per step goes in
+corpus order, as the per-pair reference did). ``benchmarks/w2v_quality.py`` compares it
+with gensim from ~2k to ~500k words (results in ``benchmarks/results/w2v_quality.json``).
+
+Where a minibatch step's time goes (and why it is not made of bigger batches)
+-----------------------------------------------------------------------------
+An epoch's pairs, their negatives (one draw from the alias table for the whole epoch)
+and the (P, 1 + K) table of targets are built once, so a step only slices them. On one
+thread a pair then costs about 1 µs in a minibatch of 500-1,000 pairs (measured in
+isolation, E = 100, K = 5): gathering its 1 + K rows of W' (~0.1 µs), the 1 + K scores
+(~0.2), dL/dh (~0.15), the outer products (~0.13) and the two scatter-adds back into W
+and W' (~0.3), plus ~20% of per-step Python. gensim's loop does the same arithmetic pair
+by pair with the rows in the L1 cache, about 0.65 µs a pair on the same machine, and
+holds that better when other processes compete for the caches. Bigger minibatches do
+not help at the same quality: a minibatch of 16,384 pairs through the dense product
+(three (V, V) x (V, E) matrix products, ~25x faster per multiply than gathering rows),
+even with each row's summed step damped by its curvature, scored precision@5 0.44
+against gensim's 0.96 on the 4k-word planted corpus: the summed duplicate updates again
+(``min_steps`` keeps a small corpus at >= 200 steps an epoch for that reason).
 """
 
 from __future__ import annotations
@@ -23,7 +98,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from seqviz import training
+from seqviz import training, w2v_kernel
 from seqviz.text import Vocab
 from seqviz.word2vec import DEFAULT_SAMPLE, SkipGram, noise_distribution
 
@@ -40,6 +115,8 @@ __all__ = [
     "negative_sgd_step",
     "Workspace",
     "softmax_sgd_step",
+    "epoch_windows",
+    "cbow_sgd_step",
 ]
 
 
@@ -82,6 +159,7 @@ class TrainConfig:
     """Hyperparameters; the defaults are gensim's (except E and epochs)."""
 
     objective: str = "negative"  # "negative" (sampling) or "softmax" (full)
+    architecture: str = "skipgram"  # "skipgram" (centre predicts each context word) or "cbow"
     embedding_size: int = 50  # E
     window: int = 5  # largest window on either side
     dynamic: bool = True  # window drawn from 1..window per centre
@@ -95,10 +173,43 @@ class TrainConfig:
     )
     seed: int = 0  # initialisation, windows, subsampling and negatives
     init: str = "word2vec"  # starting W: "word2vec" (word2vec.c) or "gensim" (twice as wide)
+    # shuffle the examples of each epoch; None: minibatches shuffled, examples one by one in
+    # corpus order
+    shuffle: bool | None = None
+    lr_block: int = 10_000  # corpus words between learning-rate updates (word2vec.c, gensim)
+    # "example": one SGD step per example (a skip-gram pair, a CBOW window), in corpus
+    # order, compiled, as word2vec.c (seqviz.w2v_kernel); "minibatch": one summed step per
+    # B examples in PyTorch; None: "example" with negative sampling (the compiled loops
+    # do not do the full softmax), else "minibatch"
+    update: str | None = None
+    # skip-gram: whose row of W is h. "context": the context word's row predicts the centre
+    # (word2vec.c, gensim); "centre": the centre's row predicts each context word (the
+    # slides). The same pairs either way, up to the dynamic window's draw.
+    h_from: str = "context"
 
     def __post_init__(self) -> None:
         if self.objective not in ("negative", "softmax"):
             raise ValueError(f"objective must be 'negative' or 'softmax', not {self.objective!r}")
+        if self.architecture not in ("skipgram", "cbow"):
+            raise ValueError(
+                f"architecture must be 'skipgram' or 'cbow', not {self.architecture!r}"
+            )
+        if self.update not in (None, "example", "minibatch"):
+            raise ValueError(f"update must be 'example' or 'minibatch', not {self.update!r}")
+        if self.update == "example" and self.objective != "negative":
+            raise ValueError("one example per step is for negative sampling only")
+        if self.h_from not in ("context", "centre"):
+            raise ValueError(f"h_from must be 'context' or 'centre', not {self.h_from!r}")
+
+    @property
+    def per_example(self) -> bool:
+        """One SGD step per example (the compiled loops), rather than per minibatch."""
+        return self.update == "example" or (self.update is None and self.objective == "negative")
+
+    @property
+    def shuffled(self) -> bool:
+        """Whether an epoch's examples are shuffled (see ``shuffle``)."""
+        return (not self.per_example) if self.shuffle is None else self.shuffle
 
 
 def epoch_pairs(
@@ -112,6 +223,16 @@ def epoch_pairs(
     j - window .. j + window (j itself left out), and a mask keeps the ones inside
     the centre's window and sentence. Returns centres (P,) and contexts (P,), int64.
     """
+    ids, ids_p, i, inside = _epoch_table(corpus, window, dynamic, sample, seed)
+    centers = np.broadcast_to(ids[:, None], inside.shape)[inside]
+    return torch.from_numpy(centers), torch.from_numpy(ids_p[i[inside]])
+
+
+def _epoch_table(
+    corpus: Corpus, window: int, dynamic: bool, sample: float | None, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The kept ids (n,), the padded ids, the (n, 2 window) positions around each centre
+    in them and the mask of those inside its window and sentence."""
     rng = np.random.default_rng(seed)
     ids = corpus.ids.numpy()
     sent = corpus.sentence.numpy()
@@ -132,8 +253,30 @@ def epoch_pairs(
     i = np.arange(window, n + window, dtype=np.int32)[:, None] + offsets.astype(np.int32)
     # context i is used if it lies within the centre's window and in the same sentence
     inside = (np.abs(offsets) <= width[:, None]) & (sent_p[i] == sent[:, None])  # (n, 2 window)
-    centers = np.broadcast_to(ids[:, None], inside.shape)[inside]
-    return torch.from_numpy(centers), torch.from_numpy(ids_p[i[inside]])
+    return ids, ids_p, i, inside
+
+
+def epoch_windows(
+    corpus: Corpus, window: int, dynamic: bool, sample: float | None, seed: int
+) -> tuple[Tensor, Tensor, Tensor]:
+    """CBOW's examples of one pass: each kept centre with its whole window.
+
+    The same draws as :func:`epoch_pairs` (the same seed gives the same windows).
+    Returns centres (n,), contexts (n, 2 window) and a float mask (n, 2 window), 1.0
+    at the slots inside the centre's window; centres without a context are left out.
+    """
+    ids, ids_p, i, inside = _epoch_table(corpus, window, dynamic, sample, seed)
+    has = inside.any(1)  # (n,)
+    table = torch.from_numpy(np.where(inside, ids_p[i], 0)[has])
+    return torch.from_numpy(ids[has]), table, torch.from_numpy(inside[has].astype(np.float32))
+
+
+EXAMPLES_PER_CALL = 8192
+"""Examples per step when each is its own update: one call of the compiled loop (~5 ms),
+long enough that the step's Python costs little, short enough for Stop."""
+EXAMPLE_STEPS = 50
+"""Fewest steps an epoch when each example is its own update (a small corpus gets fewer
+examples per step): the grain of the loss curve and of Stop."""
 
 
 @dataclass
@@ -165,7 +308,6 @@ class Trainer:
     snapshots: list[Tensor] = field(default_factory=list)  # (len(track), E) per report
     _pairs: tuple[Tensor, Tensor] | None = None
     n_reports: int = 50  # loss points and snapshots per run (at fixed word counts)
-    _rng: np.random.Generator | None = None
     _workspace: Workspace | None = None
     _reported: int = 0
     _loss_sum: float = 0.0
@@ -210,21 +352,41 @@ class Trainer:
             self.snapshots.append(self.model.W[list(self.track)].clone())
 
     def batch_size(self, n_pairs: int) -> int:
-        """Minibatch size for an epoch of ``n_pairs`` pairs: ``config.batch_size``, smaller
+        """Pairs per step for an epoch of ``n_pairs`` pairs: ``config.batch_size``, smaller
         if that would give fewer than ``config.min_steps`` steps (summed minibatch updates
         learn like word2vec's one-pair-at-a-time updates only if there are enough of them).
+        With one example per update: :data:`EXAMPLES_PER_CALL`, at least :data:`EXAMPLE_STEPS`
+        steps.
         """
-        return max(1, min(self.config.batch_size, n_pairs // self.config.min_steps))
+        c = self.config
+        if c.per_example:
+            return max(1, min(EXAMPLES_PER_CALL, n_pairs // EXAMPLE_STEPS))
+        return max(1, min(c.batch_size, n_pairs // c.min_steps))
 
     def _load_epoch(self) -> None:
-        """The pairs of the current epoch (regenerated identically after a pause)."""
+        """The pairs of the current epoch and all their negatives (regenerated identically
+        after a pause): drawn for the whole epoch at once, so a step only slices them."""
         c = self.config
         seed = c.seed * 1_000_003 + self.epoch
-        # In corpus order, like word2vec.c: a minibatch holds ~B / (2 window) neighbouring
-        # centres. (A full shuffle costs ~10% of the time and learns no better.)
-        self._pairs = epoch_pairs(self.corpus, c.window, c.dynamic, c.sample, seed)
-        if self.batch == 0:
-            self._rng = np.random.default_rng([c.seed, self.epoch, 1])  # negatives
+        make = epoch_windows if c.architecture == "cbow" else epoch_pairs
+        pairs = make(self.corpus, c.window, c.dynamic, c.sample, seed)
+        if c.architecture == "skipgram" and c.h_from == "context":
+            pairs = (pairs[1], pairs[0])  # (h's word, target): the context predicts the centre
+        # Minibatches are shuffled: in corpus order one would hold all the pairs of a few
+        # neighbouring centres, whose summed updates overshoot on a small corpus. One
+        # example per step goes in corpus order, as word2vec.c (negatives drawn in the loop).
+        if c.shuffled:
+            shuffle = np.random.default_rng([c.seed, self.epoch, 2])
+            order = torch.from_numpy(shuffle.permutation(len(pairs[0])))
+            pairs = tuple(t[order] for t in pairs)
+        if c.objective == "negative" and not c.per_example:
+            rng = np.random.default_rng([c.seed, self.epoch, 1])
+            negatives = alias_draw(*self._alias, (len(pairs[0]), c.num_negatives), rng)  # (P, K)
+            if c.architecture == "skipgram":  # targets (P, 1 + K): the context, then negatives
+                pairs = (pairs[0], torch.cat([pairs[1][:, None], negatives], 1))
+            else:
+                pairs = (*pairs, negatives)
+        self._pairs = pairs
 
     def run(
         self,
@@ -263,19 +425,16 @@ class Trainer:
 
     def _step(self) -> training.Step:
         """One minibatch of SGD, with the word2vec learning rate at this point of the run."""
-        c = self.config
         if self._pairs is None:
             self._load_epoch()
-        centers, contexts = self._pairs
+        centers = self._pairs[0]  # pairs (skip-gram) or windows (CBOW)
         B = self.batch_size(len(centers))
         n_batches = max(1, -(-len(centers) // B))
-        progress = (self.epoch + self.batch / n_batches) / c.epochs
-        # alpha falls linearly to alpha * 1e-4 (word2vec.c)
-        lr = c.lr * max(1.0 - progress, 1e-4)
+        lr = self.learning_rate(n_batches)
         lo, hi = self.batch * B, (self.batch + 1) * B
         loss_sum, n = 0.0, len(centers[lo:hi])
         if n:
-            loss_sum = self._sgd(centers[lo:hi], contexts[lo:hi], lr)
+            loss_sum = self._sgd(*(t[lo:hi] for t in self._pairs), lr=lr)
             self._loss_sum, self._loss_n = self._loss_sum + loss_sum, self._loss_n + n
         epoch, words_before = self.epoch, self.words
         self.batch += 1
@@ -284,15 +443,45 @@ class Trainer:
             self.epoch, self.batch, self._pairs = self.epoch + 1, 0, None
         return training.Step(loss_sum / max(n, 1), self.words - words_before, lr, epoch)
 
-    def _sgd(self, centers: Tensor, contexts: Tensor, lr: float) -> float:
+    def learning_rate(self, n_batches: int) -> float:
+        """alpha for the next minibatch: linear in the words processed at the start of its
+        block of ``config.lr_block`` words, falling to alpha * 1e-4 at the end of the run.
+
+        Blocks restart at every epoch (gensim's jobs of 10,000 words never span two
+        epochs), so a corpus shorter than a block trains each epoch at one rate:
+        alpha (1 - e / epochs) in epoch e, as gensim does.
+        """
+        c, N = self.config, self.corpus.n_words
+        done = round(N * self.batch / n_batches)  # words of this epoch before the minibatch
+        block = done // c.lr_block * c.lr_block if c.lr_block > 0 else done
+        progress = (self.epoch * N + block) / max(self.total_words, 1)
+        # alpha = alpha_0 (1 - progress), never below alpha_0 * 1e-4
+        return c.lr * max(1.0 - progress, 1e-4)
+
+    def _sgd(self, centers: Tensor, contexts: Tensor, *more: Tensor, lr: float) -> float:
+        """One minibatch: skip-gram (centres, contexts) or (centres, targets (B, 1 + K));
+        CBOW (centres, windows, mask[, negatives])."""
         W, W_out = self.model.W.data, self.model.W_out.data
+        c = self.config
+        if c.per_example:
+            # the step's negatives: a stream of its own, so a resumed run draws the same
+            state = w2v_kernel.stream_seed(c.seed, self.epoch, self.batch)
+            K = c.num_negatives
+            if c.architecture == "cbow":
+                return w2v_kernel.sgd_windows_sampled(
+                    W, W_out, centers, contexts, more[0], K, self._alias, state, lr
+                )
+            return w2v_kernel.sgd_pairs_sampled(
+                W, W_out, centers, contexts, K, self._alias, state, lr
+            )
+        if self.config.architecture == "cbow":
+            negatives = more[1] if len(more) > 1 else None
+            return cbow_sgd_step(W, W_out, centers, contexts, more[0], negatives, lr)
         if self.config.objective == "softmax":
             return softmax_sgd_step(W, W_out, centers, contexts, lr)
-        shape = (len(centers), self.config.num_negatives)
-        negatives = alias_draw(*self._alias, shape, self._rng)
         if self._workspace is None:
             self._workspace = Workspace()
-        return negative_sgd_step(W, W_out, centers, contexts, negatives, lr, self._workspace)
+        return _negative_step(W, W_out, centers, contexts, lr, self._workspace)
 
     def _report(self, p: training.Progress, callback: training.Callback | None) -> bool:
         loss = self._loss_sum / max(self._loss_n, 1)
@@ -374,31 +563,79 @@ def negative_sgd_step(
         negatives: (B, K) sampled negative ids.
         workspace: scratch tensors to reuse between calls (a fresh one if None).
     """
-    ws = workspace if workspace is not None else Workspace()
-    (B, K), E = negatives.shape, W.shape[1]
-    targets = ws.get("targets", (B, 1 + K), torch.long)  # (B, 1 + K): context, then negatives
-    targets[:, 0] = contexts
-    targets[:, 1:] = negatives
-    h = torch.index_select(W, 0, centers, out=ws.get("h", (B, E)))  # (B, E)
-    v = torch.index_select(W_out, 0, targets.view(-1), out=ws.get("v", (B * (1 + K), E)))
-    v = v.view(B, 1 + K, E)  # (B, 1 + K, E)
-    # s = v' · h for the true context and each negative
-    vh = torch.mul(v, h[:, None, :], out=ws.get("vh", (B, 1 + K, E)))
-    s = torch.sum(vh, -1, out=ws.get("s", (B, 1 + K)))  # (B, 1 + K)
-    # L = -log σ(s_c) - sum_k log σ(-s_k)
-    loss = -F.logsigmoid(s[:, 0]).sum() - F.logsigmoid(-s[:, 1:]).sum()
+    targets = torch.cat([contexts[:, None], negatives], 1)  # (B, 1 + K): context, negatives
+    return _negative_step(W, W_out, centers, targets, lr, workspace or Workspace())
+
+
+def _negative_step(
+    W: Tensor, W_out: Tensor, centers: Tensor, targets: Tensor, lr: float, ws: Workspace
+) -> float:
+    """:func:`negative_sgd_step` with the targets (B, 1 + K) already side by side (the
+    trainer builds them for a whole epoch at once)."""
+    B, V = targets.shape[0], W.shape[0]
+    # a negative that is the context word itself is skipped, as word2vec.c does
+    skip = targets[:, 1:] == targets[:, :1]  # (B, K)
+    # the dense path can only pay off if even the most distinct rows a minibatch can touch,
+    # min(B, V) centres x min(B (1 + K), V) targets, are few (a small vocabulary)
+    if min(B, V) * min(targets.numel(), V) <= DENSE_FACTOR * targets.numel():
+        s, g = _dense_step(W, W_out, centers, targets, skip, lr)
+    else:
+        s, g = _gather_step(W, W_out, centers, targets, skip, lr, ws)
+    # L = -log σ(s_c) - sum_{k: n_k != c} log σ(-s_k)
+    return float(-F.logsigmoid(s[:, 0]).sum() - F.logsigmoid(-s[:, 1:]).masked_fill_(skip, 0).sum())
+
+
+DENSE_FACTOR = 16
+"""The dense path computes all U_c x U_t scores of a minibatch with one matrix product; it
+is used while that is at most this many times the B (1 + K) scores the pairs need (a small
+vocabulary: three matrix products, ~25x faster per multiply than gathering and scattering
+rows, beat gathering and scattering B (1 + K) rows)."""
+
+
+def _step_sizes(s: Tensor, skip: Tensor, lr: float) -> Tensor:
+    """-lr dL/ds (B, 1 + K), with the negatives that equal their context word left out."""
     # dL/ds = σ(s) - label   (label 1 for the context, 0 for the negatives)
     g = torch.sigmoid(s)
     g[:, 0] -= 1.0  # (B, 1 + K)
-    g.mul_(-lr)  # the SGD step -lr * dL/ds, folded in once for both updates below
+    g[:, 1:].masked_fill_(skip, 0.0)
+    return g.mul_(-lr)  # the SGD step -lr * dL/ds, folded in once for both updates
+
+
+def _dense_step(W, W_out, centers, targets, skip, lr) -> tuple[Tensor, Tensor]:
+    """The update through the distinct rows: H (U_c, E), T (U_t, E), S = H T^T (U_c, U_t)."""
+    uc, ci = torch.unique(centers, return_inverse=True)  # (U_c,), (B,)
+    ut, ti = torch.unique(targets, return_inverse=True)  # (U_t,), (B, 1 + K)
+    H, T = W[uc], W_out[ut]  # (U_c, E), (U_t, E)
+    # s = v' · h: the entries of S = H T^T that the pairs use
+    S = H @ T.T  # (U_c, U_t)
+    rows = ci[:, None].expand_as(ti)  # (B, 1 + K)
+    s = S[rows, ti]  # (B, 1 + K)
+    g = _step_sizes(s, skip, lr)
+    # G[a, b] = sum of the steps of every (centre a, target b) use: repeated uses add up
+    G = torch.zeros_like(S).index_put_((rows, ti), g, accumulate=True)  # (U_c, U_t)
+    # dL/dh = sum over targets of (dL/ds) v'  and  dL/dv' = sum over centres of (dL/ds) h
+    W.index_add_(0, uc, G @ T)  # (U_c, E)
+    W_out.index_add_(0, ut, G.T @ H)  # (U_t, E)
+    return s, g
+
+
+def _gather_step(W, W_out, centers, targets, skip, lr, ws) -> tuple[Tensor, Tensor]:
+    """The update pair by pair: gather B (1 + K) rows of W', scatter their steps back."""
+    B, E = len(centers), W.shape[1]
+    h = torch.index_select(W, 0, centers, out=ws.get("h", (B, E)))  # (B, E)
+    v = torch.index_select(W_out, 0, targets.view(-1), out=ws.get("v", (targets.numel(), E)))
+    v = v.view(B, -1, E)  # (B, 1 + K, E)
+    # s = v' · h for the true context and each negative (one fused kernel, no (B, 1 + K, E)
+    # product in memory)
+    s = torch.linalg.vecdot(v, h[:, None, :])  # (B, 1 + K)
+    g = _step_sizes(s, skip, lr)
     # dL/dh = sum over targets of (dL/ds) v'
     step_h = torch.bmm(g[:, None, :], v).view(B, E)  # (B, E)
     # dL/dv' = (dL/ds) h
-    step_v = torch.mul(g[:, :, None], h[:, None, :], out=vh).view(-1, E)  # (B (1 + K), E)
-    # scatter_add_ rather than index_add_: several times faster on one CPU thread
-    W.scatter_add_(0, centers[:, None].expand(-1, E), step_h)
-    W_out.scatter_add_(0, targets.view(-1, 1).expand(-1, E), step_v)
-    return float(loss)
+    step_v = torch.mul(g[:, :, None], h[:, None, :], out=ws.get("vh", v.shape)).view(-1, E)
+    W.index_add_(0, centers, step_h)
+    W_out.index_add_(0, targets.view(-1), step_v)
+    return s, g
 
 
 def softmax_sgd_step(
@@ -421,6 +658,55 @@ def softmax_sgd_step(
     grad_W_out = g.T @ h  # (V, E)
     W.scatter_add_(0, centers[:, None].expand(-1, h.shape[1]), grad_h.mul_(-lr))
     W_out.add_(grad_W_out, alpha=-lr)
+    return float(loss)
+
+
+def cbow_sgd_step(
+    W: Tensor,
+    W_out: Tensor,
+    centers: Tensor,
+    contexts: Tensor,
+    mask: Tensor,
+    negatives: Tensor | None,
+    lr: float,
+) -> float:
+    """One SGD step of CBOW on B windows, in place; returns the summed loss.
+
+    Args:
+        centers: (B,) the words to predict; contexts, mask: (B, 2 window) the ids of
+            each window's context words and 1.0 where a slot holds one.
+        negatives: (B, K) for negative sampling; None for the full softmax.
+    """
+    B, E = len(centers), W.shape[1]
+    count = mask.sum(1, keepdim=True)  # (B, 1) |C| of each window
+    # h_j = (1/|C|) sum_c W[w_c]
+    h = (W[contexts] * mask[..., None]).sum(1) / count  # (B, E)
+    if negatives is None:
+        # u_j = h_j W',  H = -log softmax(u_j)[w_j]
+        log_y = torch.log_softmax(h @ W_out.T, dim=1)  # (B, V)
+        rows = torch.arange(B)
+        loss = -log_y[rows, centers].sum()
+        # dH/du = y_hat - onehot(w_j)
+        g = log_y.exp_()
+        g[rows, centers] -= 1.0  # (B, V)
+        step_h = g @ W_out * -lr  # (B, E)
+        W_out.add_(g.T @ h, alpha=-lr)
+    else:
+        targets = torch.cat([centers[:, None], negatives], 1)  # (B, 1 + K)
+        v = W_out[targets]  # (B, 1 + K, E)
+        # s = v'_t · h_j for the centre and each negative
+        s = torch.linalg.vecdot(v, h[:, None, :])  # (B, 1 + K)
+        skip = negatives == centers[:, None]  # a negative that is the centre is skipped
+        # L = -log σ(s_o) - sum_{k: n_k != w_j} log σ(-s_k)
+        loss = -F.logsigmoid(s[:, 0]).sum() - F.logsigmoid(-s[:, 1:]).masked_fill(skip, 0).sum()
+        g = _step_sizes(s, skip, lr)  # -lr dL/ds
+        # dL/dh_j = sum_t (dL/ds_t) v'_t,  dL/dv'_t = (dL/ds_t) h_j
+        step_h = torch.bmm(g[:, None, :], v).view(B, E)
+        step_v = (g[:, :, None] * h[:, None, :]).view(-1, E)
+        W_out.scatter_add_(0, targets.view(-1, 1).expand(-1, E), step_v)
+    # each context word's row gets dL/dh_j / |C|
+    share = (step_h / count)[:, None, :] * mask[..., None]  # (B, 2 window, E)
+    W.scatter_add_(0, contexts.view(-1, 1).expand(-1, E), share.view(-1, E))
     return float(loss)
 
 

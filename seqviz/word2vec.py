@@ -22,6 +22,16 @@ unigram distribution raised to the power 0.75::
 
 where v'_w is column w of W' (stored as row w of ``W_out = W'^T``).
 
+CBOW, the paper's other architecture, turns the window around: the *average* of
+the context words' rows predicts the centre word::
+
+    h_j     = (1/|C|) sum_{c in C} W[w_c]                      (E,)
+    u_j     = h_j W'                                          (V,)
+    H       = -log softmax(u_j)[w_j]          (negative sampling: K negatives for w_j)
+
+so one window is one example (skip-gram makes |C| of them), and the gradient on h_j
+is shared out equally, 1/|C| to each context word's row.
+
 Training (:mod:`seqviz.w2v_training`) is batched and vectorised; this module is
 the teaching path: readable pairs, the noise distribution, the model and a
 :class:`SoftmaxStep` / :class:`NegSamplingStep` trace of one training step with
@@ -53,6 +63,9 @@ __all__ = [
     "NegSamplingStep",
     "softmax_step",
     "neg_sampling_step",
+    "CbowStep",
+    "cbow_softmax_step",
+    "cbow_neg_sampling_step",
 ]
 
 DEFAULT_SAMPLE = 1e-3
@@ -385,4 +398,127 @@ def neg_sampling_step(
         grad_h=grad_h,
         grad_pos=grad_pos,
         grad_neg=grad_neg,
+    )
+
+
+# --- CBOW: the context's average predicts the centre -----------------------------------
+
+
+@dataclass(frozen=True)
+class CbowStep:
+    """One CBOW step for a window: the mean of the context rows predicts the centre.
+
+    ``objective`` says which loss: "softmax" fills ``y_hat`` (scores of every word);
+    "negative" fills ``negatives`` and scores only the centre and its K negatives.
+    """
+
+    objective: str  # "softmax" or "negative"
+    center: int  # w_j, the id of the word to predict
+    contexts: tuple[int, ...]  # (C,) ids of the context words (repeats allowed)
+    h: Tensor  # (E,) h_j = mean of W[w_c] over the context words
+    targets: Tensor  # (1 + K,) the centre, then the negatives ((1,) for softmax)
+    u: Tensor  # (V,) all scores h_j W' (softmax) or (1 + K,) v'_t · h_j (negative)
+    y_hat: Tensor | None  # (V,) softmax(u_j) (softmax only)
+    score: Tensor  # (1 + K,) ŷ[w_j] (softmax) or σ(v'_t · h_j) (negative)
+    loss: float  # -log ŷ[w_j], or -log σ(v'_o·h) - sum_k log σ(-v'_{n_k}·h)
+    grad_h: Tensor  # (E,) dL/dh_j
+    grad_W: Tensor  # (V, E) dL/dW: grad_h / C added to each context word's row
+    grad_W_out: Tensor  # (V, E) dL/dW'^T (row w = dL/dv'_w)
+
+    @property
+    def negatives(self) -> Tensor:
+        """(K,) the sampled negatives (empty for softmax)."""
+        return self.targets[1:]
+
+
+def _cbow_h(W: Tensor, contexts: Sequence[int]) -> tuple[Tensor, Tensor]:
+    ctx = torch.as_tensor(list(contexts), dtype=torch.long)  # (C,)
+    if len(ctx) == 0:
+        raise ValueError("CBOW needs at least one context word")
+    # h_j = (1/|C|) sum_c W[w_c]
+    return ctx, W[ctx].mean(0)  # (C,), (E,)
+
+
+def _cbow_grad_W(V: int, ctx: Tensor, grad_h: Tensor) -> Tensor:
+    # dL/dW[w_c] = dL/dh_j / |C| for each context word (a repeated word gets it twice)
+    grad_W = torch.zeros(V, len(grad_h))
+    grad_W.index_add_(0, ctx, (grad_h / len(ctx)).expand(len(ctx), -1))
+    return grad_W
+
+
+def cbow_softmax_step(model: SkipGram, center: int, contexts: Sequence[int]) -> CbowStep:
+    """CBOW with the full softmax: H = -log softmax(h_j W')[w_j], gradients by formula."""
+    W, W_out = model.W.detach(), model.W_out.detach()
+    V = W.shape[0]
+    ctx, h = _cbow_h(W, contexts)
+    # u_j = h_j W'
+    u = h @ W_out.T  # (V,)
+    # y_hat_j = softmax(u_j)
+    y_hat = torch.softmax(u, dim=0)  # (V,)
+    # H = -log y_hat_j[w_j]
+    loss = float(-torch.log_softmax(u, dim=0)[center])
+    # dH/du_j = y_hat_j - onehot(w_j)
+    dL_du = y_hat.clone()
+    dL_du[center] -= 1.0
+    # dH/dh_j = W' (dH/du_j)
+    grad_h = W_out.T @ dL_du  # (E,)
+    # dH/dW'^T = (dH/du_j)^T h_j
+    grad_W_out = torch.outer(dL_du, h)  # (V, E)
+    return CbowStep(
+        objective="softmax",
+        center=int(center),
+        contexts=tuple(int(c) for c in ctx),
+        h=h,
+        targets=torch.tensor([int(center)]),
+        u=u,
+        y_hat=y_hat,
+        score=y_hat[[int(center)]],
+        loss=loss,
+        grad_h=grad_h,
+        grad_W=_cbow_grad_W(V, ctx, grad_h),
+        grad_W_out=grad_W_out,
+    )
+
+
+def cbow_neg_sampling_step(
+    model: SkipGram,
+    center: int,
+    contexts: Sequence[int],
+    noise: Tensor,
+    num_negatives: int = 5,
+    seed: int = 0,
+) -> CbowStep:
+    """CBOW with negative sampling: the centre against K negatives drawn from ``noise``."""
+    W, W_out = model.W.detach(), model.W_out.detach()
+    V = W.shape[0]
+    ctx, h = _cbow_h(W, contexts)
+    gen = torch.Generator().manual_seed(seed)
+    negatives = sample_negatives(noise, (num_negatives,), gen)  # (K,)
+    targets = torch.cat([torch.tensor([int(center)]), negatives])  # (1 + K,)
+    # s_t = v'_t · h_j for the centre and each negative
+    s = W_out[targets] @ h  # (1 + K,)
+    score = torch.sigmoid(s)
+    # L = -log σ(s_o) - sum_k log σ(-s_k)
+    logsig = torch.nn.functional.logsigmoid
+    loss = float(-logsig(s[0]) - logsig(-s[1:]).sum())
+    # dL/ds = σ(s) - label (1 for the centre, 0 for the negatives)
+    g = score.clone()
+    g[0] -= 1.0
+    # dL/dh_j = sum_t (dL/ds_t) v'_t
+    grad_h = g @ W_out[targets]  # (E,)
+    # dL/dv'_t = (dL/ds_t) h_j  (a word drawn twice gets both)
+    grad_W_out = torch.zeros(V, W.shape[1]).index_add_(0, targets, g[:, None] * h)
+    return CbowStep(
+        objective="negative",
+        center=int(center),
+        contexts=tuple(int(c) for c in ctx),
+        h=h,
+        targets=targets,
+        u=s,
+        y_hat=None,
+        score=score,
+        loss=loss,
+        grad_h=grad_h,
+        grad_W=_cbow_grad_W(V, ctx, grad_h),
+        grad_W_out=grad_W_out,
     )

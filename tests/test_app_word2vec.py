@@ -6,8 +6,9 @@ import torch
 from apptools import assert_ok, charts, latex, num, shown, widget
 
 from app.controls import md_escape
+from app.labs import neighbours
 from app.views import word2vec_parts as parts
-from seqviz import embeddings
+from seqviz import embeddings, w2v_eval, w2v_fit
 from seqviz import w2v_training as training
 from seqviz import word2vec as w2v
 from seqviz.latex import word as word_tex
@@ -178,7 +179,14 @@ def test_live_training_matches_the_core_and_lookups(open_page):
     trainer.run()
     want = embeddings.nearest(trainer.model.W, corpus.vocab, "time", k=8)
     table = at.dataframe[-1].value
-    assert list(table.iloc[:, 0]) == [w for w, _ in want]
+    assert list(table.columns) == ["time", "machine", "said", "little"]  # the default words
+    assert list(table["time"]) == [f"{w} ({c:.2f})" for w, c in want]
+    # the analogy test: Google's questions whose four words the vocabulary has
+    score = w2v_eval.analogy_accuracy(trainer.model.W, corpus.vocab)
+    assert len(score.questions) == 116
+    assert any(
+        m.label == "analogy test" and m.value == f"{score.right} / 116 right" for m in at.metric
+    )
     analogy = embeddings.analogy(trainer.model.W, corpus.vocab, "he", "his", "i").answers[0]
     assert word_tex(analogy[0]) in latex(at)
     # unknown words get a message, not an exception
@@ -193,6 +201,16 @@ def test_live_training_matches_the_core_and_lookups(open_page):
     assert sum(m.label == "training time" for m in at.metric) == 2
     maps = [f for f in charts(at) if f.get("frames")]
     assert len(maps) == 2 and all(len(f["frames"]) == 51 for f in maps)
+    # CBOW beside skip-gram, the same as the core's CBOW run
+    at.button(key="w2v_train_cbow").click().run()
+    assert_ok(at)
+    assert sum(m.label == "training time" for m in at.metric) == 3
+    cbow = training.Trainer(corpus, training.TrainConfig(architecture="cbow", epochs=1))
+    cbow.run()
+    assert torch.equal(at.session_state["w2v_runs"]["cbow"]["state"]["W"], cbow.model.W)
+    at.text_input(key="w2v_query").input("time, zyzzyva").run()
+    want = embeddings.nearest(cbow.model.W, corpus.vocab, "time", k=8)
+    assert list(at.dataframe[-2].value["time"]) == [f"{w} ({c:.2f})" for w, c in want]
     at.button(key="w2v_reset").click().run()
     assert "Press **Train**" in shown(at)
 
@@ -236,9 +254,8 @@ def test_own_text_empty_and_too_rare(open_page):
 def test_links_to_the_previous_lab(open_page):
     at = open_page(PAGE)
     links = [p.proto.page for p in at.get("page_link")]
-    assert any(
-        "transformer" in link or "attention" in link or "gradients" in link for link in links
-    )
+    previous, _ = neighbours("word2vec")
+    assert previous.url_path in links, links
 
 
 def test_check_yourself_and_embeddings_download_after_training(open_page):
@@ -326,28 +343,76 @@ def test_typed_words_are_shown_as_typed_never_as_markup(open_page):
     for key, text in (("w2v_query", "**big** :red[x]"), ("w2v_a", "$he$"), ("w2v_query", "🙂")):
         at.text_input(key=key).input(text).run()
         assert_ok(at)
-        assert f"“{md_escape(text)}” is not in the vocabulary" in shown(at)
+        # "Neighbours of" takes a list: each unknown word gets its own message
+        for word in embeddings.parse_word_list(text) if key == "w2v_query" else [text]:
+            assert f"“{md_escape(word)}” is not in the vocabulary" in shown(at)
 
 
-def test_a_stopped_run_shows_how_far_it_got_and_train_continues_it(open_page):
-    """What the page shows after Stop (the browser test presses Stop during a real run): a
-    run left "running" by an interrupted page run is reported as stopped, keeps its model,
-    and Train continues it to the weights of an uninterrupted run."""
+def test_a_stopped_run_shows_how_far_it_got_and_train_continues_it(open_page, monkeypatch):
+    """What the page shows after Stop (the browser test presses Stop during a job in a real
+    worker process): the run's state is where the job stopped, it keeps its model, and Train
+    continues it to the weights of an uninterrupted run. Jobs run inside the click's own
+    run here (the pool's inline mode)."""
+    monkeypatch.setenv("SEQVIZ_JOBS", "inline")
     at = open_page(PAGE)
     at.slider(key="w2v_epochs").set_value(1).run()
+    assert at.button(key="w2v_stop").disabled  # nothing is training
     at.button(key="w2v_train_neg").click().run()
+    assert_ok(at)
     run = at.session_state["w2v_runs"]["negative"]
-    whole = run["trainer"]
-    part = training.Trainer(whole.corpus, whole.config, track=whole.track)
-    part.run(stop=lambda: part.history.step >= 5)  # as far as a Stop let it get
-    run["trainer"], run["outcome"] = part, "running"
+    whole = run["state"]
+    assert whole["done"] and run["outcome"] == "finished" and at.button(key="w2v_stop").disabled
+    steps = []
+    part = w2v_fit.fit(
+        run["config"], None, max_seconds=9e9, stop=lambda: len(steps) >= 5, callback=steps.append
+    )  # as far as a Stop after 5 reports let it get
+    run["state"], run["outcome"] = part, "stopped"
+    run.pop("model")
     at.run()
     assert_ok(at)
-    assert f"stopped at {part.words:,} of {part.total_words:,} words" in progress_texts(at)
-    assert 0 < part.words < part.total_words
+    total = whole["words"]
+    assert f"stopped at {part['words']:,} of {total:,} words" in progress_texts(at)
+    assert 0 < part["words"] < total
     assert any(f.get("frames") for f in charts(at))  # its map, from the partial model
     at.button(key="w2v_train_neg").click().run()
     assert_ok(at)
-    assert at.session_state["w2v_runs"]["negative"]["trainer"] is part and part.done
-    assert torch.equal(part.model.W, whole.model.W)
+    run = at.session_state["w2v_runs"]["negative"]
+    assert run["base"] is part and run["state"]["done"]  # continued, not restarted
+    assert torch.equal(run["state"]["W"], whole["W"])
     assert "finished: 1 epoch" in progress_texts(at)
+
+
+def test_a_press_that_runs_out_of_time_pauses_and_train_continues(open_page, monkeypatch):
+    monkeypatch.setenv("SEQVIZ_JOBS", "inline")
+    monkeypatch.setattr(parts, "MAX_SECONDS", 0.2)
+    at = open_page(PAGE)
+    at.slider(key="w2v_epochs").set_value(40).run()  # ~3 s of skip-gram: more than a press
+    at.button(key="w2v_train_neg").click().run()
+    assert_ok(at)
+    run = at.session_state["w2v_runs"]["negative"]
+    first = run["state"]["words"]
+    assert run["outcome"] == "paused" and not run["state"]["done"] and first > 0
+    assert "paused after 0.2 s" in progress_texts(at)
+    at.button(key="w2v_train_neg").click().run()
+    assert at.session_state["w2v_runs"]["negative"]["state"]["words"] > first
+    at.button(key="w2v_reset").click().run()
+    assert "Press **Train**" in shown(at) and not at.session_state["w2v_runs"]
+
+
+def test_a_map_whose_words_all_point_one_way_says_so(open_page):
+    """On the defaults (10 epochs of The Time Machine) CBOW's labelled words all have
+    cosines near 1 and its map says so, with the run's own number; skip-gram's does not."""
+    at = open_page(PAGE)
+    at.button(key="w2v_train_neg").click().run()
+    at.button(key="w2v_train_cbow").click().run()
+    assert_ok(at)
+    runs = at.session_state["w2v_runs"]
+    notes = [c.value for c in at.caption if "have a cosine of at least" in c.value]
+    cbow = parts.least_cosine(runs["cbow"]["state"]["W"], runs["cbow"]["config"].track)
+    skip = parts.least_cosine(runs["negative"]["state"]["W"], runs["negative"]["config"].track)
+    assert cbow > parts.PARALLEL > skip
+    assert notes == [
+        f"Every two labelled words have a cosine of at least {cbow:.3f}: the vectors point "
+        "almost the same way, so the map magnifies tiny differences and the neighbours say "
+        "little. This run needs more text."
+    ]

@@ -70,7 +70,7 @@ def test_stop_ends_a_running_training_and_keeps_what_it_learned(page: Page, app_
     # "stopped", Stop stopped it.
     open_lab(page, f"{app_url}/word2vec?w2v_epochs=40&w2v_train_E=100")
     page.locator(".st-key-w2v_train_soft button").click()
-    running = re.compile(r"Full softmax: epoch \d+ of 40, [1-9][\d,]* / [\d,]+ words")
+    running = re.compile(r"Skip-gram, full softmax: epoch \d+ of 40, [1-9][\d,]* / [\d,]+ words")
     expect(page.get_by_text(running)).to_be_visible()  # it is training, and has trained
     with rerun(page):
         page.locator(".st-key-w2v_stop button").first.click()

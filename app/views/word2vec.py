@@ -4,11 +4,11 @@ from functools import partial
 
 import streamlit as st
 
-from app import frame, lesson, live, quiz, share, stepper, urlstate
+from app import frame, lesson, quiz, share, stepper, urlstate
 from app.controls import md_escape
 from app.urlstate import BOUND
 from app.views import word2vec_parts as parts
-from seqviz import embeddings
+from seqviz import embeddings, w2v_kernel
 from seqviz import w2v_training as training
 from seqviz import word2vec as w2v
 
@@ -111,7 +111,7 @@ lesson.show_code(
 )
 
 # === 3. live training ====================================================================
-st.header("3 · Train on The Time Machine, live")
+st.header("3 · Train on The Time Machine, live: skip-gram beside CBOW")
 lesson.more("How the training works, and how to compare the two", "w2v_training")
 c_src, c_min, c_E, c_win, c_ep, c_k, c_seed = st.columns([2.2, 1, 1, 1, 1, 1, 0.8])
 source = c_src.segmented_control(
@@ -169,7 +169,7 @@ else:
             icon=":material/warning:",
         )
         corpus = None
-runs = st.session_state.setdefault("w2v_runs", {})  # this session's runs, by objective
+runs = st.session_state.setdefault("w2v_runs", {})  # this session's runs, by kind
 if corpus is not None:
     urlstate.start_value("w2v_track", parts.DEFAULT_TRACK)
     track_words = embeddings.parse_word_list(
@@ -184,47 +184,44 @@ if corpus is not None:
     track_words = [w for w in track_words if w not in missing][:40]
     track_words = track_words or corpus.vocab.idx_to_token[1:13]  # none known: the most frequent
     track = tuple(corpus.vocab.token_to_idx[w] for w in track_words)
-    config = partial(
-        training.TrainConfig, embedding_size=E, window=win, num_negatives=k, epochs=epochs
+    settings = dict(
+        embedding_size=E, window=win, num_negatives=k, epochs=epochs, seed=int(train_seed)
     )
-    keys = {  # what each objective's run is trained with: a new run when it changes
-        obj: (
-            None if own is None else hash(own),
-            min_count,
-            config(objective=obj, seed=int(train_seed), batch_size=parts.BATCH[obj]),
-            track,
-        )
-        for obj in parts.OBJECTIVES
+    configs = {  # what each kind of run is trained with: a new run when it changes
+        kind: parts.fit_config(kind, own, min_count, track, **settings) for kind in parts.RUNS
     }
-    b1, b2, b3, b4, _ = st.columns([1.6, 1.4, 0.9, 0.9, 2])
+    b1, b2, b3, b4, b5 = st.columns([1.7, 1.4, 1.8, 1, 1])  # wide enough for every label
     go_neg = b1.button(
-        "Train: negative sampling",
-        key="w2v_train_neg",
-        type="primary",
-        icon=":material/play_arrow:",
+        "Train: skip-gram", key="w2v_train_neg", type="primary", icon=":material/play_arrow:"
     )
-    go_soft = b2.button("Train: full softmax", key="w2v_train_soft", icon=":material/play_arrow:")
-    live.stop_button(b3, key="w2v_stop")
-    if b4.button("Reset", key="w2v_reset", icon=":material/restart_alt:"):
-        runs.clear()
-    for obj, pressed in (("negative", go_neg), ("softmax", go_soft)):
-        if pressed:
-            parts.train_live(runs, obj, corpus, keys[obj])
-    parts.show_runs(runs, keys)
+    go_cbow = b2.button("Train: CBOW", key="w2v_train_cbow", icon=":material/play_arrow:")
+    go_soft = b3.button("Train: full softmax", key="w2v_train_soft", icon=":material/play_arrow:")
+    if b5.button("Reset", key="w2v_reset", icon=":material/restart_alt:"):
+        parts.reset(runs)
+    for kind, pressed in (("negative", go_neg), ("cbow", go_cbow), ("softmax", go_soft)):
+        if pressed:  # trains in a worker process: the page follows it below
+            parts.train_live(runs, kind, configs[kind])
+    parts.stop_button(b4, runs)
+    parts.follow_runs(runs)
+    parts.show_runs(runs, configs)
 
 quiz.check_yourself("word2vec")
 share.share_box(
     data={
-        f"embeddings ({obj})": partial(parts.embedding_table, run["trainer"])
-        for obj, run in runs.items()
+        f"embeddings ({parts.RUNS[kind][0]})": partial(parts.embedding_table, run)
+        for kind, run in runs.items()
+        if run.get("state")
     }
 )
 lesson.show_code(
     training.epoch_pairs,
-    training.negative_sgd_step,
+    w2v_kernel.one_pair,
+    w2v_kernel.targets_step,
     training.softmax_sgd_step,
-    note="One epoch's pairs for the whole corpus at once, and one minibatch step of each "
-    "objective (`seqviz/w2v_training.py`).",
+    training.cbow_sgd_step,
+    note="One epoch's pairs for the whole corpus at once; skip-gram's update of one pair "
+    "and its targets (`seqviz/w2v_kernel.py`, compiled by Numba); one minibatch step of the "
+    "full softmax and of CBOW (`seqviz/w2v_training.py`).",
 )
 
 if lecture:
