@@ -34,11 +34,15 @@ OUT = ROOT / "assets" / "screenshots"
 FOCUS = {
     "text": ".st-key-text_zipf",
     "lm": ".st-key-lm_ppl_bars",
-    "rnn": ".st-key-step_next",
     "gates": ".st-key-step_next",
     "gradients": ".st-key-grad_curves",
+    "sentiment": ".st-key-sent_reading",
+    "tagging": ".st-key-tag_probs",
+    "siamese": ".st-key-sia_cosine",
+    "seq2seq": ".st-key-s2s_bottleneck",
     "attention": ".st-key-att_fig_weights",
     "transformer": ".st-key-tf_model_view",
+    "block": ".st-key-blk_stream",
     "word2vec": ".st-key-w2v_center_next",
 }
 

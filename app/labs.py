@@ -57,7 +57,7 @@ LABS = (
         r"$h_t = \tanh(W_{xh} x_t + W_{hh} h_{t-1} + b_h)$ with the real numbers, the hidden "
         "state as a heatmap and a 2-D trajectory, and the next-character prediction.",
         key_prefix="rnn",
-        main_chart="rnn_unrolled",
+        main_chart="rnn_step_view",  # the step view (rnn_unrolled with ?stepping=server)
     ),
     Lab(
         path="views/gates.py",
@@ -86,6 +86,63 @@ LABS = (
         main_chart="grad_curves",
     ),
     Lab(
+        path="views/sentiment.py",
+        title="Sentiment: many-to-one",
+        icon=":material/sentiment_satisfied:",
+        url_path="sentiment",
+        lecture="Sequence classification — embeddings and pooling, an RNN's final state, "
+        "padding and masking, bidirectional encoders, TextCNN.",
+        summary="Type a review and watch seven word-level classifiers trained on 3000 real "
+        "review sentences read it: P(positive) after each word, the output unit "
+        r"$\sigma(w^\top h_T + b)$ with its numbers, a padded minibatch with its mask, "
+        "gradient × input and occlusion, TextCNN's filters with max-over-time pooling; train "
+        "them live.",
+        key_prefix="sent",
+        main_chart="sent_reading",
+    ),
+    Lab(
+        path="views/tagging.py",
+        title="Tagging: BiLSTM NER",
+        icon=":material/label:",
+        url_path="tagging",
+        lecture="Sequence labelling — many-to-many recurrent models, bidirectional LSTMs, "
+        "named-entity recognition with BIO tags, entity-level F1.",
+        summary="Type a sentence and a BiLSTM tags every word (persons, locations, "
+        "organisations) with its probabilities; step through it to see the forward and "
+        "backward states and each direction's share of the tag's logit; held-out P / R / F1, "
+        "the confusion matrix and the errors; train a tagger live.",
+        key_prefix="tag",
+        main_chart="tag_probs",
+    ),
+    Lab(
+        path="views/siamese.py",
+        title="Siamese networks",
+        icon=":material/compare_arrows:",
+        url_path="siamese",
+        lecture="Siamese networks — one encoder with shared weights, cosine similarity, the "
+        "triplet loss with mean and closest negatives, duplicate questions, one-shot learning.",
+        summary="Type two sentences: one LSTM encodes both (one set of weights), their cosine "
+        "with its numbers against the threshold gives the verdict; a batch's similarity matrix "
+        "with the mean and closest negatives and every triplet-loss term; the embedding space "
+        "before and after training; one-shot comparison against a set; live training.",
+        key_prefix="sia",
+        main_chart="sia_cosine",
+    ),
+    Lab(
+        path="views/seq2seq.py",
+        title="Seq2seq & attention",
+        icon=":material/translate:",
+        url_path="seq2seq",
+        lecture="Encoder–decoder models and attention — the fixed-size context, additive and "
+        "dot-product attention, alignment, greedy and beam search, BLEU.",
+        summary="Why attention was invented: a GRU encoder–decoder without attention falls off "
+        "with source length while additive and dot-product attention hold; decode step by step "
+        r"with $\alpha_{t,i} = \mathrm{softmax}_i(e_{t,i})$, $c_t = \sum_i \alpha_{t,i} h_i$ "
+        "and their numbers, the alignment heatmap, and greedy vs beam search with its tree.",
+        key_prefix="s2s",
+        main_chart="s2s_bottleneck",
+    ),
+    Lab(
         path="views/attention.py",
         title="Self-attention",
         icon=":material/center_focus_strong:",
@@ -112,6 +169,21 @@ LABS = (
         "sequence, attention next to the LSTM's gradient connectivity.",
         key_prefix="tf",
         main_chart="tf_model_view",
+    ),
+    Lab(
+        path="views/block.py",
+        title="Inside a Transformer block",
+        icon=":material/layers:",
+        url_path="block",
+        lecture="The Transformer block — the residual stream, LayerNorm (pre-LN vs post-LN), "
+        "multi-head attention, the feed-forward layer; what each layer predicts.",
+        summary="Follow one character through the tiny Transformer: the residual stream "
+        r"stage by stage ($x \leftarrow x + \mathrm{MHA}(\mathrm{LN}_1(x))$, "
+        r"$x \leftarrow x + \mathrm{FFN}(\mathrm{LN}_2(x))$) with norms and the numbers of one "
+        "dimension, the feed-forward's GELU units, one head's Q, K and V, a bertviz-style head "
+        "view, and the logit lens: the prediction after every layer.",
+        key_prefix="blk",
+        main_chart="blk_stream",
     ),
     Lab(
         path="views/word2vec.py",

@@ -44,7 +44,7 @@ home_alias = st.Page(
 pages = [home, home_alias] + [
     st.Page(lab.path, title=lab.title, icon=lab.icon, url_path=lab.url_path) for lab in LABS
 ]
-page = st.navigation(pages)
+page = st.navigation(pages, expanded=True)  # every lab listed, no "View more"
 urlstate.restore_on_page_switch(page)
 frame.lecture_mode_toggle()
 page.run()

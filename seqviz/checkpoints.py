@@ -33,9 +33,19 @@ import safetensors.torch
 import torch
 from torch import Tensor, nn
 
-from seqviz import bridge, lm_training, training, transformer_training
+from seqviz import (
+    bridge,
+    lm_training,
+    sentiment_training,
+    seq2seq_training,
+    siamese_training,
+    tagger_training,
+    training,
+    transformer_training,
+)
 from seqviz.charlm import CharConfig, CharModel
 from seqviz.lm import perplexity
+from seqviz.tagger import TaggerConfig
 from seqviz.text import ASSETS, Vocab, heldout_split, load_time_machine, tokenize
 
 MODELS_DIR = ASSETS / "models"
@@ -138,9 +148,42 @@ def _train_pair(config: bridge.BridgeConfig, callback: training.Callback | None)
     return Built(pair, metrics, seconds)
 
 
+def _train_siamese(config: siamese_training.SiameseConfig, callback) -> Built:
+    return Built(*siamese_training.checkpoint_training(config, callback))
+
+
+def _make_siamese(config: siamese_training.SiameseConfig, _vocab: Vocab | None, seed: int):
+    return siamese_training.untrained(dataclasses.replace(config, seed=seed)).requires_grad_(False)
+
+
+SIAMESE = Family(_train_siamese, _make_siamese, lambda encoder: encoder, corpus=False)
+
+
+def _train_tagger(config: TaggerConfig, callback: training.Callback | None) -> Built:
+    return Built(*tagger_training.build(config, callback))
+
+
+NER_TAGGER = Family(  # vocabulary rebuilt from assets/ner/train.tsv by the config's min_freq
+    _train_tagger,
+    lambda config, _vocab, seed: tagger_training.untrained(config, seed).requires_grad_(False),
+    lambda model: model,
+    corpus=False,
+)
 CHAR_LM = Family(_train_char, _make_char, lambda model: model, corpus=True)
 TRANSFORMER_LM = Family(_train_transformer, _make_transformer, lambda lm: lm.model, corpus=True)
 BRIDGE_PAIR = Family(_train_pair, _make_pair, lambda pair: pair.modules(), corpus=False)
+SEQ2SEQ = Family(
+    lambda config, callback: Built(*seq2seq_training.build(config, callback)),
+    lambda config, _vocab, seed: seq2seq_training.untrained(config, seed),
+    lambda translator: translator.model,
+    corpus=False,
+)
+SENTIMENT = Family(  # the Sentiment lab's classifiers (seqviz.sentiment_training)
+    lambda config, callback: Built(*sentiment_training.build(config, callback)),
+    lambda config, _vocab, seed: sentiment_training.untrained(config, seed),
+    lambda model: model,
+    corpus=False,
+)
 
 
 def _char(name: str, description: str, **config) -> Checkpoint:
@@ -202,6 +245,26 @@ REGISTRY: dict[str, Checkpoint] = {
             "reverse task: a Transformer (and an LSTM beside it)",
             bridge.BridgeConfig(task="reverse"),
             BRIDGE_PAIR,
+        ),
+        Checkpoint(
+            "siamese-lstm",
+            "Siamese LSTM encoder (shared weights, cosine), triplet loss on SICK duplicates",
+            siamese_training.SiameseConfig(),
+            SIAMESE,
+        ),
+        Checkpoint(
+            "ner-bilstm", "BiLSTM named-entity tagger (UNER EWT)", TaggerConfig(), NER_TAGGER
+        ),
+        Checkpoint(
+            "ner-lstm",
+            "forward-only LSTM named-entity tagger (UNER EWT)",
+            TaggerConfig(bidirectional=False),
+            NER_TAGGER,
+        ),
+        *seq2seq_training.checkpoints(Checkpoint, SEQ2SEQ),
+        *(
+            Checkpoint(name, f"sentiment classifier: {config.kind}", config, SENTIMENT)
+            for name, config in sentiment_training.CHECKPOINTS.items()
         ),
     )
 }
@@ -387,8 +450,20 @@ def build(
 def headline(record: dict) -> str:
     """The metric a person looks at first, as text."""
     m = record["metrics"]
+    if "heldout_entity_f1" in m:
+        return f"held-out entity F1 {m['heldout_entity_f1']:.3f}"
     if "heldout_perplexity" in m:
         return f"held-out perplexity {m['heldout_perplexity']:.2f}"
+    if "heldout_auc" in m:
+        return (
+            f"held-out accuracy {m['heldout_accuracy']:.1%} (baseline {m['baseline_accuracy']:.0%})"
+        )
+    if "measure" in m:  # seq2seq: BLEU or token accuracy against a constant answer
+        return f"held-out {m['measure']} {m['heldout']:.3f} (baseline {m['baseline']:.3f})"
+    if "heldout_accuracy" in m:
+        return (
+            f"held-out accuracy {m['heldout_accuracy']:.1%} (majority {m['majority_baseline']:.0%})"
+        )
     return f"accuracy {m['transformer_accuracy']:.1%} (LSTM {m['lstm_accuracy']:.1%})"
 
 

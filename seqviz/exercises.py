@@ -139,6 +139,27 @@ SETS: tuple[ExerciseSet, ...] = (
         ("grad.chain", "grad.ends", "grad.pascanu", "grad.clip"),
     ),
     ExerciseSet(
+        "sentiment",
+        "Sentiment: many-to-one",
+        "sentiment",
+        ("sent.pool", "sent.conv", "sent.params", "sent.masked"),
+    ),
+    ExerciseSet(
+        "tagging",
+        "Tagging: BiLSTM NER",
+        "tagging",
+        ("tag.split", "tag.softmax", "tag.f1", "tag.params"),
+    ),
+    ExerciseSet(
+        "siamese",
+        "Siamese networks",
+        "siamese",
+        ("sia.cosine", "sia.mean_loss", "sia.closest", "sia.verdict"),
+    ),
+    ExerciseSet(
+        "seq2seq", "Seq2seq & attention", "seq2seq", ("s2s.context", "s2s.bleu", "s2s.beam")
+    ),
+    ExerciseSet(
         "attention",
         "Self-attention",
         "attention",
@@ -149,6 +170,12 @@ SETS: tuple[ExerciseSet, ...] = (
         "Transformer",
         "transformer",
         ("tf.weight", "tf.masked", "tf.params", "tf.step"),
+    ),
+    ExerciseSet(
+        "block",
+        "Inside a Transformer block",
+        "block",
+        ("block.residual", "block.layernorm", "block.gelu", "block.lens"),
     ),
     ExerciseSet("word2vec", "Word2Vec", "word2vec", ("w2v.pairs", "w2v.centre", "w2v.softmax")),
 )
@@ -172,8 +199,13 @@ def _generators() -> dict[str, Callable[[Context], Exercise]]:
     # imported here: the generator modules import Exercise and Context from this one
     from seqviz import (
         exercises_attention,
+        exercises_block,
         exercises_gradients,
         exercises_recurrent,
+        exercises_sentiment,
+        exercises_seq2seq,
+        exercises_siamese,
+        exercises_tagging,
         exercises_text,
         exercises_transformer,
     )
@@ -185,6 +217,11 @@ def _generators() -> dict[str, Callable[[Context], Exercise]]:
         exercises_gradients,
         exercises_attention,
         exercises_transformer,
+        exercises_block,
+        exercises_siamese,
+        exercises_tagging,
+        exercises_seq2seq,
+        exercises_sentiment,
     ):
         gens.update(module.GENERATORS)
     return gens

@@ -17,7 +17,7 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 OUT = TESTS / "CLAIMS.md"
-ORDER = ("text", "lm", "rnn", "gates", "gradients", "attention", "word2vec")
+ORDER = ("text", "lm", "rnn", "gates", "gradients", "attention", "block", "word2vec")
 # "-> test_name" or "-> test_file.py::test_name" in a claims docstring
 REFERENCE = re.compile(r"->\s*(?:(test_\w+\.py)::)?(test_\w+)")
 

@@ -65,7 +65,7 @@ def test_a_copied_link_reproduces_the_view_after_a_page_switch(page: Page, app_u
     # away through the sidebar and back: the view must survive the switch
     with rerun(page):
         page.get_by_test_id("stSidebarNav").get_by_role("link", name="RNN step-through").click()
-    page.wait_for_selector(".st-key-step_next button")
+    page.wait_for_selector(".st-key-rnn_step_view")  # the RNN page steps in the browser
     with rerun(page):
         page.get_by_test_id("stSidebarNav").get_by_role("link", name="Exercises").click()
     page.wait_for_selector(".st-key-ex_next button")
@@ -79,7 +79,11 @@ def test_a_copied_link_reproduces_the_view_after_a_page_switch(page: Page, app_u
 
 
 def test_the_address_bar_after_a_page_switch_is_a_link_to_the_view(page: Page, app_url, context):
-    open_url(page, f"{app_url}/rnn?text=hello+world&model=Untrained", ".st-key-step_next button")
+    open_url(
+        page,
+        f"{app_url}/rnn?stepping=server&text=hello+world&model=Untrained",
+        ".st-key-step_next button",
+    )
     with rerun(page):
         page.locator(".st-key-step_next button").first.click()
     with rerun(page):
@@ -94,7 +98,7 @@ def test_the_address_bar_after_a_page_switch_is_a_link_to_the_view(page: Page, a
 
 
 def test_a_link_can_hide_controls(page: Page, app_url):
-    open_url(page, f"{app_url}/rnn?hide=unit,model", ".st-key-step_next button")
+    open_url(page, f"{app_url}/rnn?stepping=server&hide=unit,model", ".st-key-step_next button")
     expect(page.locator(".st-key-unit")).to_be_hidden()
     expect(page.locator(".st-key-model")).to_be_hidden()
     expect(page.locator(".st-key-text")).to_be_visible()
@@ -107,10 +111,10 @@ def _font_px(page: Page, selector: str) -> float:
 
 def test_lecture_mode_enlarges_text_and_hides_the_sidebar(page: Page, app_url):
     paragraph = "[data-testid='stMainBlockContainer'] [data-testid='stMarkdownContainer'] p"
-    open_url(page, f"{app_url}/rnn", ".st-key-step_next button")
+    open_url(page, f"{app_url}/rnn?stepping=server", ".st-key-step_next button")
     normal = _font_px(page, paragraph)
     expect(page.get_by_test_id("stSidebar")).to_be_visible()
-    open_url(page, f"{app_url}/rnn?lecture=1", ".st-key-step_next button")
+    open_url(page, f"{app_url}/rnn?stepping=server&lecture=1", ".st-key-step_next button")
     assert _font_px(page, paragraph) >= 1.2 * normal
     expect(page.get_by_test_id("stSidebar")).to_be_hidden()
     # the page may still be rerunning once after load (scores kept by the browser come
@@ -128,7 +132,7 @@ def test_a_hostile_link_shows_a_note_and_no_html(page: Page, app_url):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     open_url(
         page,
-        f"{app_url}/rnn?unit=1e400&model=%3Cscript%3Ealert(1)%3C/script%3E"
+        f"{app_url}/rnn?stepping=server&unit=1e400&model=%3Cscript%3Ealert(1)%3C/script%3E"
         "&text=%3Cimg%20src=x%20onerror=alert(2)%3E&%3Cb%3E=1",
         ".st-key-step_next button",
     )

@@ -4,13 +4,16 @@
 - no two visible pieces of text overlap: widget labels, slider values and their min / max,
   metric labels, values and deltas, and the main chart's tick labels, axis titles,
   legend entries and annotations (tight boxes of the text itself, not of its container);
+- every slider's value sits clear of its thumb;
 - equations and headline numbers are at least 1.5x their normal-mode size (computed font
   sizes, measured on the same page in both modes).
+
+Each lab's page is opened once and everything it shows is checked on it.
 """
 
 import pytest
-from browsertools import TIMEOUT_MS, loaded, no_exception
-from playwright.sync_api import Page
+from browsertools import TIMEOUT_MS, loaded, no_exception, rerun
+from playwright.sync_api import Page, expect
 
 from app.labs import LABS
 
@@ -231,6 +234,18 @@ def test_main_chart_on_first_screen_no_text_overlaps_or_cut_off(page: Page, app_
         f"overlapping text: {overlaps[:8]}"
     )
     assert page.evaluate(CUT_OFF, HEIGHT) == []  # nothing on the first screen is cut off
+    thumbs = page.evaluate(THUMBS)
+    if lab.url_path == "gradients":
+        assert thumbs  # its default view has sliders showing their values
+    for text_bottom, thumb_top in thumbs:
+        assert text_bottom <= thumb_top + SLACK  # the slider's value clears its thumb
+
+
+# Every visible slider value: (bottom of its text, top of its thumb).
+THUMBS = """() => [...document.querySelectorAll('[data-testid="stSliderThumbValue"]')]
+  .filter(v => v.getClientRects().length)
+  .map(v => [v.querySelector('p').getBoundingClientRect().bottom,
+             v.parentElement.getBoundingClientRect().top])"""
 
 
 SIZES = """() => {
@@ -246,24 +261,15 @@ SIZES = """() => {
 
 
 def test_equations_and_metrics_are_half_again_as_big_in_lecture_mode(page: Page, app_url):
-    # The self-attention page shows both display equations and metrics on its default view.
-    open_lecture(page, app_url, "attention", lecture=False, ready='[data-testid="stMetricValue"]')
-    normal = page.evaluate(SIZES)
+    # The self-attention page shows both display equations and metrics on its default view;
+    # opened in lecture mode, then left with its Exit button (the same session, normal mode).
     open_lecture(page, app_url, "attention", lecture=True, ready='[data-testid="stMetricValue"]')
     lecture = page.evaluate(SIZES)
+    with rerun(page):
+        page.get_by_role("button", name="Exit lecture mode").click()
+    expect(page.locator(".st-key-exit_lecture")).to_have_count(0)
+    settled(page, '[data-testid="stMetricValue"]')
+    normal = page.evaluate(SIZES)
     assert None not in normal.values() and None not in lecture.values(), (normal, lecture)
     for what in ("equation", "metric"):
         assert lecture[what] >= 1.5 * normal[what], (what, normal[what], lecture[what])
-
-
-def test_slider_values_clear_their_thumbs(page: Page, app_url):
-    open_lecture(page, app_url, "gradients", ready='[data-testid="stSliderThumbValue"]')
-    thumbs = page.evaluate(
-        """() => [...document.querySelectorAll('[data-testid="stSliderThumbValue"]')]
-          .filter(v => v.getClientRects().length)
-          .map(v => [v.querySelector('p').getBoundingClientRect().bottom,
-                     v.parentElement.getBoundingClientRect().top])"""
-    )
-    assert thumbs
-    for text_bottom, thumb_top in thumbs:
-        assert text_bottom <= thumb_top + SLACK

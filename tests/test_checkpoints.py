@@ -59,8 +59,16 @@ def test_load_gives_a_frozen_model_that_fits_its_record(name):
         assert model.vocab.idx_to_token == record["vocab"] and len(model.vocab) == 28
         assert record["metrics"]["heldout_perplexity"] < 8
         assert record["metrics"]["untrained_heldout_perplexity"] > 20
-    else:
+    elif entry.family is checkpoints.SEQ2SEQ:  # better than a constant answer
+        assert record["metrics"]["margin"] > 0.05
+    elif entry.family is checkpoints.SENTIMENT:  # better than the majority class
+        assert record["metrics"]["margin"] >= record["metrics"]["min_margin"] >= 0.15
+    elif entry.family is checkpoints.BRIDGE_PAIR:
         assert record["metrics"]["transformer_accuracy"] > 0.95
+    elif "heldout_entity_f1" in record["metrics"]:  # the taggers: tests/test_tagger_checkpoints.py
+        assert record["metrics"]["margin_entity_f1_over_word_baseline"] > 0
+    else:  # the Siamese encoder: tests/test_siamese_training.py checks its record's margin
+        assert record["metrics"]["margin_over_baseline"] > 0.1
 
 
 @pytest.mark.parametrize("name", ["lstm", "birnn"])

@@ -13,13 +13,19 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.labs import LABS
 from seqviz import (
     batching,
     checkpoints,
     exercises,
     exercises_attention,
+    exercises_block,
     exercises_gradients,
     exercises_recurrent,
+    exercises_sentiment,
+    exercises_seq2seq,
+    exercises_siamese,
+    exercises_tagging,
     exercises_text,
     exercises_transformer,
 )
@@ -32,9 +38,16 @@ SEEDS = (0, 1, 7, 12345)
 def test_at_least_twenty_exercises_in_sets_that_follow_the_lectures():
     assert len(IDS) >= 20
     assert len(set(IDS)) == len(IDS)
-    order = ["text", "lm", "rnn", "gates", "gradients", "attention", "transformer", "word2vec"]
-    assert [s.id for s in exercises.SETS] == order
+    # sets follow the course: the order of their labs in app/labs.LABS
+    course = [lab.url_path for lab in LABS]
+    assert [s.lab for s in exercises.SETS] == sorted(
+        (s.lab for s in exercises.SETS), key=course.index
+    )
+    assert {"text", "lm", "rnn", "gates", "gradients", "attention", "transformer"} <= set(
+        s.id for s in exercises.SETS
+    )
     short = {"gradients": "grad", "attention": "attn", "transformer": "tf", "word2vec": "w2v"}
+    short.update(siamese="sia", tagging="tag", seq2seq="s2s", sentiment="sent")
     for s in exercises.SETS:
         assert all(ex_id.split(".")[0] == short.get(s.id, s.id) for ex_id in s.exercises)
 
@@ -47,6 +60,11 @@ def test_at_least_twenty_exercises_in_sets_that_follow_the_lectures():
         exercises_gradients,
         exercises_attention,
         exercises_transformer,
+        exercises_block,
+        exercises_sentiment,
+        exercises_tagging,
+        exercises_siamese,
+        exercises_seq2seq,
     ],
     ids=lambda m: m.__name__,
 )
