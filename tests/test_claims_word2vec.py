@@ -116,8 +116,11 @@ PAGE_SOURCE = (ROOT / "app" / "views" / "word2vec.py").read_text()
 def _default_run(kind: str):
     import time
 
-    from seqviz import w2v_training
+    from seqviz import w2v_kernel, w2v_training
 
+    # the compiled loops first: a fresh checkout has no Numba cache, and compiling one
+    # kind's loop inside its timed run (~2 s) would time the compiler, not the training
+    w2v_kernel.compile_loops()
     corpus = parts.corpus_for(None, 5)
     words = [w.strip() for w in parts.DEFAULT_TRACK.split(",")]
     track = tuple(corpus.vocab.token_to_idx[w] for w in words)
