@@ -204,9 +204,9 @@ def centre_pairs(ctx: Context) -> Exercise:
         choices=tuple(ctx.rng.sample(choices, len(choices))),
         hint="Window 2 means the two words on each side of the centre, in sentence order; "
         "the centre never pairs with itself.",
-        solution=f"Position {j} is *{centre}*; positions {max(0, j - 2)} … "
-        f"{min(len(tokens) - 1, j + 2)} except {j}: {right}.",
-        numbers={"j": j},
+        solution=f"Position {j + 1} is *{centre}*; positions {max(1, j - 1)} … "
+        f"{min(len(tokens), j + 3)} except {j + 1}: {right}.",
+        numbers={"j": j + 1},  # counted from 1, as the slides' x_1 … x_N
     )
 
 

@@ -115,10 +115,18 @@ class Windows:
         return [i for c, i in self.positions if c == j]
 
     def pair_rows(self, j: int) -> list[dict[str, object]]:
-        """The pairs made by the centres 0..j as table rows, numbered in order, newest first."""
+        """The pairs made by the centres up to index j as table rows, newest first.
+
+        Pairs are numbered 1, 2, … in order; the positions count from 1 as the slides'
+        x_1 … x_N do (the row of ``positions`` entry (c, i) shows c + 1 and i + 1).
+        """
         rows = [
             dict(
-                zip(PAIR_COLUMNS, (n + 1, c, self.tokens[c], i, self.tokens[i], i - c), strict=True)
+                zip(
+                    PAIR_COLUMNS,
+                    (n + 1, c + 1, self.tokens[c], i + 1, self.tokens[i], i - c),
+                    strict=True,
+                )
             )
             for n, (c, i) in enumerate(self.positions)
             if c <= j

@@ -54,6 +54,9 @@ def test_default_view_pairs_and_the_softmax_loss(open_page):
     assert pairs_metric(at, "pairs so far") == 2  # "mining": web, data
     df = at.dataframe[0].value
     assert list(df["context word"]) == ["data", "web"]  # newest first
+    # positions count from 1, as the slides' x_1 … x_N: "mining" is x_1, "data" x_3
+    assert at.slider(key="w2v_center").value == 1
+    assert list(df["centre j"]) == [1, 1] and list(df["context i"]) == [3, 2]
     # H for centre "mining", recomputed here from the same network without seqviz's step
     net = network()
     W, W_out = net.model.W, net.model.W_out
@@ -69,7 +72,7 @@ def test_next_grows_the_table_and_moves_the_centre(open_page):
     for _ in range(4):
         at.button(key="w2v_center_next").click().run()
     assert_ok(at)
-    assert at.slider(key="w2v_center").value == 4
+    assert at.slider(key="w2v_center").value == 5  # x_1 + 4 steps: positions count from 1
     assert at.slider(key="w2v_center").label == "Centre word j"
     assert "next word" in at.button(key="w2v_center_next").help
     pairs = w2v.skipgram_pairs(SENTENCE, 2)
@@ -78,11 +81,12 @@ def test_next_grows_the_table_and_moves_the_centre(open_page):
     df = at.dataframe[0].value
     assert list(df["pair"]) == list(range(so_far, 0, -1))
     assert [(r["centre word"], r["context word"]) for _, r in df[::-1].iterrows()] == pairs[:so_far]
-    assert "j=4" in strip_text(at)
+    assert "j=5" in strip_text(at) and "Centre j = 5" in shown(at)
     assert word_tex("business") in latex(at)
     at.button(key="w2v_center_prev").click().run()
-    assert at.slider(key="w2v_center").value == 3
-    at.slider(key="w2v_center").set_value(9).run()
+    assert at.slider(key="w2v_center").value == 4
+    assert at.slider(key="w2v_center").min == 1
+    at.slider(key="w2v_center").set_value(len(SENTENCE)).run()
     assert at.button(key="w2v_center_next").disabled
     assert pairs_metric(at, "pairs so far") == 34
 

@@ -20,12 +20,12 @@ def centre_label(page: Page):
 
 def test_stepping_the_centre_redraws_the_window_and_the_table(page: Page, app_url):
     open_lab(page, f"{app_url}/word2vec")
-    expect(centre_label(page)).to_have_text("j=0")
-    for j in (1, 2):
+    expect(centre_label(page)).to_have_text("j=1")  # x_1: positions count from 1
+    for j in (2, 3):
         with rerun(page):
             page.locator(".st-key-w2v_center_next button").first.click()
         expect(centre_label(page)).to_have_text(f"j={j}")
-    expect(page).to_have_url(re.compile(r"w2v_center=2"))
+    expect(page).to_have_url(re.compile(r"w2v_center=3"))
     expect(page.locator(".st-key-w2v_softmax .main-svg").first).to_be_visible()
     with rerun(page):
         page.locator(".st-key-w2v_dynamic label").first.click()
@@ -60,7 +60,7 @@ def test_a_bad_sentence_gets_a_message_and_the_page_recovers(page: Page, app_url
     box.fill("the time traveller smiled")
     with rerun(page):
         box.press("Enter")
-    expect(centre_label(page)).to_have_text("j=0")
+    expect(centre_label(page)).to_have_text("j=1")
     no_exception(page)
 
 

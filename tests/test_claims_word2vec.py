@@ -54,17 +54,17 @@ def test_the_outlined_row_and_the_lookup_are_the_word_s_index(open_page):
     assert "vocabulary index, not its position j in the sentence)" in PARTS
     assert "row $w_j$, the word's index in the vocabulary (not its position $j$" in INTRO
     at = open_page(PAGE)
-    # "the" is at positions 0 and 3 but is one vocabulary word, index 0: at j = 3 the
-    # network picks row 0 of W, not row 3
+    # "the" is at positions 1 and 4 (x_1, x_4) but is one vocabulary word, index 0: at
+    # j = 4 the network picks row 0 of W, not row 3 (nor row 4)
     at.text_input(key="w2v_sentence").input("the cat saw the dog").run()
-    at.slider(key="w2v_center").set_value(3).run()
+    at.slider(key="w2v_center").set_value(4).run()
     assert_ok(at)
     tokens = parts.words_of("the cat saw the dog")
     words = list(dict.fromkeys(tokens))
     assert words.index(tokens[3]) == 0
     eq = latex(at)
     assert r"w_j = 0:" in eq and r"\text{row } 0 \text{ of } W" in eq
-    assert r"\text{row } 3" not in eq
+    assert r"\text{row } 3" not in eq and r"\text{row } 4" not in eq
     W = next(f for f in charts(at) if _title(f).startswith("W ("))
     ticks = W["layout"]["yaxis"]["ticktext"]
     assert list(ticks)[:4] == ["the", "cat", "saw", "dog"]

@@ -225,6 +225,17 @@ def test_count_and_formula_answers(seed):
 
 
 @pytest.mark.parametrize("seed", range(8))
+def test_skipgram_positions_count_from_one_as_the_slides_do(seed):
+    ex = make("w2v.centre", seed)
+    j = ex.numbers["j"]  # x_j is the centre, x_1 the sentence's first word
+    sentence = ex.prompt.split("*")[1].split()
+    centre = ex.prompt.split("**")[1]
+    assert sentence[j - 1] == centre
+    lo, hi = max(1, j - 2), min(len(sentence), j + 2)
+    assert ex.solution.startswith(f"Position {j} is *{centre}*; positions {lo} … {hi} except {j}")
+
+
+@pytest.mark.parametrize("seed", range(8))
 def test_clipping_answer_matches_clip_grad_norm(seed):
     ex = make("grad.clip", seed)
     g1 = [ex.numbers[f"g1_{i}"] for i in range(2)]
@@ -335,7 +346,7 @@ def test_word2vec_answers(seed):
     assert ex.answer == sum(min(j, w) + min(N - 1 - j, w) for j in range(N))
     ex = make("w2v.centre", seed)
     tokens = ex.prompt.split("*")[1].split()
-    j = ex.numbers["j"]
+    j = ex.numbers["j"] - 1  # the exercise counts positions from 1, as the slides do
     expected = [
         (tokens[j], tokens[i]) for i in range(j - 2, j + 3) if i != j and 0 <= i < len(tokens)
     ]

@@ -99,11 +99,12 @@ def test_windows_record_their_settings_list_contexts_and_table_rows():
     rows = w.pair_rows(3)
     made = [(c, i) for c, i in w.positions if c <= 3]
     assert len(rows) == len(made) and rows[0]["pair"] == len(made)  # newest first
-    assert [(r["centre j"], r["context i"]) for r in rows[::-1]] == made
+    # the table counts positions from 1 (x_1 … x_N); positions index from 0
+    assert [(r["centre j"] - 1, r["context i"] - 1) for r in rows[::-1]] == made
     for r in rows:
         assert tuple(r) == w2v.PAIR_COLUMNS
-        assert r["centre word"] == LECTURE[r["centre j"]]
-        assert r["context word"] == LECTURE[r["context i"]]
+        assert r["centre word"] == LECTURE[r["centre j"] - 1]
+        assert r["context word"] == LECTURE[r["context i"] - 1]
         assert r["i − j"] == r["context i"] - r["centre j"]
     assert w.pair_rows(-1) == []
     sub = w2v.draw_windows(LECTURE, 2, sample=1e-5, counts={"is": 10**6}, seed=0)

@@ -101,6 +101,7 @@ if len(tokens) > 1:
             axis="Centre word",
             symbol="j",
             item="word",
+            first=1,  # the slides' x_1 … x_N
         )
 
 lesson.show_code(

@@ -77,12 +77,12 @@ def pairs_caption(windows: w2v.Windows) -> str:
 
 
 def describe(windows: w2v.Windows, j: int) -> str:
-    """The step control's line for centre j."""
-    centre = f"**Centre j = {j}: “{md_escape(windows.tokens[j])}”**"
+    """The step control's line for the centre at index j (shown as x_{j+1}, from 1)."""
+    centre = f"**Centre j = {j + 1}: “{md_escape(windows.tokens[j])}”**"
     if not windows.kept[j]:
         return f"{centre} was dropped by subsampling — no pairs."
     return (
-        f"{centre} (positions 0 – {len(windows.tokens) - 1}) — "
+        f"{centre} (positions 1 – {len(windows.tokens)}) — "
         + plural(len(windows.contexts(j)), "context word")
         + (f", window drawn: {windows.effective[j]}" if windows.dynamic else "")
     )
@@ -113,10 +113,10 @@ def show_centre(windows: w2v.Windows, seed: int, j: int) -> None:
     rows = windows.pair_rows(j)
     now = f"background-color: {wfigs.CONTEXT_FILL}; font-weight: bold"
     df = pd.DataFrame(rows, columns=w2v.PAIR_COLUMNS)
-    styled = df.style.apply(lambda r: [now if r["centre j"] == j else ""] * len(r), axis=1)
+    styled = df.style.apply(lambda r: [now if r["centre j"] == j + 1 else ""] * len(r), axis=1)
     height = min(420, 38 + 35 * max(len(rows), 1))
     table.dataframe(styled, hide_index=True, height=height, key="w2v_pairs")
-    count.metric("pairs so far", f"{len(rows)}", help="Pairs made by the centres 0..j")
+    count.metric("pairs so far", f"{len(rows)}", help="Pairs made by the centres 1 … j")
     count.metric("pairs in the sentence", f"{len(windows.positions)}")
     lesson.how_to_read(
         "one row per training example (centre, context), numbered in order of j then i and "

@@ -48,8 +48,8 @@ def window_strip(
 
     Args:
         tokens: the sentence (N words).
-        center: position j of the centre word.
-        context: positions i of its context words (the pairs (j, i) it makes).
+        center: index of the centre word (labelled j = center + 1: positions count from 1).
+        context: indices of its context words (labelled by their offsets i − j).
         kept: (N,) False for words subsampling removed (drawn grey and struck out).
         keep_prob: (N,) P_keep of each word, written under it when given.
     """
@@ -107,7 +107,7 @@ def window_strip(
         fig.add_annotation(
             x=left + w / 2,
             y=1.3,
-            text=f"j={j}" if j == center else f"{j - center:+d}" if j in ctx else str(j),
+            text=f"j={j + 1}" if j == center else f"{j - center:+d}" if j in ctx else str(j + 1),
             showarrow=False,
             font=dict(size=FONT_SIZE - 3, color=STEP_LINE if j == center else "#777777"),
         )
