@@ -16,7 +16,7 @@ Claim sentence -> test:
   equally, 1/|C| to each context row" -> test_cbow_averages_the_same_rows_and_shares_the_gradient
 - training "words used in the same places (came and went, day and night, she and Weena)
   already drift together" -> test_words_used_in_the_same_places_drift_together_on_the_map
-- training "CBOW … reads the corpus several times faster" and "CBOW's vectors end up
+- training "CBOW … reads the corpus more than twice as fast" and "CBOW's vectors end up
   pointing almost the same way (cosines near 1 between any two words)"
   -> test_cbow_reads_faster_and_its_vectors_point_the_same_way
 """
@@ -114,8 +114,8 @@ PAGE_SOURCE = (ROOT / "app" / "views" / "word2vec.py").read_text()
 
 
 def _default_run(kind: str):
-    import time
-
+    """The page's default run of ``kind``: the tracked words, their cosines, and the
+    training's own seconds (what the page's words / s divides by: reports excluded)."""
     from seqviz import w2v_kernel, w2v_training
 
     # the compiled loops first: a fresh checkout has no Numba cache, and compiling one
@@ -125,10 +125,9 @@ def _default_run(kind: str):
     words = [w.strip() for w in parts.DEFAULT_TRACK.split(",")]
     track = tuple(corpus.vocab.token_to_idx[w] for w in words)
     trainer = w2v_training.Trainer(corpus, parts.run_config(kind, **DEFAULTS), track=track)
-    start = time.process_time()
     trainer.run()
     U = unit_rows(trainer.snapshots[-1])
-    return words, U @ U.T, time.process_time() - start
+    return words, U @ U.T, trainer.seconds
 
 
 def test_the_defaults_are_the_page_s():
@@ -159,13 +158,19 @@ def test_words_used_in_the_same_places_drift_together_on_the_map():
 
 
 def test_cbow_reads_faster_and_its_vectors_point_the_same_way():
-    """ "one example per window instead of one per pair, so it reads the corpus several
-    times faster" and "CBOW's vectors end up pointing almost the same way (cosines near 1
+    """ "one example per window instead of one per pair, so it reads the corpus more than
+    twice as fast" and "CBOW's vectors end up pointing almost the same way (cosines near 1
     between any two words)": the same process, the same settings."""
-    assert "so it reads the corpus several times faster" in TRAINING
+    assert "so it reads the corpus more than twice as fast" in TRAINING
     assert "cosines near 1 between any two words" in TRAINING
-    _, S_skip, skip_seconds = _default_run("negative")
-    _, S_cbow, cbow_seconds = _default_run("cbow")
+    # each run three times, in turn: the fastest of each, so a busy moment of the machine
+    # (another test, another process) does not decide the comparison
+    runs = {"negative": [], "cbow": []}
+    for _ in range(3):
+        for kind, done in runs.items():
+            done.append(_default_run(kind))
+    S_skip, skip_seconds = runs["negative"][0][1], min(r[2] for r in runs["negative"])
+    S_cbow, cbow_seconds = runs["cbow"][0][1], min(r[2] for r in runs["cbow"])
     off = ~torch.eye(len(S_cbow), dtype=torch.bool)
     assert float(S_cbow[off].min()) > 0.95
     assert float(S_skip[off].min()) < 0.5  # skip-gram keeps some words apart
