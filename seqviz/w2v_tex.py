@@ -40,12 +40,23 @@ def vec(values) -> str:
     return r"[" + r",\ ".join(num(v) for v in values) + r"]"
 
 
-def context_set(tokens: Sequence[str], j: int, contexts: Sequence[int]) -> str:
-    """The centre's context set C, each word with its offset i − j, and the loss over it."""
-    words = r",\ ".join(rf"{word_tex(tokens[i])}_{{{i - j:+d}}}" for i in contexts)
+def context_set(
+    tokens: Sequence[str], j: int, contexts: Sequence[int], per_line: int | None = None
+) -> str:
+    """The centre's context set C, each word with its offset i − j, and the loss over it.
+
+    One line; or, with ``per_line`` (lecture mode's large type), C with at most that many
+    words a line and the loss H on a line of its own, so a wide window still fits.
+    """
+    words = [rf"{word_tex(tokens[i])}_{{{i - j:+d}}}" for i in contexts]
+    loss = rf"-\sum_{{c \in C}} \log p(x_c \mid x_j = {word_tex(tokens[j])})"
+    if per_line is None:
+        return r"C = \{ " + r",\ ".join(words) + rf" \}} \qquad H = {loss}"
+    lines = [r",\ ".join(words[k : k + per_line]) for k in range(0, len(words), per_line)]
     return (
-        rf"C = \{{ {words} \}} \qquad "
-        rf"H = -\sum_{{c \in C}} \log p(x_c \mid x_j = {word_tex(tokens[j])})"
+        r"\begin{aligned} C &= \{ "
+        + r", \\ &\phantom{= \{}\ ".join(lines)
+        + rf" \}} \\ H &= {loss} \end{{aligned}}"
     )
 
 

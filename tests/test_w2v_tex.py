@@ -25,6 +25,20 @@ def test_context_set_names_every_context_word_with_its_offset():
     assert r"x_j = \text{``b\{''}" in line  # the user's brace is escaped
 
 
+def test_lecture_mode_breaks_a_wide_context_set_into_short_lines():
+    tokens = [f"w{i}" for i in range(11)]
+    contexts = [i for i in range(11) if i != 5]  # window 5: ten context words
+    one_line = w2v_tex.context_set(tokens, 5, contexts)
+    stacked = w2v_tex.context_set(tokens, 5, contexts, per_line=3)
+    rows = stacked.removeprefix(r"\begin{aligned}").removesuffix(r"\end{aligned}").split(r"\\")
+    assert len(rows) == 4 + 1  # 3 + 3 + 3 + 1 words, then the loss H on its own line
+    assert all(row.count("_{") <= 3 for row in rows[:-1]) and rows[-1].lstrip().startswith("H")
+    for i in contexts:  # the same words and offsets as the one-line form
+        term = f"{word_tex(tokens[i])}_{{{i - 5:+d}}}"
+        assert term in one_line and term in stacked
+    assert one_line.split("H = ")[1] in stacked
+
+
 def test_softmax_lines_carry_the_steps_numbers():
     m = model()
     step = w2v.softmax_step(m, 0, [1, 2])

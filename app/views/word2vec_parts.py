@@ -64,6 +64,9 @@ def corpus_for(text: str | None, min_count: int) -> w2v_train.Corpus:
 
 # --- 1 and 2: the sentence, one centre word at a time ------------------------------------
 
+# Lecture mode's type is ~1.5× larger: C = {…} gets at most four words a line
+LECTURE_WORDS_PER_LINE = 4
+
 
 def pairs_caption(windows: w2v.Windows) -> str:
     tokens, t = windows.tokens, windows.sample
@@ -91,7 +94,8 @@ def describe(windows: w2v.Windows, j: int) -> str:
 def show_centre(windows: w2v.Windows, seed: int, j: int) -> None:
     """Centre j: its window on the sentence, the pairs so far, then the network's step."""
     contexts, subsampled = windows.contexts(j), windows.sample is not None
-    equation = w2v_tex.context_set(windows.tokens, j, contexts) if contexts else None
+    per_line = LECTURE_WORDS_PER_LINE if frame.lecture_on() else None
+    equation = w2v_tex.context_set(windows.tokens, j, contexts, per_line) if contexts else None
     if equation and frame.lecture_on():  # lecture mode: the equation above the window
         st.latex(equation)
     lesson.chart(
