@@ -15,7 +15,8 @@ def test_window_strip_marks_centre_context_and_escapes_words():
     rects = [s for s in fig.layout.shapes if s.type == "rect"]
     assert len(rects) == 4
     texts = [a.text for a in fig.layout.annotations]
-    assert "j=1" in texts and "-1" in texts and "+1" in texts
+    # positions count from 1 (x_1 … x_N): index 1 is the centre x_2, index 3 the word x_4
+    assert "j=2" in texts and "-1" in texts and "+1" in texts and "4" in texts
     assert any("&lt;b&gt;" in t for t in texts) and not any("<b><b>" in t for t in texts)
     assert "dropped" in texts
 
