@@ -8,6 +8,10 @@ from apptools import assert_ok, charts, latex, shown, tex_problems, widget
 from seqviz import checkpoints, pairs_data, siamese, siamese_training, triplet
 
 PAGE = "views/siamese.py"
+ENCODERS = {
+    "trained": checkpoints.load("siamese-lstm"),
+    "untrained": checkpoints.untrained("siamese-lstm"),
+}
 
 
 @pytest.fixture
@@ -61,9 +65,23 @@ def test_threshold_and_weights_change_the_verdict(page):
         [at.text_input(key="sia_a").value, at.text_input(key="sia_b").value],
     )
     assert cosine_on_screen(at) == pytest.approx(float(siamese.cosine(a.v, b.v)), abs=5e-4)
+    # τ moved to the untrained encoder's own best threshold, and back with the trained one
+    best = {w: round(siamese_training.score(e).threshold, 2) for w, e in ENCODERS.items()}
+    assert best["untrained"] != best["trained"]
+    assert widget(at, "slider", "sia_tau").value == pytest.approx(best["untrained"])
+    widget(at, "button_group", "sia_weights").set_value("trained").run()
+    assert widget(at, "slider", "sia_tau").value == pytest.approx(best["trained"])
+    widget(at, "button_group", "sia_weights").set_value("untrained").run()
     widget(at, "slider", "sia_tau").set_value(-1.0).run()
     assert_ok(at)
     assert at.success and "duplicates" in at.success[0].value
+
+
+def test_a_links_threshold_stands_with_any_weights(open_page):
+    at = open_page(PAGE, query={"sia_tau": "0.5", "sia_weights": "untrained"}, direct=True)
+    assert_ok(at)
+    assert widget(at, "slider", "sia_tau").value == pytest.approx(0.5)
+    assert widget(at, "button_group", "sia_weights").value == "untrained"
 
 
 def test_bad_sentences_get_a_message_and_the_page_works(page):
@@ -195,6 +213,9 @@ def test_your_trained_encoder_reads_every_section(page, monkeypatch):
     e_a, e_b = siamese.encode(enc, pairs_data.vocab(), [a, b])
     assert cosine_on_screen(at) == pytest.approx(float(siamese.cosine(e_a.v, e_b.v)), abs=5e-4)
     assert "Yours weights on 1,220 held-out SICK pairs" in shown(at)
+    # τ is the student's encoder's own best threshold
+    best = round(siamese_training.score(enc).threshold, 2)
+    assert widget(at, "slider", "sia_tau").value == pytest.approx(best)
     # the batch's total loss is the student's encoder's
     chosen = pairs_data.sample(pairs_data.heldout_duplicates(), 6, 0)
     S = siamese.cosine_matrix(

@@ -32,7 +32,9 @@ if which == "trained" and not parts.has_checkpoint():
     )
 wkey, enc = parts.weights_of(which, run)  # every section below reads with these weights
 chosen = parts.scored(wkey, enc)
-start_value("sia_tau", round(parts.scored(*parts.weights_of("trained", None)).threshold, 2))
+# τ follows the weights: each encoder's cosines live on their own scale, so switching the
+# weights (or training new ones) moves τ to their own best threshold; a link's τ stands
+parts.follow_weights("sia_tau", wkey, round(chosen.threshold, 2))
 clamp("sia_tau", -1.0, 1.0)
 tau = c_tau.slider(
     "Threshold τ" if lecture else "Decision threshold τ (duplicate when cos > τ)",
@@ -41,7 +43,7 @@ tau = c_tau.slider(
     step=0.01,
     key="sia_tau",
     help=f"The τ that classifies most threshold pairs right: {chosen.threshold:.2f} for these "
-    "weights.",
+    "weights. Switching the weights moves τ to theirs.",
     **BOUND,
 )
 if a is None or b is None:

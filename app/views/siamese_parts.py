@@ -101,6 +101,16 @@ def weights_of(which: str, run: dict | None) -> tuple[str, siamese.Encoder]:
     return ("trained" if trained else "untrained"), encoder(trained)
 
 
+def follow_weights(key: str, wkey: str, best: float) -> None:
+    """Start the threshold ``key`` at these weights' best τ, and move it there again when
+    the weights change (a link's value stands on the page's first run)."""
+    seen = f"_{key}_weights"
+    if st.session_state.get(seen, wkey) != wkey:
+        st.session_state[key] = best
+    st.session_state[seen] = wkey
+    start_value(key, best)
+
+
 @st.cache_resource(max_entries=8, ttl=1800, show_spinner="Scoring on the held-out pairs…")
 def scored(key: str, _enc: siamese.Encoder) -> siamese_training.Score:
     """τ chosen on the threshold pairs, held-out accuracy and AUC of these weights."""
